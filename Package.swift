@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+// Leverage: public–private co-investment and leverage for Europe's AI financing.
+// Layers, one job each (see ../shared/STYLE.md):
+//   CLapacke → LinearAlgebra → Stochastics → RiskSharing / CapitalStacks → Scenarios → Reports → LeverageCLI
+import PackageDescription
+
+let package = Package(
+    name: "Leverage",
+    products: [
+        .library(name: "Leverage", targets: ["Leverage"]),
+        .executable(name: "leverage", targets: ["LeverageCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // LAPACKE + CBLAS from Debian's liblapacke-dev and libopenblas-dev; imported by LinearAlgebra only.
+        .systemLibrary(
+            name: "CLapacke",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev", "pkg-config"])]
+        ),
+        // Column-major Matrix and typed wrappers of dpotrf, dgesv, dgels, dsyevd, dgemm; nearest correlation.
+        .target(name: "LinearAlgebra", dependencies: ["CLapacke"]),
+        // Counter-based random streams, distributions, statistics with standard errors.
+        .target(name: "Stochastics", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+        // Correlated-loss portfolios, copulas, tranches, guarantees and the Monte Carlo engine.
+        .target(name: "RiskSharing", dependencies: ["LinearAlgebra", "Stochastics"]),
+        // Deterministic capital stacks, matching rules, leverage chains and multipliers.
+        .target(name: "CapitalStacks"),
+        // Scenario files: YAML documents validated into models, with located errors.
+        .target(name: "Scenarios", dependencies: ["CapitalStacks", "RiskSharing", "Reports", "Yams"]),
+        // Table values and their CSV / Markdown / JSON / terminal renderers; atomic result folders.
+        .target(name: "Reports", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The one library users import.
+        .target(name: "Leverage", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing", "CapitalStacks", "Scenarios", "Reports"]),
+        // The `leverage` command: argument parsing and wiring only.
+        .executableTarget(
+            name: "LeverageCLI",
+            dependencies: ["Leverage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Shared test assertions (relative error, Monte Carlo tolerances, parameter sweeps).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "StochasticsTests", dependencies: ["Stochastics", "TestSupport"]),
+        .testTarget(name: "RiskSharingTests", dependencies: ["RiskSharing", "Stochastics", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "CapitalStacksTests", dependencies: ["CapitalStacks", "TestSupport"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        // Runs the built `leverage` binary: exact output and exit codes.
+        .testTarget(name: "CLITests", dependencies: ["LeverageCLI", "TestSupport"]),
+    ]
+)
