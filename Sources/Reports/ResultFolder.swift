@@ -1,0 +1,73 @@
+import Foundation
+
+/// Errors writing a result folder.
+public enum ResultFolderError: Error, CustomStringConvertible, Equatable {
+    /// The target exists and does not look like an earlier `leverage` result folder (no manifest.json):
+    /// we refuse to replace a folder that may hold someone's other files.
+    case notAResultFolder(path: String)
+    case notADirectory(path: String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notAResultFolder(let path):
+            return "\(path): exists and is not a leverage result folder (no manifest.json); choose a new or empty folder"
+        case .notADirectory(let path): return "\(path): exists and is not a folder"
+        case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
+        }
+    }
+}
+
+/// Writes one file per table plus `manifest.json` into a folder, **atomically**: everything is
+/// written into a hidden staging folder beside the target, which then replaces the target in
+/// one rename. A failure at any point leaves no partial files behind (the staging folder is
+/// removed) and the previous contents, if any, untouched.
+public enum ResultFolder {
+    /// Writes `tables` in `format` and the manifest into `path`; returns the file names written.
+    @discardableResult
+    public static func write(_ tables: [Table], manifest: Manifest, format: OutputFormat, to path: String) throws -> [String] {
+        var files: [(String, String)] = tables.map { ("\($0.name).\(format.fileExtension)", Renderer.render($0, manifest: manifest, format: format)) }
+        files.append(("manifest.json", manifest.json.serialized() + "\n"))
+        try write(files: files, to: path)
+        return files.map(\.0)
+    }
+
+    /// Writes named text files into `path` atomically (see the type's documentation).
+    public static func write(files: [(name: String, contents: String)], to path: String) throws {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: path).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: target.path, isDirectory: &isDirectory)
+        if exists {
+            guard isDirectory.boolValue else { throw ResultFolderError.notADirectory(path: path) }
+            let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []
+            guard contents.isEmpty || contents.contains("manifest.json") else { throw ResultFolderError.notAResultFolder(path: path) }
+        }
+        let parent = target.deletingLastPathComponent()
+        let token = UUID().uuidString.prefix(8)
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).staging-\(token)")
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            for (name, contents) in files {
+                try Data(contents.utf8).write(to: staging.appendingPathComponent(name))
+            }
+            if exists {
+                let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(token)")
+                try fm.moveItem(at: target, to: old)
+                do { try fm.moveItem(at: staging, to: target) } catch {
+                    try? fm.moveItem(at: old, to: target)
+                    throw error
+                }
+                try? fm.removeItem(at: old)
+            } else {
+                try fm.moveItem(at: staging, to: target)
+            }
+        } catch let error as ResultFolderError {
+            try? fm.removeItem(at: staging)
+            throw error
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw ResultFolderError.writeFailed(path: path, reason: error.localizedDescription)
+        }
+    }
+}
