@@ -2,6 +2,7 @@
 // Leverage: public–private co-investment and leverage for Europe's AI financing.
 // Layers, one job each (see ../shared/STYLE.md):
 //   CLapacke → LinearAlgebra → Stochastics → RiskSharing / CapitalStacks → Scenarios → Reports → LeverageCLI
+// Data flows one way: file → validated model → engine → results → table → renderer.
 import PackageDescription
 
 let package = Package(
@@ -32,9 +33,9 @@ let package = Package(
         // Deterministic capital stacks, matching rules, leverage chains and multipliers.
         .target(name: "CapitalStacks"),
         // Scenario files: YAML documents validated into models, with located errors.
-        .target(name: "Scenarios", dependencies: ["CapitalStacks", "RiskSharing", "Reports", "Yams"]),
-        // Table values and their CSV / Markdown / JSON / terminal renderers; atomic result folders.
-        .target(name: "Reports", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Scenarios", dependencies: ["CapitalStacks", "RiskSharing", "Yams"]),
+        // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
+        .target(name: "Reports", dependencies: ["Scenarios", .product(name: "Crypto", package: "swift-crypto")]),
         // The one library users import.
         .target(name: "Leverage", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing", "CapitalStacks", "Scenarios", "Reports"]),
         // The `leverage` command: argument parsing and wiring only.

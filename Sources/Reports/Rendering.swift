@@ -59,8 +59,7 @@ public enum HumanFormat {
         let label = column.name.replacingOccurrences(of: "_" + column.unit.rawValue, with: "")
             .replacingOccurrences(of: "_", with: " ")
         switch column.unit {
-        case .text, .count, .multiple: return label
-        case .fraction: return label + " (%)"
+        case .text, .count, .multiple, .fraction: return label
         case .eur: return label + " (EUR)"
         case .eurThousand: return label + " (EUR k)"
         case .eurMillion: return label + " (EUR m)"

@@ -1,0 +1,143 @@
+import CapitalStacks
+import Foundation
+import Yams
+
+/// The money unit a model states its amounts in; table headers carry it (`amount_eur_bn`).
+public enum MoneyUnit: String, Sendable, CaseIterable {
+    case eur
+    case eurThousand = "eur_k"
+    case eurMillion = "eur_m"
+    case eurBillion = "eur_bn"
+}
+
+/// A validated scenario: what a YAML model file describes. Sections are optional; each command
+/// says which it needs (`run`: stacks or chains).
+public struct ScenarioModel: Sendable {
+    public var name: String
+    public var description: String
+    public var unit: MoneyUnit
+    public var stacks: [CapitalStack]
+    public var chains: [LeverageChain]
+
+    public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = []) {
+        self.name = name
+        self.description = description
+        self.unit = unit
+        self.stacks = stacks
+        self.chains = chains
+    }
+}
+
+/// A scenario file as loaded: where it came from, its exact bytes (hashed into the manifest) and the model.
+public struct ScenarioFile: Sendable {
+    /// The path given, or `embedded:NAME` for a bundled model.
+    public var path: String
+    public var bytes: [UInt8]
+    public var model: ScenarioModel
+}
+
+/// Reads scenario files: YAML syntax, schema (unknown, missing and mistyped fields, ranges) and
+/// the accounting's own consistency, every problem reported with file, line, column and field path.
+public enum ScenarioLoader {
+    /// Loads a file from disk, or a bundled model by name (`investai`, `efsi` …) when no such file exists.
+    public static func load(_ path: String) throws(ScenarioError) -> ScenarioFile {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: "the file is not UTF-8 text")])
+            }
+            return ScenarioFile(path: path, bytes: Array(data), model: try parse(text, file: path))
+        }
+        if let bundled = BundledModels.named(path) {
+            return try bundled.load()
+        }
+        var isDirectory: ObjCBool = false
+        let message = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? "is a folder, not a model file" : "no such file (and no bundled model of that name; see `leverage models`)"
+        throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: message)])
+    }
+
+    /// Parses and validates model text; `file` names it in diagnostics.
+    public static func parse(_ text: String, file: String) throws(ScenarioError) -> ScenarioModel {
+        let sink = DiagnosticSink(file: file, text: text)
+        guard let root = YAMLDocument.compose(text, sink: sink) else { throw ScenarioError(sink.diagnostics) }
+        let model = ModelReader(sink: sink, root: root).read()
+        if sink.hasErrors || model == nil { throw ScenarioError(sink.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+        return model!
+    }
+}
+
+/// Reads the document root and its sections.
+struct ModelReader {
+    let sink: DiagnosticSink
+    let root: Node
+
+    static let rootFields = ["name", "description", "unit", "stacks", "chains"]
+
+    func read() -> ScenarioModel? {
+        let top = YAMLValue(node: root, path: .root, sink: sink)
+        guard let m = top.mapping(allowed: ModelReader.rootFields) else { return nil }
+        let name = m.required("name")?.string()
+        let description = m.required("description")?.string()
+        let unit = m.required("unit")?.choice(MoneyUnit.self)
+        var stacks: [CapitalStack] = []
+        var chains: [LeverageChain] = []
+        if let list = m["stacks"]?.sequence() {
+            stacks = list.compactMap { StackReader(sink: sink).read($0) }
+            checkUnique(list, ids: stacks.map(\.id), what: "stack")
+        }
+        if let list = m["chains"]?.sequence() {
+            chains = list.compactMap { ChainReader(sink: sink).read($0) }
+            checkUnique(list, ids: chains.map(\.id), what: "chain")
+        }
+        if !m.has("stacks") && !m.has("chains") {
+            sink.error(root.mark, .root, "a model needs at least one section: stacks or chains")
+        }
+        guard !sink.hasErrors, let name, let description, let unit else { return nil }
+        // The accounting's own consistency, located at the field it names.
+        for (k, stack) in stacks.enumerated() {
+            do { _ = try stack.evaluate() } catch { locate(error, under: "stacks[\(k)]") }
+        }
+        for (k, chain) in chains.enumerated() {
+            do { _ = try chain.evaluate() } catch { locate(error, under: "chains[\(k)]") }
+        }
+        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains)
+    }
+
+    private func checkUnique(_ list: [YAMLValue], ids: [String], what: String) {
+        var seen = Set<String>()
+        for (k, id) in ids.enumerated() where !seen.insert(id).inserted {
+            if k < list.count { list[k].error("two \(what)s are called '\(id)'") }
+        }
+    }
+
+    /// Turns an accounting error's field path into a located diagnostic.
+    private func locate(_ error: AccountingError, under prefix: String) {
+        let full = error.path.isEmpty ? prefix : prefix + "." + error.path
+        sink.error(ModelReader.mark(of: full, in: root), FieldPath(description: full), error.message)
+    }
+
+    /// The mark of the deepest node on `path` (`stacks[0].contributors[2].match.of[1]`).
+    static func mark(of path: String, in root: Node) -> Mark? {
+        var node = root
+        var mark = root.mark
+        for part in path.split(separator: ".") {
+            var name = Substring(part)
+            var indices: [Int] = []
+            while let open = name.lastIndex(of: "["), name.hasSuffix("]"), let k = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) {
+                indices.insert(k, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty {
+                guard case .mapping(let m) = node, let child = m[String(name)] else { return mark }
+                node = child
+                mark = child.mark
+            }
+            for k in indices {
+                guard case .sequence(let s) = node, k < s.count else { return mark }
+                node = s[k]
+                mark = node.mark
+            }
+        }
+        return mark
+    }
+}
