@@ -17,7 +17,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 
 /// Formats numbers for human reading. Data formats (CSV, JSON) never go through here.
 ///
-/// - Money: two decimals from 1 upwards, three significant figures below.
+/// - Money: two decimals from 1 upwards, three decimals from 0.01, three significant figures below.
 /// - Fractions: percentages (`17.0 %`); small ones keep three significant figures (`0.0123 %`).
 /// - Multiples: `×4.0`.
 public enum HumanFormat {
@@ -45,6 +45,7 @@ public enum HumanFormat {
 
     static func money(_ x: Double) -> String {
         if x == 0 || abs(x) >= 1 { return String(format: "%.2f", x) }
+        if abs(x) >= 0.01 { return String(format: "%.3f", x) }
         return String(format: "%.3g", x)
     }
 
