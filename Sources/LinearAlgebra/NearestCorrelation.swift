@@ -95,7 +95,12 @@ public struct NearestCorrelation: Sendable {
 
         // Polish: D^{-1/2}·X·D^{-1/2} (PSD by congruence), then exact symmetry and unit diagonal.
         var result = x
-        let scale = (0..<n).map { i in 1 / x.storage[i + i * n].squareRoot() }
+        // dᵢ > 0 at convergence (dᵢ = 1 + O(tolerance)); the guard only matters for absurdly
+        // loose tolerances, where a zero diagonal is left unscaled rather than divided by.
+        let scale = (0..<n).map { i in
+            let d = x.storage[i + i * n]
+            return d > 0 ? 1 / d.squareRoot() : 1
+        }
         for j in 0..<n {
             for i in 0..<n { result.storage[i + j * n] *= scale[i] * scale[j] }
         }
