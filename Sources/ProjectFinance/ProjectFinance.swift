@@ -1,0 +1,1 @@
+// ProjectFinance module: project cash flows of an AI gigafactory under correlated shocks.
