@@ -114,4 +114,10 @@ public struct AccountingError: Error, Equatable, CustomStringConvertible, Sendab
         self.message = message
     }
     public var description: String { "\(path): \(message)" }
+
+    /// A number as a reader would write it: no `.0` on whole numbers and no floating-point noise.
+    static func show(_ x: Double) -> String {
+        let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
+        return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
+    }
 }
