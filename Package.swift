@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
         // Runs the built `leverage` binary: exact output and exit codes.
-        .testTarget(name: "CLITests", dependencies: ["LeverageCLI", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LeverageCLI", "TestSupport"], exclude: ["Golden"]),
     ]
 )
