@@ -66,9 +66,9 @@ public struct Contributor: Sendable, Equatable {
     }
 }
 
-/// A named slice of a stack's total earmarked for a purpose, optionally split into equal units
+/// An earmark: a named slice of a stack's total set aside for a purpose (`allocations:` in model files), optionally split into equal units
 /// (InvestAI's 20 bn gigafactory fund for 4 sites → 5 bn a site).
-public struct Allocation: Sendable, Equatable {
+public struct Earmark: Sendable, Equatable {
     public enum Size: Sendable, Equatable {
         case amount(Double)
         case shareOfTotal(Double)
@@ -93,9 +93,9 @@ public struct CapitalStack: Sendable, Equatable {
     public var label: String
     public var total: Double?
     public var contributors: [Contributor]
-    public var allocations: [Allocation]
+    public var allocations: [Earmark]
 
-    public init(id: String, label: String, total: Double? = nil, contributors: [Contributor], allocations: [Allocation] = []) {
+    public init(id: String, label: String, total: Double? = nil, contributors: [Contributor], allocations: [Earmark] = []) {
         self.id = id
         self.label = label
         self.total = total

@@ -27,8 +27,8 @@ public struct StackAccount: Sendable, Equatable {
         public var uncapped: Double
         public var capBinds: Bool { amount < uncapped }
     }
-    public struct AllocationResult: Sendable, Equatable {
-        public var allocation: Allocation
+    public struct EarmarkResult: Sendable, Equatable {
+        public var allocation: Earmark
         public var amount: Double
         /// amount / units, when the allocation is split into units.
         public var perUnit: Double? { allocation.units.map { amount / Double($0) } }
@@ -36,7 +36,7 @@ public struct StackAccount: Sendable, Equatable {
 
     public var stack: CapitalStack
     public var contributions: [Contribution]
-    public var allocations: [AllocationResult]
+    public var allocations: [EarmarkResult]
     /// Σ contributions.
     public var total: Double
 
@@ -150,7 +150,7 @@ extension CapitalStack {
             StackAccount.Contribution(contributor: contributors[k], amount: amounts[k]!, uncapped: uncapped[k]!)
         }
         let stackTotal = total ?? sum
-        var allocationResults: [StackAccount.AllocationResult] = []
+        var allocationResults: [StackAccount.EarmarkResult] = []
         var allocated = 0.0
         for (k, a) in allocations.enumerated() {
             let amount: Double

@@ -60,8 +60,8 @@ struct CapitalStackTests {
     @Test("Allocations split into units: 20 bn for 4 gigafactories is 5 bn a site")
     func allocations() throws {
         let stack = CapitalStack(id: "s", label: "s", contributors: [contributor("eu", .euBudget, .amount(200))],
-                                 allocations: [Allocation(id: "gf", label: "gf", size: .amount(20), units: 4),
-                                               Allocation(id: "half", label: "half", size: .shareOfTotal(0.5))])
+                                 allocations: [Earmark(id: "gf", label: "gf", size: .amount(20), units: 4),
+                                               Earmark(id: "half", label: "half", size: .shareOfTotal(0.5))])
         let account = try stack.evaluate()
         #expect(account.allocations[0].perUnit == 5)
         #expect(account.allocations[1].amount == 100)
