@@ -109,20 +109,24 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// Largest absolute element, ‖A‖_max.
     public var maxAbs: Double { storage.reduce(0) { max($0, abs($1)) } }
 
+    /// Element-wise sum A + B; the shapes must be equal (a programmer error otherwise).
     public static func + (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.columns == b.columns, "Matrix + needs equal shapes")
         return Matrix(rows: a.rows, columns: a.columns, columnMajor: zip(a.storage, b.storage).map(+))
     }
 
+    /// Element-wise difference A − B; the shapes must be equal (a programmer error otherwise).
     public static func - (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.columns == b.columns, "Matrix - needs equal shapes")
         return Matrix(rows: a.rows, columns: a.columns, columnMajor: zip(a.storage, b.storage).map(-))
     }
 
+    /// Scalar multiple s·A.
     public static func * (s: Double, a: Matrix) -> Matrix {
         Matrix(rows: a.rows, columns: a.columns, columnMajor: a.storage.map { s * $0 })
     }
 
+    /// Rows on separate lines, elements separated by tabs.
     public var description: String {
         rowMajor.map { $0.map { String($0) }.joined(separator: "\t") }.joined(separator: "\n")
     }
