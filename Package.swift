@@ -35,7 +35,7 @@ let package = Package(
         // Deterministic capital stacks, matching rules, leverage chains and multipliers.
         .target(name: "CapitalStacks"),
         // Scenario files: YAML documents validated into models, with located errors.
-        .target(name: "Scenarios", dependencies: ["CapitalStacks", "RiskSharing", "ProjectFinance", "Yams"]),
+        .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "ProjectFinance", "Yams"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
         .target(name: "Reports", dependencies: ["Scenarios", .product(name: "Crypto", package: "swift-crypto")]),
         // The one library users import.
