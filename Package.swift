@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // LAPACKE + CBLAS from Debian's liblapacke-dev and libopenblas-dev; imported by LinearAlgebra only.
@@ -37,7 +38,7 @@ let package = Package(
         // Scenario files: YAML documents validated into models, with located errors.
         .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "ProjectFinance", "Yams"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
-        .target(name: "Reports", dependencies: ["Scenarios", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Reports", dependencies: ["Scenarios", .product(name: "Crypto", package: "swift-crypto"), "ZIPFoundation"]),
         // The one library users import.
         .target(name: "Leverage", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing", "ProjectFinance", "CapitalStacks", "Scenarios", "Reports"]),
         // The `leverage` command: argument parsing and wiring only.
