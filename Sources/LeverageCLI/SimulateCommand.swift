@@ -14,29 +14,13 @@ struct Simulate: ParsableCommand {
     @Argument(help: "A model file with a `portfolio` section, or the name of a bundled model.")
     var model: String
 
-    @Option(help: "Monte Carlo paths (default: the model's `simulation.paths`, else 100000).")
-    var paths: Int?
-
-    @Option(help: "Seed of the random streams (default: the model's `simulation.seed`, else 1).")
-    var seed: UInt64?
-
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
-    var threads: Int?
-
+    @OptionGroup var simulation: SimulationOptions
     @OptionGroup var output: OutputOptions
-
-    func validate() throws {
-        if let paths, paths < 1 { throw ValidationError("--paths must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
 
     func run() throws {
         let file = try loadModel(model)
-        guard let risk = file.model.risk else {
-            Console.error("\(file.path): the model has no `portfolio` section to simulate (try `leverage run`)")
-            throw ExitCode(1)
-        }
-        let settings = SimulationSettings(paths: paths ?? risk.paths, seed: seed ?? risk.seed, batchSize: risk.batchSize, threads: threads)
+        let risk = try requirePortfolio(file)
+        let settings = simulation.settings(risk)
         let progress = Progress(label: "simulate", enabled: !output.quiet)
         let start = Date()
         let report: SimulationReport
@@ -54,10 +38,7 @@ struct Simulate: ParsableCommand {
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let tables = SimulationTables.tables(for: report, model: risk, unit: file.model.unit)
-        var parameters: [(String, JSONValue)] = [
-            ("paths", .integer(report.paths)), ("seed", .integer(Int(truncatingIfNeeded: report.seed))),
-            ("batch_size", .integer(report.batchSize)), ("obligor_draws", .integer(report.obligorDraws)),
-        ]
+        var parameters = simulation.parameters(settings) + [("obligor_draws", .integer(report.obligorDraws))]
         if case let .nearestCorrelation(iterations, distance, _) = report.dependence.factorization {
             parameters.append(("correlation_repair", .object([("matrix", .string(report.dependence.matrixName)),
                                                                ("iterations", .integer(iterations)), ("frobenius_distance", .number(distance))])))
@@ -71,6 +52,42 @@ struct Simulate: ParsableCommand {
             Console.status(String(format: "%d paths in %.2f s (%.3g obligor-draws/s)", report.paths, seconds, Double(report.obligorDraws) / max(seconds, 1e-9)))
         }
     }
+}
+
+/// Monte Carlo controls shared by `simulate`, `sweep` and `solve`.
+struct SimulationOptions: ParsableArguments {
+    @Option(help: "Monte Carlo paths (default: the model's `simulation.paths`, else 100000).")
+    var paths: Int?
+
+    @Option(help: "Seed of the random streams (default: the model's `simulation.seed`, else 1).")
+    var seed: UInt64?
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    func validate() throws {
+        if let paths, paths < 1 { throw ValidationError("--paths must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The engine settings: command line first, then the model's `simulation` section.
+    func settings(_ risk: RiskModel) -> SimulationSettings {
+        SimulationSettings(paths: paths ?? risk.paths, seed: seed ?? risk.seed, batchSize: risk.batchSize, threads: threads)
+    }
+
+    /// Manifest parameters of a run with these settings.
+    func parameters(_ settings: SimulationSettings) -> [(String, JSONValue)] {
+        [("paths", .integer(settings.paths)), ("seed", .integer(Int(truncatingIfNeeded: settings.seed))), ("batch_size", .integer(settings.batchSize))]
+    }
+}
+
+/// The model's portfolio, or exit code 1 with a message.
+func requirePortfolio(_ file: ScenarioFile) throws -> RiskModel {
+    guard let risk = file.model.risk else {
+        Console.error("\(file.path): the model has no `portfolio` section to simulate (try `leverage run`)")
+        throw ExitCode(1)
+    }
+    return risk
 }
 
 /// A one-line progress indicator on stderr, shown only when stderr is a terminal.

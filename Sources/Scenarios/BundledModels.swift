@@ -331,6 +331,61 @@ stacks:
         remainder: true     # FACTS §2 Vienna bid: ≥ 65 % private — H
 
 """#),
+        BundledModel(name: "investai-risk-sharing", text: #"""
+# InvestAI risk sharing: how much public first loss private co-investors need, and what it costs.
+# Amounts in EUR m. Structural figures cite ../shared/FACTS.md; credit parameters (PD, LGD,
+# correlations) are our estimates (EST) for a one-year horizon, to be used as ranges — change
+# them and rerun `leverage solve`.
+name: InvestAI risk-sharing portfolio
+description: InvestAI risk sharing — 4 gigafactory loans and 50,000 AI-adoption SME loans; EU first loss, private senior.
+unit: eur_m
+
+portfolio:
+  copula: student_t          # joint AI-winter tail: t copula with 6 degrees of freedom (EST)
+  degrees_of_freedom: 6
+  factors:
+    names: [ai_demand, energy, sme_cycle]
+    # EST: AI demand and the SME cycle move together; energy prices are less related.
+    correlation:
+      - [1.0, 0.3, 0.5]
+      - [0.3, 1.0, 0.2]
+      - [0.5, 0.2, 1.0]
+  exposures:
+    # Senior debt of one gigafactory: 5 bn capex (FACTS §2, CNBC: 3–5 bn — M) of which private money
+    # is ~3.36 bn (Models/gigafactory.yaml); debt ~60 % of that, 2,000 m (EST).
+    # PD 4 % a year: a single-B project in construction (EST); LGD 45 % senior secured (EST).
+    - {name: gigafactory_1, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
+    - {name: gigafactory_2, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
+    - {name: gigafactory_3, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
+    - {name: gigafactory_4, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
+    # FACTS §1 (seed 004): 4 gigafactories in the 20 bn fund — H.
+  pools:
+    # AI-adoption loans to SMEs: 50,000 × 0.2 m = 10 bn (EST); PD 2.5 % (EST, SME average);
+    # LGD 60 % unsecured (EST); asset correlation ≈ 0.16 mostly through the SME cycle (EST).
+    - {name: sme_ai_adoption, count: 50000, ead: 0.2, pd: 0.025, lgd: 0.6, loadings: {sme_cycle: 0.35, ai_demand: 0.2}}
+
+risk_sharing:
+  tranches:
+    - {name: first_loss, attachment: 0, detachment: 0.08, holder: EU}       # EST: an 8 % EU first loss
+    - {name: senior, attachment: 0.08, detachment: 1, holder: private investors}
+
+risk_cover:
+  public_holder: EU
+  private_holder: private investors
+  provisioning_rate: 0.4      # FACTS §2 InvestEU: guarantees provisioned at 40 % — H
+  confidence: 0.99
+  budget: 50000               # FACTS §1: 50 bn EU direct in InvestAI (seeds 003, 004) — H
+  investors:
+    max_expected_loss_bp: 20  # EST: investment-grade senior debt (≈ BBB one-year EL)
+    max_loss_probability: 0.005  # EST: ≈ BBB one-year default rate
+    coupon: 0.045             # EST: senior project finance margin plus base rate
+    hurdle: 0.042             # EST
+  sweep: {first_loss: "0:0.25:0.01"}
+  stress: {pd: 1.5, correlation: 0.05, lgd: 0.1}   # the "AI winter" credit stress (EST)
+
+simulation: {paths: 100000, seed: 2025}
+
+"""#),
         BundledModel(name: "investai", text: #"""
 # InvestAI baseline: what the EU says its AI financing initiative mobilises.
 # Amounts in EUR bn. Every figure cites ../shared/FACTS.md (section §, confidence H/M/L/EST)
@@ -409,6 +464,44 @@ chains:
     provision:
       amount: 10.5          # FACTS §2 InvestEU — H
     investment: 420         # FACTS §2 InvestEU: Omnibus II raises the target to ~420 bn — H
+
+"""#),
+        BundledModel(name: "sme-guarantee", text: #"""
+# A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss up to a cap of
+# 20 % of the portfolio volume (FACTS §2 "Risk-sharing conventions": COSME loan guarantee — H).
+# Amounts in EUR m. Credit parameters are our estimates (EST).
+name: SME portfolio guarantee (COSME-style)
+description: COSME-style SME guarantee — rate 50 %, cap 20 %, 40,000 loans of 0.25 m; calls, provisioning, leverage.
+unit: eur_m
+
+portfolio:
+  copula: gaussian
+  factors: {names: [economy], uniform_correlation: 0}
+  pools:
+    # ≤ 1.5 m per transaction (FACTS §2 COSME — H): 40,000 loans of 0.25 m = 10 bn (EST);
+    # PD 3 % a year (EST, SME); LGD 50 % (EST); asset correlation 0.12 (EST; Basel's SME range 0.12–0.24).
+    - {name: sme_loans, count: 40000, ead: 0.25, pd: 0.03, lgd: 0.5, loadings: {economy: 0.3464}}
+
+risk_sharing:
+  tranches:
+    - {name: portfolio, attachment: 0, detachment: 1, holder: lending banks}
+  guarantees:
+    # FACTS §2 COSME: rate 50 %, cap 20 % of the portfolio volume — H. Provision: 40 % of the
+    # maximum liability (InvestEU provisioning, FACTS §2 — H) = 0.4 × 2,000 = 800.
+    - {name: eu_guarantee, rate: 0.5, cap: 0.2, covers: portfolio, guarantor: EU, provision: 800}
+
+risk_cover:
+  public_holder: EU
+  private_holder: lending banks
+  provisioning_rate: 0.4      # FACTS §2 InvestEU 40 % — H
+  confidence: 0.99
+  budget: 800
+  investors:
+    max_expected_loss_bp: 100 # EST: what a bank prices into SME lending with a guarantee
+  guarantee: {rate: 0.5, cap: 0.2}   # FACTS §2 COSME — H
+  sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
+
+simulation: {paths: 100000, seed: 7}
 
 """#),
     ]

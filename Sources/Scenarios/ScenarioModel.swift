@@ -20,15 +20,18 @@ public struct ScenarioModel: Sendable {
     public var chains: [LeverageChain]
     /// The portfolio, its risk sharing and simulation defaults (`portfolio`, `risk_sharing`, `simulation`).
     public var risk: RiskModel?
+    /// Risk-cover analysis settings (`risk_cover`), for `sweep` and `solve`.
+    public var riskCover: RiskCoverSpec?
 
     public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = [],
-                risk: RiskModel? = nil) {
+                risk: RiskModel? = nil, riskCover: RiskCoverSpec? = nil) {
         self.name = name
         self.description = description
         self.unit = unit
         self.stacks = stacks
         self.chains = chains
         self.risk = risk
+        self.riskCover = riskCover
     }
 }
 
@@ -90,7 +93,7 @@ struct ModelReader {
     let root: Node
     let readDataFile: (String) -> (path: String, text: String)?
 
-    static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation"]
+    static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover"]
 
     func read() -> ScenarioModel? {
         let top = YAMLValue(node: root, path: .root, sink: sink)
@@ -112,7 +115,11 @@ struct ModelReader {
         if let portfolio = m["portfolio"] {
             risk = PortfolioReader(sink: sink, readDataFile: readDataFile).read(portfolio: portfolio, riskSharing: m["risk_sharing"], simulation: m["simulation"])
         } else {
-            for key in ["risk_sharing", "simulation"] where m.has(key) { m[key]!.error("`\(key)` needs a `portfolio` section") }
+            for key in ["risk_sharing", "simulation", "risk_cover"] where m.has(key) { m[key]!.error("`\(key)` needs a `portfolio` section") }
+        }
+        var riskCover: RiskCoverSpec?
+        if let section = m["risk_cover"], m.has("portfolio") {
+            riskCover = RiskCoverReader(sink: sink).read(section)
         }
         if !m.has("stacks") && !m.has("chains") && !m.has("portfolio") {
             sink.error(root.mark, .root, "a model needs at least one section: stacks, chains or portfolio")
@@ -125,7 +132,7 @@ struct ModelReader {
         for (k, chain) in chains.enumerated() {
             do { _ = try chain.evaluate() } catch { locate(error, under: "chains[\(k)]") }
         }
-        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, risk: risk)
+        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, risk: risk, riskCover: riskCover)
     }
 
     private func checkUnique(_ list: [YAMLValue], ids: [String], what: String) {
