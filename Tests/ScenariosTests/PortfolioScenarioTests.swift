@@ -144,3 +144,38 @@ struct PortfolioScenarioTests {
         #expect(diagnostics(yaml) == ["m.yaml:24:13: error: simulation: `simulation` needs a `portfolio` section"])
     }
 }
+
+@Suite("Scenario files: risk_cover")
+struct RiskCoverScenarioTests {
+    static let model = validPortfolio + """
+
+        risk_cover:
+          public_holder: EU
+          private_holder: private
+          provisioning_rate: 0.4
+          investors: {max_expected_loss_bp: 25, max_loss_probability: 0.005, coupon: 0.045, hurdle: 0.04}
+          guarantee: {rate: 0.5, cap: 0.2}
+          sweep: {first_loss: "0:0.2:0.05", guarantee_cap: "0.1,0.2"}
+          stress: {pd: 1.5}
+        """
+
+    @Test("A valid risk_cover section reads into terms, constraints, grid and stress")
+    func valid() throws {
+        let spec = try #require(try ScenarioLoader.parse(RiskCoverScenarioTests.model, file: "p.yaml").riskCover)
+        #expect(spec.terms.publicHolder == "EU" && spec.terms.provisioningRate == 0.4)
+        #expect(spec.constraints.maxExpectedLoss == 0.0025 && spec.constraints.maxLossProbability == 0.005)
+        #expect(spec.grid.firstLoss.count == 5 && spec.grid.guaranteeCap == [0.1, 0.2] && spec.grid.guaranteeRate == [0])
+        #expect(spec.guarantee?.rate == 0.5 && spec.stress?.pdMultiplier == 1.5)
+    }
+
+    @Test("Bad risk_cover input is located", arguments: [
+        ("coupon: 0.045, hurdle: 0.04}", "coupon: 0.045}", "p.yaml:26:14: error: risk_cover.investors.hurdle: coupon and hurdle go together (coupon − expected loss rate ≥ hurdle)"),
+        ("first_loss: \"0:0.2:0.05\"", "first_loss: \"0:2:0.5\"", "p.yaml:28:23: error: risk_cover.sweep.first_loss: 1.5 is outside [0, 1] (covers are fractions: 5 % is 0.05)"),
+        ("provisioning_rate: 0.4", "provisioning_rate: 40%", "p.yaml:25:22: error: risk_cover.provisioning_rate: '40%': write rates and shares as fractions (17 % is 0.17), not percentages"),
+        ("private_holder: private", "private_holder: EU", "p.yaml:24:19: error: risk_cover.private_holder: the private holder must differ from the public holder 'EU'"),
+    ])
+    func bad(_ from: String, _ to: String, _ expected: String) {
+        #expect(RiskCoverScenarioTests.model.contains(from))
+        #expect(diagnostics(RiskCoverScenarioTests.model.replacingOccurrences(of: from, with: to), file: "p.yaml") == [expected])
+    }
+}
