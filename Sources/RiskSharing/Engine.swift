@@ -72,7 +72,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
 
 /// Counter words of the random-number layout: counter = (block, batch, purpose, item).
 enum Purpose: UInt64 {
-    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5
+    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5, refinement = 6
 }
 
 /// Runs the Monte Carlo simulation of `portfolio` under `structure`.
@@ -85,7 +85,8 @@ enum Purpose: UInt64 {
 /// 2. Systematic parts S = Z·Aᵀ by one dgemm per chunk of obligors, A = B·L (B the loadings,
 ///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
 /// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
-///    u from stream (b, idiosyncratic, i) through the exact ``DefaultTable``; loss EADᵢ·LGDᵢ
+///    u from streams (b, idiosyncratic, i) and (b, refinement, i) through the exact
+///    ``DefaultTable`` (one 64-bit word per two draws); loss EADᵢ·LGDᵢ
 ///    (Beta LGD from stream (b, exposureLGD, i)).
 /// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
 /// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
