@@ -81,10 +81,10 @@ struct BatchWorker {
 
     /// 3. Exposure r on every path of the batch: default iff u < Φ(t), t = (c·w − S)/σ.
     ///
-    /// Uniforms: path p = 8q + m takes the top 32 bits v of word (m mod 4) of block
-    /// (q, batch, idiosyncratic, r) — the high half for m < 4, the low half otherwise — and,
-    /// only when needed, 21 more bits from word 0 of block (p, batch, refinement, r):
-    /// u = uniformOpen((v·2²¹ + r₂₁)·2¹¹), a 53-bit uniform (see ``DefaultTable``).
+    /// Uniforms: path p = 16q + m takes as its top 16 bits v the 16-bit field ⌊m/4⌋ (from the
+    /// top) of word (m mod 4) of block (q, batch, idiosyncratic, r) and, only when needed, 37
+    /// more bits from word 0 of block (p, batch, refinement, r):
+    /// u = uniformOpen(v·2⁴⁸ + r₃₇·2¹¹), a 53-bit uniform (see ``DefaultTable``).
     mutating func exposure(_ r: Int, batch: UInt64, len: Int, column: Int, studentT: Bool,
                            loss: UnsafeMutablePointer<Double>) -> Int {
         let c = model.threshold[r]
@@ -99,10 +99,10 @@ struct BatchWorker {
         @inline(__always) func addLoss(_ p: Int) {
             if let beta { loss[p] += amount * lgdStream.nextBeta(beta.a, beta.b) } else { loss[p] += amount }
         }
-        /// The full 53-bit uniform of path p whose top 32 bits are v.
+        /// The full 53-bit uniform of path p whose top 16 bits are v.
         @inline(__always) func fullUniform(_ v: UInt64, _ p: Int) -> Double {
             let refine = generator.block(SIMD4(UInt64(p), batch, Purpose.refinement.rawValue, UInt64(r)))
-            return uniformOpen((v << 32) | ((refine.x >> 43) << 11))
+            return uniformOpen((v << 48) | ((refine.x >> 27) << 11))
         }
         s.withUnsafeBufferPointer { sp in
             w.withUnsafeBufferPointer { wp in
@@ -113,13 +113,13 @@ struct BatchWorker {
                     for p in 0..<len where sCol[p] < (studentT ? c * wCol[p] : c) { addLoss(p) }
                     return
                 }
-                table.bounds32.withUnsafeBufferPointer { bp in
+                table.bounds.withUnsafeBufferPointer { bp in
                     let bounds = bp.baseAddress!
                     // Grid coordinate x = (t − g₀)·256 = a₀·w − b₀·S − g₀·256.
                     let scale = DefaultTable.cellsPerUnit
                     let a0 = c * invSigma * scale, b0 = invSigma * scale, g0 = DefaultTable.gridStart * scale
-                    /// Decides path p from the top 32 bits v of its uniform.
-                    @inline(__always) func step(_ v: UInt64, _ p: Int, _ studentT: Bool) {
+                    /// Decides path p from the top 16 bits v of its uniform.
+                    @inline(__always) func step(_ v: UInt64, _ p: Int, _ studentT: Bool, _ exact: Bool) {
                         let s = sCol[p]
                         let isDefault: Bool
                         if exact {
@@ -127,10 +127,10 @@ struct BatchWorker {
                             isDefault = fullUniform(v, p) < Normal.cdf(((studentT ? c * wCol[p] : c) - s) * invSigma)
                         } else {
                             let x = (studentT ? a0 * wCol[p] : a0) - b0 * s - g0
-                            let e = 2 &* DefaultTable.entry(x)
-                            if v < bounds[e] {
+                            let pair = bounds[DefaultTable.entry(x)]
+                            if v < pair & 0xFFFF_FFFF {
                                 isDefault = true
-                            } else if v >= bounds[e &+ 1] {
+                            } else if v >= pair >> 32 {
                                 isDefault = false
                             } else {
                                 evaluated &+= 1
@@ -139,34 +139,48 @@ struct BatchWorker {
                         }
                         if isDefault { addLoss(p) }
                     }
-                    @inline(__always) func sweep(_ studentT: Bool) {
+                    @inline(__always) func sweep(_ studentT: Bool, _ exact: Bool) {
                         var counter = SIMD4<UInt64>(0, batch, Purpose.idiosyncratic.rawValue, UInt64(r))
                         var q = 0
-                        // Full blocks: 8 paths from the 8 half-words, in path order.
-                        while 8 &* q &+ 8 <= len {
+                        // Full blocks: 16 paths from the 16 16-bit fields, in path order.
+                        while 16 &* q &+ 16 <= len {
                             counter.x = UInt64(q)
                             let bits = generator.block(counter)
-                            let p = 8 &* q
-                            step(bits.x >> 32, p, studentT)
-                            step(bits.y >> 32, p &+ 1, studentT)
-                            step(bits.z >> 32, p &+ 2, studentT)
-                            step(bits.w >> 32, p &+ 3, studentT)
-                            step(bits.x & 0xFFFF_FFFF, p &+ 4, studentT)
-                            step(bits.y & 0xFFFF_FFFF, p &+ 5, studentT)
-                            step(bits.z & 0xFFFF_FFFF, p &+ 6, studentT)
-                            step(bits.w & 0xFFFF_FFFF, p &+ 7, studentT)
+                            let p = 16 &* q
+                            step(bits.x >> 48, p, studentT, exact)
+                            step(bits.y >> 48, p &+ 1, studentT, exact)
+                            step(bits.z >> 48, p &+ 2, studentT, exact)
+                            step(bits.w >> 48, p &+ 3, studentT, exact)
+                            step((bits.x >> 32) & 0xFFFF, p &+ 4, studentT, exact)
+                            step((bits.y >> 32) & 0xFFFF, p &+ 5, studentT, exact)
+                            step((bits.z >> 32) & 0xFFFF, p &+ 6, studentT, exact)
+                            step((bits.w >> 32) & 0xFFFF, p &+ 7, studentT, exact)
+                            step((bits.x >> 16) & 0xFFFF, p &+ 8, studentT, exact)
+                            step((bits.y >> 16) & 0xFFFF, p &+ 9, studentT, exact)
+                            step((bits.z >> 16) & 0xFFFF, p &+ 10, studentT, exact)
+                            step((bits.w >> 16) & 0xFFFF, p &+ 11, studentT, exact)
+                            step(bits.x & 0xFFFF, p &+ 12, studentT, exact)
+                            step(bits.y & 0xFFFF, p &+ 13, studentT, exact)
+                            step(bits.z & 0xFFFF, p &+ 14, studentT, exact)
+                            step(bits.w & 0xFFFF, p &+ 15, studentT, exact)
                             q &+= 1
                         }
-                        if 8 * q < len {
+                        if 16 * q < len {
                             counter.x = UInt64(q)
                             let bits = generator.block(counter)
-                            for i in 0..<(len - 8 * q) {
-                                let word = bits[i & 3]
-                                step(i < 4 ? word >> 32 : word & 0xFFFF_FFFF, 8 * q + i, studentT)
+                            for i in 0..<(len - 16 * q) {
+                                let shift = UInt64(48 - 16 * (i / 4))
+                                step((bits[i & 3] >> shift) & 0xFFFF, 16 * q + i, studentT, exact)
                             }
                         }
                     }
-                    if studentT { sweep(true) } else { sweep(false) }
+                    // Four specialisations, so that neither flag is tested per draw.
+                    switch (studentT, exact) {
+                    case (false, false): sweep(false, false)
+                    case (true, false): sweep(true, false)
+                    case (false, true): sweep(false, true)
+                    case (true, true): sweep(true, true)
+                    }
                 }
             }
         }

@@ -13,13 +13,13 @@ import Stochastics
 /// of the true, monotone Φ: the bounds are widened by that margin (the tests check identity
 /// on millions of (u, t) pairs and on whole simulations).
 ///
-/// **Two-stage uniforms.** The engine first looks only at the top 32 bits v of the 53-bit
-/// integer behind u = K·2⁻⁵³ (K = v·2²¹ + r, see ``uniformOpen(_:)``), so u ∈ [v·2⁻³², (v+1)·2⁻³²).
-/// The bounds are stored as integers ⌊low·2³²⌋ and ⌈high·2³²⌉: v < ⌊low·2³²⌋ ⇒ u < low ⇒
-/// default; v ≥ ⌈high·2³²⌉ ⇒ u ≥ high ⇒ no default — integer compares only. Otherwise
-/// (probability ≈ band + 2⁻³²) the 21 low bits r are drawn and u < Φ(t) is evaluated. One
-/// 64-bit Philox word thus serves two obligor draws, and the result is still the exact test
-/// on a 53-bit uniform.
+/// **Two-stage uniforms.** The engine first looks only at the top 16 bits v of the 53-bit
+/// integer behind u = K·2⁻⁵³ (K = v·2³⁷ + r, see ``uniformOpen(_:)``), so u ∈ [v·2⁻¹⁶, (v+1)·2⁻¹⁶).
+/// The bounds are stored as integers ⌊low·2¹⁶⌋ and ⌈high·2¹⁶⌉: v < ⌊low·2¹⁶⌋ ⇒ u < low ⇒
+/// default; v ≥ ⌈high·2¹⁶⌉ ⇒ u ≥ high ⇒ no default — integer compares only. Otherwise
+/// (probability ≈ band + 2⁻¹⁶, ~10⁻³) the 37 low bits r are drawn and u < Φ(t) is evaluated.
+/// One 64-bit Philox word thus serves four obligor draws (a Philox block sixteen), and the
+/// result is still the exact test on a 53-bit uniform.
 ///
 /// Beyond the grid: for x < −½ (t < −8.5), Φ(t) < Φ(−8.5) ≈ 9.5·10⁻¹⁸ is below the smallest
 /// uniform 2⁻⁵⁴ and such t never default; for t above it, u < Φ(8.5 − 1/256) decides.
@@ -32,38 +32,41 @@ public struct DefaultTable: Sendable {
     public static let cellCount = 17 * 256
     /// Relative margin for the floating-point error of Φ.
     public static let margin = 1e-14
-    /// Pairs (⌊low·2³²⌋, ⌈high·2³²⌉) for entries k = −1…cellCount, at 2(k + 1) and 2(k + 1) + 1.
-    @usableFromInline let bounds32: [UInt64]
+    /// Bits of the uniform looked at first.
+    public static let prefixBits = 16
+    /// For entries k = −1…cellCount, at index k + 1: ⌊low·2¹⁶⌋ in the low 32 bits and
+    /// ⌈high·2¹⁶⌉ in the high 32 bits (one load per decision).
+    @usableFromInline let bounds: [UInt64]
 
     /// Builds the table (≈ 4,400 evaluations of Φ).
     public init() {
         let n = Self.cellCount
         func phi(_ j: Int) -> Double { Normal.cdf(Self.gridStart + Double(j) / Self.cellsPerUnit) }
-        let scale = 0x1.0p32
-        var b = [UInt64](repeating: 0, count: 2 * (n + 2))
+        let scale = 0x1.0p16
+        var b = [UInt64](repeating: 0, count: n + 2)
         for k in -1...n {
             let low = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
             let high = k == n ? 2 : (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin)
-            b[2 * (k + 1)] = UInt64((low * scale).rounded(.down))
-            b[2 * (k + 1) + 1] = UInt64((high * scale).rounded(.up))
+            b[k + 1] = UInt64((low * scale).rounded(.down)) | (UInt64((high * scale).rounded(.up)) << 32)
         }
-        bounds32 = b
+        bounds = b
     }
 
     /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).
     @inlinable @inline(__always)
     public static func coordinate(_ t: Double) -> Double { (t - gridStart) * cellsPerUnit }
 
-    /// The table entry (k + 1) for a coordinate x: k = round(clamp(x, −1, cellCount)), by the
-    /// 1.5·2⁵² rounding trick (no range-checked conversion). NaN is not allowed.
+    /// The table entry (k + 1) for a coordinate x: k = round(clamp(x, −1, cellCount)) by the
+    /// 1.5·2⁵² rounding trick (no range-checked conversion, no calls); NaN maps to k = −1.
     @inlinable @inline(__always)
     public static func entry(_ x: Double) -> Int {
-        let clamped = min(max(x, -1), Double(cellCount))
-        let rounded = (clamped + 0x1.8p52).bitPattern
-        return Int(Int32(truncatingIfNeeded: rounded)) + 1
+        let lower = x > -1 ? x : -1
+        let clamped = lower < Double(cellCount) ? lower : Double(cellCount)
+        let rounded = unsafeBitCast(clamped + 0x1.8p52, to: UInt64.self)
+        return Int(Int32(truncatingIfNeeded: rounded)) &+ 1
     }
 
-    /// The exact decision u < Φ(t) for the uniform whose top 32 bits are `v`.
+    /// The exact decision u < Φ(t) for the uniform whose top 16 bits are `v`.
     /// - Parameters:
     ///   - x: the coordinate of t (possibly off by rounding; see above).
     ///   - t: evaluates t, called only in the ambiguous band.
@@ -71,12 +74,10 @@ public struct DefaultTable: Sendable {
     ///   - evaluated: incremented when Φ is evaluated.
     @inlinable @inline(__always)
     public func decide(v: UInt64, x: Double, t: () -> Double, u: () -> Double, evaluated: inout Int) -> Bool {
-        let e = 2 &* Self.entry(x)
-        return bounds32.withUnsafeBufferPointer { b in
-            if v < b[e] { return true }
-            if v >= b[e &+ 1] { return false }
-            evaluated &+= 1
-            return u() < Normal.cdf(t())
-        }
+        let pair = bounds.withUnsafeBufferPointer { $0[Self.entry(x)] }
+        if v < pair & 0xFFFF_FFFF { return true }
+        if v >= pair >> 32 { return false }
+        evaluated &+= 1
+        return u() < Normal.cdf(t())
     }
 }

@@ -108,16 +108,18 @@ public struct ShortfallEstimate: Sendable, Hashable, Codable {
 public enum SampleStatistics {
     /// Mean and standard error, two-pass (mean, then Σ (x − x̄)²) for accuracy;
     /// summation in index order, so the result is a deterministic function of the sample.
-    public static func mean<C: Collection>(_ xs: C) -> MeanEstimate where C.Element == Double {
+    public static func mean(_ xs: [Double]) -> MeanEstimate {
         let n = xs.count
         precondition(n > 0, "mean of an empty sample")
-        var sum = 0.0
-        for x in xs { sum += x }
-        let mean = sum / Double(n)
-        var ss = 0.0
-        for x in xs { let d = x - mean; ss += d * d }
-        let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
-        return MeanEstimate(mean: mean, standardError: se, count: n)
+        return xs.withUnsafeBufferPointer { b in
+            var sum = 0.0
+            for x in b { sum += x }
+            let mean = sum / Double(n)
+            var ss = 0.0
+            for x in b { let d = x - mean; ss += d * d }
+            let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
+            return MeanEstimate(mean: mean, standardError: se, count: n)
+        }
     }
 
     /// The α-quantile of an ascending-sorted sample with its order-statistic interval

@@ -96,11 +96,11 @@ struct EngineTests {
             let u = uniformOpen(word)
             // The engine's coordinate differs from (t − g₀)·256 by rounding; allow ±0.45 cell.
             let x = DefaultTable.coordinate(t) + 0.9 * (stream.nextUniform() - 0.5)
-            let decision = table.decide(v: word >> 32, x: x.isNaN ? DefaultTable.coordinate(t) : x, t: { t }, u: { u }, evaluated: &evaluated)
+            let decision = table.decide(v: word >> 48, x: x.isNaN ? DefaultTable.coordinate(t) : x, t: { t }, u: { u }, evaluated: &evaluated)
             if decision != (u < Normal.cdf(t)) { mismatches += 1 }
         }
         #expect(mismatches == 0)
-        // The band is rare for uniform u (≈ 2φ(t)/256 + 2⁻³²) — most evaluations come from the
+        // The band is rare for uniform u (≈ 2φ(t)/256 + 2⁻¹⁶) — most evaluations come from the
         // constructed near-Φ(t) cases.
         #expect(evaluated < 2_100_000, "\(evaluated) evaluations")
     }
