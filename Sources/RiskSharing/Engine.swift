@@ -38,6 +38,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     /// Table-accelerated (default) or exact default test; results are identical.
     public var defaultTest: DefaultTest
 
+    /// Settings with the defaults documented on each property.
     public init(paths: Int, seed: UInt64, batchSize: Int = 4096, threads: Int? = nil,
                 quantileLevels: [Double] = [0.95, 0.99, 0.995, 0.999], confidence: Double = 0.95,
                 provisioningConfidence: Double = 0.99, histogramEdges: [Double]? = nil, histogramBuckets: Int = 20,

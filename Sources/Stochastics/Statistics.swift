@@ -12,6 +12,7 @@ public struct MeanEstimate: Sendable, Hashable, Codable {
     /// Number of samples n.
     public var count: Int
 
+    /// An estimate from its parts.
     public init(mean: Double, standardError: Double, count: Int) {
         self.mean = mean
         self.standardError = standardError
@@ -35,6 +36,7 @@ public struct ProbabilityEstimate: Sendable, Hashable, Codable {
     /// Number of trials n.
     public var trials: Int
 
+    /// p̂ = successes/trials (trials > 0) and its binomial standard error.
     public init(successes: Int, trials: Int) {
         precondition(trials > 0 && successes >= 0 && successes <= trials)
         self.successes = successes
@@ -64,6 +66,7 @@ public struct QuantileEstimate: Sendable, Hashable, Codable {
     /// Coverage of [lower, upper] (e.g. 0.95).
     public var confidence: Double
 
+    /// An estimate from its parts.
     public init(level: Double, value: Double, lower: Double, upper: Double, confidence: Double) {
         self.level = level
         self.value = value
@@ -92,6 +95,7 @@ public struct ShortfallEstimate: Sendable, Hashable, Codable {
     /// s_Y/√n.
     public var standardError: Double
 
+    /// An estimate from its parts.
     public init(level: Double, value: Double, standardError: Double) {
         self.level = level
         self.value = value

@@ -118,15 +118,19 @@ struct ValidationTests {
     }
 
     /// A pool of n loans and n individual identical exposures: same distribution (two
-    /// independent estimates, SE √(SE₁² + SE₂²)).
-    @Test("Pool vs individual loans")
-    func poolVersusIndividual() throws {
+    /// independent estimates, SE √(SE₁² + SE₂²)), for both copulas and a Beta LGD.
+    @Test("Pool vs individual loans", arguments: [
+        (Copula.gaussian, LossGivenDefault.fixed(0.4)),
+        (Copula.studentT(degreesOfFreedom: 4), LossGivenDefault.fixed(0.4)),
+        (Copula.gaussian, LossGivenDefault.beta(mean: 0.4, standardDeviation: 0.25)),
+    ])
+    func poolVersusIndividual(copula: Copula, lgd: LossGivenDefault) throws {
         let n = 300, pd = 0.02, rho = 0.12
         let settings = SimulationSettings(paths: 60_000, seed: 3)
-        let individual = try simulate(portfolio: Portfolio(exposures: homogeneousExposures(n, pd: pd, rho: rho, lgd: .fixed(0.4)), dependence: oneFactor),
+        let individual = try simulate(portfolio: Portfolio(exposures: homogeneousExposures(n, pd: pd, rho: rho, lgd: lgd), dependence: oneFactor, copula: copula),
                                       structure: .wholePortfolio(), settings: settings)
-        let pool = HomogeneousPool(name: "pool", count: n, exposureAtDefault: 1, probabilityOfDefault: pd, lossGivenDefault: .fixed(0.4), loadings: [rho.squareRoot()])
-        let pooled = try simulate(portfolio: Portfolio(pools: [pool], dependence: oneFactor), structure: .wholePortfolio(), settings: settings)
+        let pool = HomogeneousPool(name: "pool", count: n, exposureAtDefault: 1, probabilityOfDefault: pd, lossGivenDefault: lgd, loadings: [rho.squareRoot()])
+        let pooled = try simulate(portfolio: Portfolio(pools: [pool], dependence: oneFactor, copula: copula), structure: .wholePortfolio(), settings: settings)
         for x in [0.0, 0.004, 0.008, 0.016, 0.03] {
             let a = individual.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
             let b = pooled.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
@@ -135,6 +139,10 @@ struct ValidationTests {
         }
         let a = individual.portfolio.expectedLoss, b = pooled.portfolio.expectedLoss
         expectClose("EL pool − individual", b.mean - a.mean, 0, se: (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot())
+        expectClose("EL pool", b.mean, Double(n) * pd * lgd.mean, se: b.standardError)
+        let q = individual.portfolio.quantile(0.99)!, r = pooled.portfolio.quantile(0.99)!
+        // The 99 % quantiles' intervals overlap.
+        #expect(q.lower <= r.upper && r.lower <= q.upper, "\(q) vs \(r)")
     }
 
     /// A full exposure correlation matrix with all off-diagonal entries ρ is the one-factor
