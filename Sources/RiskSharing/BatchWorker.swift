@@ -118,28 +118,29 @@ struct BatchWorker {
                     // Grid coordinate x = (t − g₀)·256 = a₀·w − b₀·S − g₀·256.
                     let scale = DefaultTable.cellsPerUnit
                     let a0 = c * invSigma * scale, b0 = invSigma * scale, g0 = DefaultTable.gridStart * scale
+                    let a0g = a0 - g0
                     /// Decides path p from the top 16 bits v of its uniform.
-                    @inline(__always) func step(_ v: UInt64, _ p: Int, _ studentT: Bool, _ exact: Bool) {
+                    @inline(__always) func step<T: Flag, E: Flag>(_ v: UInt64, _ p: Int, _: T.Type, _: E.Type) {
                         let s = sCol[p]
                         let isDefault: Bool
-                        if exact {
+                        if E.value {
                             evaluated &+= 1
-                            isDefault = fullUniform(v, p) < Normal.cdf(((studentT ? c * wCol[p] : c) - s) * invSigma)
+                            isDefault = fullUniform(v, p) < Normal.cdf(((T.value ? c * wCol[p] : c) - s) * invSigma)
                         } else {
-                            let x = (studentT ? a0 * wCol[p] : a0) - b0 * s - g0
+                            let x = T.value ? a0 * wCol[p] - b0 * s - g0 : a0g - b0 * s
                             let pair = bounds[DefaultTable.entry(x)]
-                            if v < pair & 0xFFFF_FFFF {
+                            if v >= pair >> 32 {
+                                return  // the common case: certainly no default
+                            } else if v < pair & 0xFFFF_FFFF {
                                 isDefault = true
-                            } else if v >= pair >> 32 {
-                                isDefault = false
                             } else {
                                 evaluated &+= 1
-                                isDefault = fullUniform(v, p) < Normal.cdf(((studentT ? c * wCol[p] : c) - s) * invSigma)
+                                isDefault = fullUniform(v, p) < Normal.cdf(((T.value ? c * wCol[p] : c) - s) * invSigma)
                             }
                         }
                         if isDefault { addLoss(p) }
                     }
-                    @inline(__always) func sweep(_ studentT: Bool, _ exact: Bool) {
+                    @inline(__always) func sweep<T: Flag, E: Flag>(_ studentT: T.Type, _ exact: E.Type) {
                         var counter = SIMD4<UInt64>(0, batch, Purpose.idiosyncratic.rawValue, UInt64(r))
                         var q = 0
                         // Full blocks: 16 paths from the 16 16-bit fields, in path order.
@@ -176,10 +177,10 @@ struct BatchWorker {
                     }
                     // Four specialisations, so that neither flag is tested per draw.
                     switch (studentT, exact) {
-                    case (false, false): sweep(false, false)
-                    case (true, false): sweep(true, false)
-                    case (false, true): sweep(false, true)
-                    case (true, true): sweep(true, true)
+                    case (false, false): sweep(No.self, No.self)
+                    case (true, false): sweep(Yes.self, No.self)
+                    case (false, true): sweep(No.self, Yes.self)
+                    case (true, true): sweep(Yes.self, Yes.self)
                     }
                 }
             }
@@ -217,3 +218,8 @@ struct BatchWorker {
         }
     }
 }
+
+/// Compile-time flags for specialising the draw loop (no per-draw tests of run-time Bools).
+protocol Flag { static var value: Bool { get } }
+enum Yes: Flag { static var value: Bool { true } }
+enum No: Flag { static var value: Bool { false } }

@@ -102,6 +102,11 @@ enum Purpose: UInt64 {
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                      progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
+    // OpenBLAS single-threaded for the whole run (restored on exit): the workers are the
+    // parallelism, and idle BLAS pool threads spin (sched_yield) on the cores they need.
+    let blasThreads = BLAS.threadCount
+    BLAS.setThreadCount(1)
+    defer { BLAS.setThreadCount(blasThreads) }
     let model = try PreparedModel(portfolio: portfolio)
     let waterfall = try Waterfall(structure: structure, volume: model.volume)
 
@@ -114,9 +119,6 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
     var evaluations = [Int](repeating: 0, count: batches)
     let next = Mutex(0)
     let done = Mutex(0)
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
     losses.withUnsafeMutableBufferPointer { lossBuffer in
         evaluations.withUnsafeMutableBufferPointer { evalBuffer in
             let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
