@@ -331,6 +331,38 @@ stacks:
         remainder: true     # FACTS §2 Vienna bid: ≥ 65 % private — H
 
 """#),
+        BundledModel(name: "investai", text: #"""
+# InvestAI baseline: what the EU says its AI financing initiative mobilises.
+# Amounts in EUR bn. Every figure cites ../shared/FACTS.md (section §, confidence H/M/L/EST)
+# or the seed article it comes from (../shared/seeds/).
+name: InvestAI baseline
+description: InvestAI (Feb 2025) — 50 bn EU + 150 bn private = 200 bn for AI, with the 20 bn AI gigafactories fund.
+unit: eur_bn
+
+stacks:
+  - id: investai
+    label: InvestAI — EU AI Champions Initiative
+    contributors:
+      - id: eu_budget
+        label: EU budget (existing programmes)
+        source: eu_budget
+        instrument: mixed
+        # Funding sources named by the Commission: FACTS §1 "InvestAI funding sources" (seed 004);
+        # Member States may also redirect cohesion funds (not counted in the 50 bn).
+        programme: Digital Europe, Horizon Europe, InvestEU
+        amount: 50          # FACTS §1: 200 bn = 50 bn EU direct + 150 bn private (seeds 003, 004) — H
+      - id: private
+        label: Private partners (EU AI Champions Initiative)
+        source: private
+        instrument: mixed
+        amount: 150         # FACTS §1: 150 bn pledged by the EU AI Champions Initiative (seeds 003, 004) — H
+    allocations:
+      - id: gigafactories
+        label: AI gigafactories fund
+        amount: 20          # FACTS §1: a 20 bn fund inside InvestAI (seed 004) — H
+        units: 4            # FACTS §1: 4 gigafactories (seed 004); Bloomberg Jun 2026 speaks of 5 sites (FACTS §2) — M
+
+"""#),
         BundledModel(name: "investai-risk-sharing", text: #"""
 # InvestAI risk sharing: how much public first loss private co-investors need, and what it costs.
 # Amounts in EUR m. Structural figures cite ../shared/FACTS.md; credit parameters (PD, LGD,
@@ -384,38 +416,6 @@ risk_cover:
   stress: {pd: 1.5, correlation: 0.05, lgd: 0.1}   # the "AI winter" credit stress (EST)
 
 simulation: {paths: 100000, seed: 2025}
-
-"""#),
-        BundledModel(name: "investai", text: #"""
-# InvestAI baseline: what the EU says its AI financing initiative mobilises.
-# Amounts in EUR bn. Every figure cites ../shared/FACTS.md (section §, confidence H/M/L/EST)
-# or the seed article it comes from (../shared/seeds/).
-name: InvestAI baseline
-description: InvestAI (Feb 2025) — 50 bn EU + 150 bn private = 200 bn for AI, with the 20 bn AI gigafactories fund.
-unit: eur_bn
-
-stacks:
-  - id: investai
-    label: InvestAI — EU AI Champions Initiative
-    contributors:
-      - id: eu_budget
-        label: EU budget (existing programmes)
-        source: eu_budget
-        instrument: mixed
-        # Funding sources named by the Commission: FACTS §1 "InvestAI funding sources" (seed 004);
-        # Member States may also redirect cohesion funds (not counted in the 50 bn).
-        programme: Digital Europe, Horizon Europe, InvestEU
-        amount: 50          # FACTS §1: 200 bn = 50 bn EU direct + 150 bn private (seeds 003, 004) — H
-      - id: private
-        label: Private partners (EU AI Champions Initiative)
-        source: private
-        instrument: mixed
-        amount: 150         # FACTS §1: 150 bn pledged by the EU AI Champions Initiative (seeds 003, 004) — H
-    allocations:
-      - id: gigafactories
-        label: AI gigafactories fund
-        amount: 20          # FACTS §1: a 20 bn fund inside InvestAI (seed 004) — H
-        units: 4            # FACTS §1: 4 gigafactories (seed 004); Bloomberg Jun 2026 speaks of 5 sites (FACTS §2) — M
 
 """#),
         BundledModel(name: "investeu", text: #"""
