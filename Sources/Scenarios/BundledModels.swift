@@ -139,6 +139,56 @@ stacks:
         instrument: mixed
         match: {of: [eu, member_states], ratio: 10}   # FACTS §1 (seed 004), §2: "more than 10×" private — M
 
+# Risk view of the "×10 private" claim: if the private money around the 19 factories is lent or
+# invested against a public first loss, how much first loss do investors need, and is ×10 credible?
+# One exposure per factory: the private investment it is claimed to attract, 10 × the factory's
+# public money (FACTS §2: "more than 10×" — M; per-factory public money = wave budget / factories — H).
+# Credit parameters are our estimates (EST): AI start-ups and scale-ups using the factories,
+# one-year PD 5 %, LGD 70 % (little collateral), strongly exposed to one AI-demand cycle.
+portfolio:
+  copula: gaussian
+  factors: {names: [ai_demand], uniform_correlation: 0}
+  exposures:
+    # Wave 1: 1.5 bn / 7 factories × 10 = 2.1429 bn each (FACTS §2 — H for the budget, M for the ×10).
+    - {name: bsc_aif, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: it4lia, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: lumi_aif, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: meluxina_ai, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: mimer, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: hammerhai, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: pharos, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    # Wave 2: 0.485 bn / 6 × 10 = 0.8083 bn each (FACTS §2 — H / M).
+    - {name: ai_at, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: brain_pp, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: ai2f, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: jaif, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: piast_ai, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: slaif, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    # Wave 3: 0.5 bn / 6 × 10 = 0.8333 bn each (FACTS §2 — H / M).
+    - {name: czai, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: litai, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: nlaif, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: gaia, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: ro_ai_factory, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+    - {name: cesga, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
+
+risk_sharing:
+  tranches:
+    # The claim's public share: 1 public for 10 private = 1/11 = 9.1 % of the total (FACTS §2 — M).
+    - {name: public_first_loss, attachment: 0, detachment: 0.0909, holder: EU and Member States}
+    - {name: private, attachment: 0.0909, detachment: 1, holder: private investors}
+
+risk_cover:
+  public_holder: EU and Member States
+  private_holder: private investors
+  confidence: 0.99
+  investors:
+    max_expected_loss_bp: 100     # EST: what growth-stage private credit accepts
+    max_loss_probability: 0.02    # EST
+  sweep: {first_loss: "0:0.4:0.02"}
+
+simulation: {paths: 100000, seed: 19}
+
 """#),
         BundledModel(name: "benchmark-b1000", text: #"""
 # Benchmark portfolio B1000: the performance case of the Monte Carlo engine (Benchmarks/).
