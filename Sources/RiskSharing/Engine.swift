@@ -87,12 +87,13 @@ enum Purpose: UInt64 {
 ///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
 /// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
 ///    u from streams (b, idiosyncratic, i) and (b, refinement, i) through the exact
-///    ``DefaultTable`` (one 64-bit word per two draws); loss EADᵢ·LGDᵢ
+///    ``DefaultTable`` (16 bits of a Philox word per draw, more only when ambiguous); loss EADᵢ·LGDᵢ
 ///    (Beta LGD from stream (b, exposureLGD, i)).
 /// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
 /// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
 /// statistic is computed through the ``Waterfall`` (all its outputs are nondecreasing in the
-/// portfolio loss). Memory: one Double per path plus per-worker scratch of batch × (K + 64).
+/// portfolio loss). Memory: one Double per path (plus one derived sample at a time while summarising) and
+/// per-worker scratch of batch × K + 128 K doubles — never paths × exposures.
 ///
 /// - Parameters:
 ///   - progress: called after each batch with (batches done, total batches), from worker
