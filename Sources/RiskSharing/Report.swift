@@ -159,4 +159,11 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var obligorDraws: Int
     /// See ``obligorDraws``.
     public var exactEvaluations: Int
+
+    /// The report of the tranche called `name`.
+    public func tranche(named name: String) -> TrancheReport? { tranches.first { $0.tranche.name == name } }
+    /// The report of the holder called `name`.
+    public func holder(named name: String) -> HolderReport? { holders.first { $0.holder == name } }
+    /// The report of the guarantee called `name`.
+    public func guarantee(named name: String) -> GuaranteeReport? { guarantees.first { $0.guarantee.name == name } }
 }

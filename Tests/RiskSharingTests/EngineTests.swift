@@ -150,6 +150,12 @@ struct EngineTests {
         let neg = Matrix(rowMajor: [[1, -0.5], [-0.5, 1]]), pos = Matrix(rowMajor: [[1, 0.5], [0.5, 1]])
         #expect(message(Portfolio(exposures: [e], dependence: .factors(correlation: neg, repair: .none))) == nil)
         #expect(message(Portfolio(exposures: [e], dependence: .factors(correlation: pos, repair: .none)))?.contains("must be < 1") == true)
+        // Row-by-row input: ragged matrices throw (no trap); a non-unit diagonal is not a correlation.
+        #expect(throws: RiskModelError.invalidInput(item: "factor_correlation", reason: "row 1 has 1 entries, but the matrix has 2 rows: it must be square")) {
+            try Dependence.factors(rows: [[1, 0.2], [0.2]], repair: .none)
+        }
+        let notCorrelation = try? Dependence.factors(rows: [[1, 0.2], [0.2, 2]], repair: .none)
+        #expect(message(Portfolio(exposures: [e], dependence: notCorrelation!))?.hasPrefix("factor_correlation: diagonal element (1, 1) is 2.0") == true)
     }
 
     @Test("Progress reports every batch once, ending at the total")
