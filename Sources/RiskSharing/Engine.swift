@@ -131,7 +131,10 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
                     if b >= batches { break }
                     let start = b * batchSize
                     let count = min(batchSize, paths - start)
-                    let evaluated = worker.run(batch: b, count: count, into: out.losses.baseAddress! + start)
+                    let slice = out.losses.baseAddress! + start
+                    let evaluated = worker.run(batch: b, count: count, into: slice)
+                    var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
+                    sliceBuffer.sort()
                     out.evaluations[b] = evaluated
                     if let progress {
                         done.withLock { d in
@@ -143,9 +146,10 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
             }
         }
     }
+    // Each batch sorted its own slice, so this sort only merges runs (stable merge sort finds them).
     losses.sort()
     return Summariser(settings: settings, model: model, waterfall: waterfall, sortedLosses: losses,
-                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report()
+                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report(threads: threads)
 }
 
 /// Buffers shared by the workers; each batch writes only its own slice.
