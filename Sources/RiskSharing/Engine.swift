@@ -103,11 +103,11 @@ enum Purpose: UInt64 {
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                      progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
-    // OpenBLAS single-threaded for the whole run (restored on exit): the workers are the
-    // parallelism, and idle BLAS pool threads spin (sched_yield) on the cores they need.
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
+    // OpenBLAS single-threaded for the whole run (restored when the last concurrent run
+    // ends): the workers are the parallelism, and idle BLAS pool threads spin (sched_yield)
+    // on the cores they need.
+    SingleThreadedBLAS.enter()
+    defer { SingleThreadedBLAS.leave() }
     let model = try PreparedModel(portfolio: portfolio)
     let waterfall = try Waterfall(structure: structure, volume: model.volume)
 
@@ -307,5 +307,29 @@ func factor(_ m: Matrix, name: String, repair: CorrelationRepair) throws(RiskMod
         return (f, near.matrix, .nearestCorrelation(iterations: near.iterations, frobeniusDistance: near.frobeniusDistance, eigenFactor: true))
     } catch let error {
         throw .correlation(error)
+    }
+}
+
+/// Reference-counted "OpenBLAS on one thread": the first of any number of concurrent
+/// `simulate` calls saves OpenBLAS's thread count and sets 1, the last restores it, so one run
+/// never switches BLAS back to many threads under another (the thread count is process-wide).
+enum SingleThreadedBLAS {
+    static let state = Mutex<(active: Int, saved: Int)>((0, 1))
+
+    static func enter() {
+        state.withLock { s in
+            if s.active == 0 {
+                s.saved = BLAS.threadCount
+                BLAS.setThreadCount(1)
+            }
+            s.active += 1
+        }
+    }
+
+    static func leave() {
+        state.withLock { s in
+            s.active -= 1
+            if s.active == 0 { BLAS.setThreadCount(s.saved) }
+        }
     }
 }

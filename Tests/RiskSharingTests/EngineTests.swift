@@ -121,9 +121,11 @@ struct EngineTests {
             Issue.record("repair not reported: \(r.dependence)")
             return
         }
+        // The same repair as LinearAlgebra's, up to rounding (LAPACK's results can differ in the
+        // last bits with OpenBLAS's thread count, which the engine sets to 1 while it runs).
         let near = try NearestCorrelation(nearestTo: sigma, name: "factor_correlation")
-        #expect(iterations == near.iterations && iterations > 0)
-        #expect(distance == near.frobeniusDistance && distance > 0.1)
+        #expect(abs(iterations - near.iterations) <= 1 && iterations > 0)
+        #expect(abs(distance - near.frobeniusDistance) <= 1e-10 * near.frobeniusDistance && distance > 0.1, "\(distance) vs \(near.frobeniusDistance)")
         // A positive definite matrix is never "repaired".
         let fine = Portfolio(exposures: exposures, dependence: .factors(correlation: Matrix.identity(3), repair: .nearest))
         #expect(try simulate(portfolio: fine, structure: .wholePortfolio(), settings: SimulationSettings(paths: 100, seed: 1)).dependence.factorization == .cholesky)
