@@ -78,26 +78,37 @@ enum Purpose: UInt64 {
 
 /// Runs the Monte Carlo simulation of `portfolio` under `structure`.
 ///
-/// Algorithm, per batch b of `batchSize` paths (batches run concurrently, each on one worker
-/// with `BLAS.setThreadCount(1)`; results land in the batch's own slice of the loss array, so
-/// the outcome does not depend on scheduling):
+/// Algorithm, per batch b of `batchSize` paths (batches run concurrently on
+/// `settings.threads` workers — DispatchQueue.concurrentPerform — with OpenBLAS on one thread;
+/// each batch writes only its own slice of the loss array, so the outcome does not depend on
+/// scheduling or thread count):
 /// 1. Z (batch × K) iid N(0, 1) by inversion from stream (b, factors); for the t copula
 ///    W ~ χ²_ν per path from stream (b, mixing) and w = √(W/ν).
 /// 2. Systematic parts S = Z·Aᵀ by one dgemm per chunk of obligors, A = B·L (B the loadings,
 ///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
 /// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
 ///    u from streams (b, idiosyncratic, i) and (b, refinement, i) through the exact
-///    ``DefaultTable`` (16 bits of a Philox word per draw, more only when ambiguous); loss EADᵢ·LGDᵢ
-///    (Beta LGD from stream (b, exposureLGD, i)).
-/// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
-/// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
-/// statistic is computed through the ``Waterfall`` (all its outputs are nondecreasing in the
-/// portfolio loss). Memory: one Double per path (plus one derived sample at a time while summarising) and
-/// per-worker scratch of batch × K + 128 K doubles — never paths × exposures.
+///    ``DefaultTable`` (16 bits of a Philox word per draw, 37 more only when ambiguous); loss
+///    EADᵢ·LGDᵢ (Beta LGD from stream (b, exposureLGD, i)).
+/// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j), Beta LGDs from
+///    (b, poolLGD, j).
+/// Then the per-path portfolio losses are sorted (each batch pre-sorts its slice) and every
+/// tranche, guarantee and holder statistic is computed through the ``Waterfall`` — all its
+/// outputs are nondecreasing in the portfolio loss — as independent pieces, concurrently,
+/// assembled in a fixed order. Memory: one Double per path (plus one derived sample per
+/// summarising thread) and per-worker scratch of batch × K + 128 K doubles — never
+/// paths × exposures.
+///
+/// OpenBLAS's thread count is process-wide: it is 1 from the first concurrent `simulate` call
+/// until the last one returns, then restored.
 ///
 /// - Parameters:
+///   - portfolio: exposures, pools, dependence and copula.
+///   - structure: tranches (partitioning [0, 1]) and guarantees.
+///   - settings: paths, seed, batch size, threads, levels; see ``SimulationSettings``.
 ///   - progress: called after each batch with (batches done, total batches), from worker
 ///     threads but never concurrently.
+/// - Returns: the ``SimulationReport``, bit-identical for any `settings.threads`.
 /// - Throws: ``RiskModelError`` for invalid inputs or a correlation matrix that is not positive
 ///   definite (unless `repair: .nearest`).
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
