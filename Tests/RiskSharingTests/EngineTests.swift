@@ -160,6 +160,18 @@ struct EngineTests {
         #expect(message(Portfolio(exposures: [e], dependence: notCorrelation!))?.hasPrefix("factor_correlation: diagonal element (1, 1) is 2.0") == true)
     }
 
+    @Test("No factors at all (K = 0) equals zero loadings on one factor, bit for bit")
+    func noFactors() throws {
+        // The idiosyncratic streams depend only on (batch, purpose, exposure), and S = 0 either way.
+        let none = (0..<40).map { Exposure(name: "e\($0)", exposureAtDefault: 1, probabilityOfDefault: 0.05, lossGivenDefault: .fixed(1), loadings: []) }
+        let zero = none.map { e -> Exposure in var e = e; e.loadings = [0]; return e }
+        let settings = SimulationSettings(paths: 3_001, seed: 8, batchSize: 500)
+        let a = try simulate(portfolio: Portfolio(exposures: none, dependence: .factors(correlation: Matrix(rows: 0, columns: 0), repair: .none)),
+                             structure: .wholePortfolio(), settings: settings)
+        let b = try simulate(portfolio: Portfolio(exposures: zero, dependence: oneFactor), structure: .wholePortfolio(), settings: settings)
+        #expect(a.lossDistribution == b.lossDistribution && a.portfolio == b.portfolio)
+    }
+
     @Test("Progress reports every batch once, ending at the total")
     func progress() throws {
         let seen = Counter()
