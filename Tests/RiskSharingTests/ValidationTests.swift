@@ -150,9 +150,9 @@ struct ValidationTests {
         let a = individual.portfolio.expectedLoss, b = pooled.portfolio.expectedLoss
         expectClose("EL pool − individual", b.mean - a.mean, 0, se: (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot())
         expectClose("EL pool", b.mean, Double(n) * pd * lgd.mean, se: b.standardError)
-        let q = individual.portfolio.quantile(0.99)!, r = pooled.portfolio.quantile(0.99)!
-        // The 99 % quantiles' intervals overlap.
-        #expect(q.lower <= r.upper && r.lower <= q.upper, "\(q) vs \(r)")
+        // (Quantile intervals are not compared: these losses live on a lattice of 0.4·D, where
+        // order-statistic intervals are conservative at best and adjacent lattice points make
+        // two independent intervals miss each other too often; the CDF checks above cover it.)
     }
 
     /// A full exposure correlation matrix with all off-diagonal entries ρ is the one-factor
