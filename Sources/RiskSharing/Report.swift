@@ -150,7 +150,8 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var guarantees: [GuaranteeReport]
     /// The portfolio loss histogram (edges as fractions of V).
     public var histogram: [HistogramBucket]
-    /// The sorted portfolio losses (one Double per path).
+    /// The sorted portfolio losses (one Double per path) — for CDF queries and further analysis;
+    /// leave it out of rendered output (it has `paths` entries).
     public var lossDistribution: LossDistribution
     /// max over paths of |Σ holders' losses − portfolio loss| (EUR): rounding only.
     public var maximumAllocationError: Double
