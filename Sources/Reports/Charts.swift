@@ -382,6 +382,12 @@ enum ChartPlanner {
         let lower = table.columns.firstIndex { $0.name.hasPrefix("ci_lower") }
         let upper = table.columns.firstIndex { $0.name.hasPrefix("ci_upper") }
         let aggregates: Set<String> = ["total", "public", "volume", "base fund (F)"]
+        // Colour by the first text column (a stack, a chain) when it has a few distinct values.
+        var kinds: [String] = []
+        if textColumns.count > 1 {
+            for row in table.rows { if let s = text(row[textColumns[0]]), !kinds.contains(s) { kinds.append(s) } }
+        }
+        if kinds.count < 2 || kinds.count > Palette.colours.count - 1 { kinds = [] }
         var groups: [BarGroup] = []
         for (k, row) in table.rows.enumerated() {
             guard let x = number(row[v]) else { continue }
@@ -393,13 +399,16 @@ enum ChartPlanner {
             var interval: (Double, Double)?
             if let se, let e = number(row[se]) { interval = (x - 2 * e, x + 2 * e) }
             else if let lower, let upper, let a = number(row[lower]), let b = number(row[upper]) { interval = (a, b) }
-            groups.append(BarGroup(label: label, bars: [Bar(segments: [Bar.Segment(value: x, colour: Palette.colour(0), label: nil,
+            let colour = Palette.colour(kinds.isEmpty ? 0 : kinds.firstIndex(of: text(row[textColumns[0]]) ?? "") ?? 0)
+            groups.append(BarGroup(label: label, bars: [Bar(segments: [Bar.Segment(value: x, colour: colour, label: nil,
                                                                                     tooltip: "\(label): \(HumanFormat.number(x, unit: unit))")],
                                                             interval: interval, valueLabel: HumanFormat.number(x, unit: unit))]))
         }
         guard !groups.isEmpty, groups.count <= 60 else { return nil }
-        let chart = HorizontalBarChart(title: table.title, groups: groups, axisTitle: axisTitle(table.columns[v]), unit: unit)
-        var caption = "One bar per row: \(HumanFormat.header(table.columns[v]))."
+        let chart = HorizontalBarChart(title: table.title, groups: groups, axisTitle: axisTitle(table.columns[v]), unit: unit,
+                                       legend: kinds.enumerated().map { ($1, Palette.colour($0)) })
+        var caption = "One bar per row: \(HumanFormat.header(table.columns[v]))"
+            + (kinds.isEmpty ? "." : ", coloured by \(table.columns[textColumns[0]].name).")
         if se != nil || (lower != nil && upper != nil) { caption += " Whiskers: ±2 standard errors, or the confidence interval where the row gives one." }
         return (chart.svg(), caption)
     }

@@ -59,11 +59,13 @@ public enum HTMLReport {
     public static func chart(for table: Table) -> String? { ChartPlanner.chart(for: table)?.svg }
 
     static let style = """
-        body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 14px; color: #111; max-width: 980px; margin: 24px auto; padding: 0 16px; }
+        body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 14px; color: #111; max-width: 1100px; margin: 24px auto; padding: 0 16px; }
         h1 { font-size: 22px; margin-bottom: 8px; }
         h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #bbb; padding-bottom: 4px; }
         table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; }
+        th, td { border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; white-space: nowrap; }
+        td.wrap { white-space: normal; min-width: 240px; }
+        table.manifest td { white-space: normal; }
         th { background: #f0f0f0; text-align: left; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         table.manifest th { width: 130px; }
@@ -123,7 +125,7 @@ public enum HTMLReport {
         out.append("<tbody>")
         for row in body {
             out.append("<tr>" + row.enumerated().map { j, s in
-                "<td\(numeric[j] ? " class=\"num\"" : "")>\(escapeMarkup(s))</td>"
+                "<td\(numeric[j] ? " class=\"num\"" : (s.count > 40 ? " class=\"wrap\"" : ""))>\(escapeMarkup(s))</td>"
             }.joined() + "</tr>")
         }
         out.append("</tbody></table></div>")

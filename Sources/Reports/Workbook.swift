@@ -18,8 +18,8 @@ public enum WorkbookError: Error, CustomStringConvertible, Equatable {
 /// of the names, as in CSV) and one row per table row.
 ///
 /// Numbers are numeric cells (`t="n"`) holding the full-precision value (the shortest text that
-/// reads back to the same double), never strings; text is inline strings; missing values are
-/// empty cells and non-finite numbers the error `#N/A`. Columns in `fraction` units show as
+/// reads back to the same double), never strings; text is inline strings; missing values and
+/// empty text are empty cells and non-finite numbers the error `#N/A`. Columns in `fraction` units show as
 /// percentages, money with two decimals and multiples as ×k, through cell styles: the stored
 /// value is always the number itself (0.25, not 25).
 ///
@@ -166,6 +166,7 @@ public enum Workbook {
         let s = style == .plain ? "" : " s=\"\(style.rawValue)\""
         switch cell {
         case .empty: return ""
+        case .text(let text) where text.isEmpty: return ""
         case .text(let text): return inlineString(text, reference: reference, style: s)
         case .integer(let i): return "<c r=\"\(reference)\"\(s) t=\"n\"><v>\(i)</v></c>"
         case .number(let x):
