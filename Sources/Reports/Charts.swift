@@ -10,8 +10,10 @@ struct Bar {
     struct Segment {
         var value: Double
         var colour: String
-        /// Printed inside the segment when it fits.
+        /// Printed inside the segment, shortened to fit (or left out when even the value does not fit).
         var label: String?
+        /// The segment's value as printed after the label inside the segment.
+        var valueText: String? = nil
         /// Shown on hover.
         var tooltip: String
     }
@@ -81,7 +83,7 @@ struct HorizontalBarChart {
                     let x0 = x(start), x1 = x(start + abs(segment.value))
                     canvas.rect(x: x0, y: y, width: x1 - x0, height: Self.barHeight, fill: segment.colour,
                                 stroke: bar.segments.count > 1 ? "#FFFFFF" : nil, tooltip: segment.tooltip)
-                    if let label = segment.label, x1 - x0 >= textWidth(label, size: 11) + 8 {
+                    if let label = Self.insideLabel(segment, width: x1 - x0 - 8) {
                         canvas.text(label, x: x0 + 4, y: y + Self.barHeight / 2, size: 11,
                                     fill: Palette.textColour(on: segment.colour), middle: true)
                     }
@@ -99,6 +101,21 @@ struct HorizontalBarChart {
         canvas.line(x1: x(0), y1: top, x2: x(0), y2: bottom, stroke: "#000000")
         canvas.line(x1: left, y1: bottom, x2: width - right, y2: bottom, stroke: "#000000")
         return canvas.markup(title: title)
+    }
+}
+
+extension HorizontalBarChart {
+    /// The text that fits inside a segment `width` px wide: `label value`, else the label shortened
+    /// before the value, else the value alone, else nothing.
+    static func insideLabel(_ segment: Bar.Segment, width: Double) -> String? {
+        let size = 11.0
+        guard let label = segment.label else { return nil }
+        guard let value = segment.valueText else { return textWidth(label, size: size) <= width ? label : nil }
+        let full = "\(label) \(value)"
+        if textWidth(full, size: size) <= width { return full }
+        let room = width - textWidth(" " + value, size: size)
+        if room >= textWidth("EU bud…", size: size) { return truncated(label, maxWidth: room, size: size) + " " + value }
+        return textWidth(value, size: size) <= width ? value : nil
     }
 }
 
@@ -211,7 +228,7 @@ enum ChartPlanner {
             if !sources.contains(raw) { sources.append(raw) }
             let colour = Palette.colour(Palette.colourIndex(source: raw))
             let label = segmentColumn == "source" ? sourceLabel(raw) : name
-            segments[id]!.append(Bar.Segment(value: value, colour: colour, label: label,
+            segments[id]!.append(Bar.Segment(value: value, colour: colour, label: label, valueText: HumanFormat.number(value, unit: unit),
                                              tooltip: "\(id): \(label) (\(sourceLabel(raw))) \(HumanFormat.number(value, unit: unit)) \(unit.axisSuffix ?? "")"))
         }
         guard !order.isEmpty else { return nil }

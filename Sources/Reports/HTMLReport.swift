@@ -63,11 +63,10 @@ public enum HTMLReport {
         h1 { font-size: 22px; margin-bottom: 8px; }
         h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #bbb; padding-bottom: 4px; }
         table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; white-space: nowrap; }
-        td.wrap { white-space: normal; min-width: 240px; }
-        table.manifest td { white-space: normal; }
+        th, td { border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; }
         th { background: #f0f0f0; text-align: left; }
-        td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num { white-space: nowrap; }
         table.manifest th { width: 130px; }
         code { font-size: 12px; word-break: break-all; }
         figure { margin: 12px 0; }
@@ -125,7 +124,7 @@ public enum HTMLReport {
         out.append("<tbody>")
         for row in body {
             out.append("<tr>" + row.enumerated().map { j, s in
-                "<td\(numeric[j] ? " class=\"num\"" : (s.count > 40 ? " class=\"wrap\"" : ""))>\(escapeMarkup(s))</td>"
+                "<td\(numeric[j] ? " class=\"num\"" : "")>\(escapeMarkup(s))</td>"
             }.joined() + "</tr>")
         }
         out.append("</tbody></table></div>")
