@@ -45,7 +45,8 @@ struct HorizontalBarChart {
     func svg() -> String {
         let longest = groups.map { textWidth($0.label, size: Self.labelSize) }.max() ?? 0
         let left = min(max(longest + 16, 90), 300)
-        let right = 90.0
+        // Room on the right for the longest value label printed after a bar.
+        let right = max(60, (groups.flatMap(\.bars).map { textWidth($0.valueLabel, size: 12) }.max() ?? 0) + 16)
         var probe = SVGCanvas(width: width, height: 0)
         let legendBottom = legend.isEmpty ? 8 : probe.legend(legend, x: left, y: 8, maxX: width - 10)
         let top = legendBottom + 6
@@ -232,15 +233,24 @@ enum ChartPlanner {
                                              tooltip: "\(id): \(label) (\(sourceLabel(raw))) \(HumanFormat.number(value, unit: unit)) \(unit.axisSuffix ?? "")"))
         }
         guard !order.isEmpty else { return nil }
-        let groups = order.map { id -> BarGroup in
-            let bar = Bar(segments: segments[id]!, interval: nil, valueLabel: HumanFormat.number(segments[id]!.reduce(0) { $0 + $1.value }, unit: unit))
-            return BarGroup(label: id, bars: [bar])
+        // Stacks of very different sizes (a 110 bn programme beside a 0.1 bn antenna) are drawn as
+        // shares of their totals, so that every stack's split stays readable; amounts stay printed.
+        let totals = order.map { id in segments[id]!.reduce(0) { $0 + $1.value } }
+        let positive = totals.filter { $0 > 0 }
+        let asShares = order.count > 1 && positive.count == totals.count && positive.max()! > 5 * positive.min()!
+        let groups = zip(order, totals).map { id, total -> BarGroup in
+            var parts = segments[id]!
+            if asShares { for k in parts.indices { parts[k].value /= total } }
+            let label = HumanFormat.number(total, unit: unit) + (asShares ? " \(unit.axisSuffix ?? "")" : "")
+            return BarGroup(label: id, bars: [Bar(segments: parts, interval: nil, valueLabel: label)])
         }
         let legend = Palette.sourceOrder.filter(sources.contains).map { (sourceLabel($0), Palette.colour(Palette.colourIndex(source: $0))) }
             + sources.filter { !Palette.sourceOrder.contains($0) }.map { ($0, Palette.colour(Palette.colourIndex(source: $0))) }
-        let chart = HorizontalBarChart(title: table.title, groups: groups, axisTitle: axisTitle(table.columns[amount]),
-                                       unit: unit, legend: legend)
-        return (chart.svg(), "One bar per capital stack; segments by \(segmentColumn), coloured by source of money; the figure after each bar is the stack's total.")
+        let chart = HorizontalBarChart(title: table.title, groups: groups,
+                                       axisTitle: asShares ? "share of the stack's total (%)" : axisTitle(table.columns[amount]),
+                                       unit: asShares ? .fraction : unit, legend: legend)
+        let what = asShares ? "as shares of the stack's total (the stacks differ too much in size to share one scale)" : "in \(unit.axisSuffix ?? "")"
+        return (chart.svg(), "One bar per capital stack, \(what); segments by \(segmentColumn), coloured by source of money, labelled with their amounts; the figure after each bar is the stack's total.")
     }
 
     static func sourceLabel(_ raw: String) -> String {
@@ -406,10 +416,14 @@ enum ChartPlanner {
         }
         if kinds.count < 2 || kinds.count > Palette.colours.count - 1 { kinds = [] }
         var groups: [BarGroup] = []
+        var skipped: [String] = []
         for (k, row) in table.rows.enumerated() {
             guard let x = number(row[v]) else { continue }
             let parts = textColumns.compactMap { text(row[$0]) }.filter { !$0.isEmpty }
-            if parts.contains(where: aggregates.contains) { continue }
+            if let aggregate = parts.first(where: aggregates.contains) {
+                if !skipped.contains(aggregate) { skipped.append(aggregate) }
+                continue
+            }
             var label = parts.prefix(2).joined(separator: ": ")
             if let level, let l = number(row[level]) { label += " " + levelText(l) }
             if label.isEmpty { label = "row \(k + 1)" }
@@ -427,6 +441,7 @@ enum ChartPlanner {
         var caption = "One bar per row: \(HumanFormat.header(table.columns[v]))"
             + (kinds.isEmpty ? "." : ", coloured by \(table.columns[textColumns[0]].name).")
         if se != nil || (lower != nil && upper != nil) { caption += " Whiskers: ±2 standard errors, or the confidence interval where the row gives one." }
+        if !skipped.isEmpty { caption += " Total rows (\(skipped.joined(separator: ", "))) are not drawn, so that bars compare like with like." }
         return (chart.svg(), caption)
     }
 }
