@@ -186,6 +186,7 @@ enum ChartPlanner {
         case "loss_distribution": return histogram(table) ?? standard(table)
         case "tranches": return tranches(table) ?? standard(table)
         case "holders": return holders(table) ?? standard(table)
+        case "guarantees": return standard(table, preferring: "expected_calls")
         default: return standard(table)
         }
     }
@@ -394,14 +395,17 @@ enum ChartPlanner {
     /// first numeric column), labelled by the row's text; error bars from a standard-error column
     /// (±2 SE) or a confidence interval when the table has one. Rows that are sums of other
     /// rows (`total`, `public`, `volume`, `base fund (F)`) are left out so that bars compare like with like.
-    static func standard(_ table: Table) -> (svg: String, caption: String)? {
+    ///
+    /// - Parameter preferring: draw the first numeric column whose name starts with this instead.
+    static func standard(_ table: Table, preferring: String? = nil) -> (svg: String, caption: String)? {
         let isErrorColumn: (Column) -> Bool = { c in
             c.name.contains("standard_error") || c.name.contains("_se_") || c.name.hasSuffix("_se") || c.name.hasPrefix("ci_")
         }
         let numeric = table.columns.indices.filter { j in
             table.columns[j].unit != .text && !isErrorColumn(table.columns[j]) && table.rows.contains { number($0[j]) != nil }
         }
-        guard let v = numeric.first(where: { table.columns[$0].unit.isMoney }) ?? numeric.first else { return nil }
+        let preferred = preferring.flatMap { p in numeric.first { table.columns[$0].name.hasPrefix(p) } }
+        guard let v = preferred ?? numeric.first(where: { table.columns[$0].unit.isMoney }) ?? numeric.first else { return nil }
         let unit = table.columns[v].unit
         let textColumns = table.columns.indices.filter { table.columns[$0].unit == .text }
         let level = table.columnIndex("level").flatMap { table.columns[$0].unit == .fraction ? $0 : nil }

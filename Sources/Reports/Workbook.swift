@@ -6,6 +6,7 @@ public enum WorkbookError: Error, CustomStringConvertible, Equatable {
     /// The zip archive could not be created or an entry could not be added.
     case archive(reason: String)
 
+    /// What went wrong, for a person: `cannot build the workbook: …`.
     public var description: String {
         switch self {
         case .archive(let reason): return "cannot build the workbook: \(reason)"

@@ -165,3 +165,36 @@ struct HTMLReportTests {
         #expect(HTMLReport.render([sample, histogramTable], manifest: fixedManifest) == HTMLReport.render([sample, histogramTable], manifest: fixedManifest))
     }
 }
+
+@Suite("Reports: charts of odd tables")
+struct ChartEdgeCaseTests {
+    @Test("Missing and non-finite values, negative values, all zeros, one row: a chart with finite coordinates, or none")
+    func oddTables() throws {
+        let odd = Table(name: "odd", title: "Odd", columns: [Column("item", .text), Column("amount_eur_m", .eurMillion), Column("amount_se_eur_m", .eurMillion)],
+                        rows: [["a", .number(.nan), .empty], ["b", .number(-3), 0.5], ["c", .number(.infinity), .number(.nan)], ["d", 0, .empty]])
+        let svg = try #require(HTMLReport.chart(for: odd))
+        // Background and b; d is zero (no rectangle, but its label); a and c have no finite value and no bar.
+        #expect(occurrences(of: "<rect ", in: svg) == 1 + 1)
+        #expect(svg.contains(">d</text>") && svg.contains(">0.00</text>") && !svg.contains(">a</text>") && !svg.contains(">c</text>"))
+        #expect(svg.contains(">-3.00</text>") && svg.contains("<title>b: -3.00</title>"))
+        for bad in ["nan", "inf", "NaN"] { #expect(!svg.contains("=\"\(bad)") && !svg.contains("\"-\(bad)")) }
+
+        let zeros = Table(name: "tranches", title: "Z", columns: [Column("tranche", .text), Column("expected_loss_eur_m", .eurMillion)], rows: [["senior", 0.0]])
+        #expect(try #require(HTMLReport.chart(for: zeros)).contains(">0.00</text>"))
+        #expect(HTMLReport.chart(for: Table(name: "multipliers", title: "Empty", columns: [Column("scope", .text), Column("value", .multiple)])) == nil)
+        let html = HTMLReport.render([odd, zeros], manifest: fixedManifest)
+        #expect(occurrences(of: "<svg", in: html) == 2)
+    }
+
+    @Test("Guarantees: expected calls with ±2 SE, not the maximum liability")
+    func guarantees() throws {
+        let table = Table(name: "guarantees", title: "Guarantees",
+                          columns: [Column("guarantee", .text), Column("maximum_liability_eur_m", .eurMillion), Column("expected_calls_eur_m", .eurMillion),
+                                    Column("expected_calls_se_eur_m", .eurMillion)],
+                          rows: [["eu", 500.0, 12.5, 0.25]])
+        let svg = try #require(HTMLReport.chart(for: table))
+        #expect(svg.contains(">12.50</text>") && !svg.contains(">500.00</text>"))
+        #expect(svg.contains(">expected calls (EUR m)</text>"))
+        #expect(occurrences(of: "<line ", in: svg) >= 3, "an error bar is three lines")
+    }
+}
