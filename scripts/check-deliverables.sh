@@ -100,7 +100,7 @@ for table in tables:
                 ok = x == y
             if not ok:
                 problems.append(f"{table} row {i + 1} column {j + 1}: CSV {x!r}, workbook {y!r}")
-print(f"   LibreOffice round trip: {len(tables)} sheets, {cells} cells, {numbers} numbers; "
+print(f"   LibreOffice round trip: manifest + {len(tables)} table sheets, {cells} cells, {numbers} numbers; "
       f"largest relative difference {worst:.3g}; {len(problems)} mismatches")
 for p in problems[:20]:
     print("   mismatch:", p, file=sys.stderr)

@@ -75,6 +75,7 @@ public enum HTMLReport {
         .scroll { overflow-x: auto; }
         nav ol { margin: 4px 0; }
         footer { margin-top: 40px; font-size: 12px; color: #555; }
+        @media print { body { max-width: none; margin: 0; } figure, tr { break-inside: avoid; } nav { display: none; } }
         """
 
     static func anchor(_ table: Table) -> String {
