@@ -26,13 +26,14 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .table
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write one file per table plus manifest.json into this folder, atomically.", valueName: "DIR"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write one file per table, manifest.json, report.html (tables and charts) and tables.xlsx into this folder, atomically.", valueName: "DIR"))
     var output: String?
 
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
 
-    /// Renders to stdout, or writes the result folder; reports on stderr unless quiet.
+    /// Renders to stdout, or writes the result folder (tables in the format, manifest.json,
+    /// report.html, tables.xlsx); reports on stderr unless quiet.
     func emit(_ tables: [Table], manifest: Manifest) throws {
         if let output {
             do {

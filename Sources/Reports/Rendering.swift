@@ -150,7 +150,8 @@ public enum Renderer {
         }
     }
 
-    private static func humanCells(_ table: Table) -> (header: [String], body: [[String]], numeric: [Bool]) {
+    /// Header labels, formatted cells and which columns are numeric (right-aligned), for every reader-facing renderer.
+    static func humanCells(_ table: Table) -> (header: [String], body: [[String]], numeric: [Bool]) {
         let header = table.columns.map(HumanFormat.header)
         let body = table.rows.map { row in zip(row, table.columns).map { HumanFormat.string($0, unit: $1.unit) } }
         let numeric = table.columns.indices.map { j in

@@ -18,22 +18,59 @@ public enum ResultFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Writes one file per table plus `manifest.json` into a folder, **atomically**: everything is
-/// written into a hidden staging folder beside the target, which then replaces the target in
-/// one rename. A failure at any point leaves no partial files behind (the staging folder is
-/// removed) and the previous contents, if any, untouched.
+/// Writes one file per table plus `manifest.json`, `report.html` (the tables and their charts, see
+/// `HTMLReport`) and `tables.xlsx` (one sheet per table, see `Workbook`) into a folder,
+/// **atomically**: everything is written into a hidden staging folder beside the target, which
+/// then replaces the target in one rename. A failure at any point leaves no partial files behind
+/// (the staging folder is removed) and the previous contents, if any, untouched.
 public enum ResultFolder {
-    /// Writes `tables` in `format` and the manifest into `path`; returns the file names written.
+    /// The HTML report's file name.
+    public static let reportFile = "report.html"
+    /// The workbook's file name.
+    public static let workbookFile = "tables.xlsx"
+
+    /// Writes `tables` in `format`, the manifest, the HTML report and the workbook into `path`.
+    ///
+    /// - Parameters:
+    ///   - tables: one file each, named `NAME.EXT` after the table and the format.
+    ///   - manifest: written as `manifest.json` and shown in the report and the workbook.
+    ///   - format: the format of the per-table files.
+    ///   - path: the result folder; it may exist only if it is empty or an earlier result folder.
+    /// - Returns: the file names written, tables first, then `manifest.json`, `report.html`, `tables.xlsx`.
+    /// - Throws: `ResultFolderError` when the folder cannot be written or replaced; nothing is left behind then.
     @discardableResult
     public static func write(_ tables: [Table], manifest: Manifest, format: OutputFormat, to path: String) throws -> [String] {
-        var files: [(String, String)] = tables.map { ("\($0.name).\(format.fileExtension)", Renderer.render($0, manifest: manifest, format: format)) }
-        files.append(("manifest.json", manifest.json.serialized() + "\n"))
+        var files: [(String, Data)] = tables.map {
+            ("\($0.name).\(format.fileExtension)", Data(Renderer.render($0, manifest: manifest, format: format).utf8))
+        }
+        files.append(("manifest.json", Data((manifest.json.serialized() + "\n").utf8)))
+        files.append((reportFile, Data(HTMLReport.render(tables, manifest: manifest).utf8)))
+        do {
+            files.append((workbookFile, try Workbook.data(tables, manifest: manifest)))
+        } catch {
+            throw ResultFolderError.writeFailed(path: path, reason: error.description)
+        }
         try write(files: files, to: path)
         return files.map(\.0)
     }
 
     /// Writes named text files into `path` atomically (see the type's documentation).
+    ///
+    /// - Parameters:
+    ///   - files: file names (inside the folder) and their text, written as UTF-8.
+    ///   - path: the result folder.
+    /// - Throws: `ResultFolderError` when the folder cannot be written or replaced.
     public static func write(files: [(name: String, contents: String)], to path: String) throws {
+        try write(files: files.map { ($0.name, Data($0.contents.utf8)) }, to: path)
+    }
+
+    /// Writes named files into `path` atomically (see the type's documentation).
+    ///
+    /// - Parameters:
+    ///   - files: file names (inside the folder) and their bytes.
+    ///   - path: the result folder; it may exist only if it is empty or holds a `manifest.json`.
+    /// - Throws: `ResultFolderError` when the folder cannot be written or replaced.
+    public static func write(files: [(name: String, data: Data)], to path: String) throws {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: path).standardizedFileURL
         var isDirectory: ObjCBool = false
@@ -48,8 +85,8 @@ public enum ResultFolder {
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).staging-\(token)")
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            for (name, contents) in files {
-                try Data(contents.utf8).write(to: staging.appendingPathComponent(name))
+            for (name, data) in files {
+                try data.write(to: staging.appendingPathComponent(name))
             }
             if exists {
                 let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(token)")

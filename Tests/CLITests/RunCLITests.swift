@@ -62,7 +62,7 @@ struct RunCLITests {
         #expect(contributions.rows.allSatisfy { $0[6] is Double })
     }
 
-    @Test("Every format renders; --output writes one file per table plus manifest.json", arguments: ["table", "csv", "markdown", "json"])
+    @Test("Every format renders; --output writes one file per table plus manifest.json, report.html and tables.xlsx", arguments: ["table", "csv", "markdown", "json"])
     func formats(_ format: String) throws {
         #expect(try leverage("run", "efsi", "--format", format).status == 0)
         let folder = try scratchFolder()
@@ -72,7 +72,7 @@ struct RunCLITests {
         #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
         let ext = ["table": "txt", "csv": "csv", "markdown": "md", "json": "json"][format]!
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["chain_base.\(ext)", "chain_stages.\(ext)", "manifest.json", "multipliers.\(ext)"].sorted())
+                == ["chain_base.\(ext)", "chain_stages.\(ext)", "manifest.json", "multipliers.\(ext)", "report.html", "tables.xlsx"].sorted())
     }
 
     @Test("Bad input: file:line:column: error: field.path: message, exit code 1, and nothing written")

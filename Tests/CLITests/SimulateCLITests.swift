@@ -44,7 +44,7 @@ struct SimulateCLITests {
         #expect(holderEL.count == 3 && abs(holderEL.reduce(0, +) - estimate) < 1e-9 * estimate, "holders' losses add up to the portfolio loss")
     }
 
-    @Test("--output writes every table and the manifest records paths and seed")
+    @Test("--output writes every table, the manifest (paths and seed), report.html and tables.xlsx")
     func output() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -52,7 +52,7 @@ struct SimulateCLITests {
         let result = try leverage("simulate", "benchmark-b1000", "--paths", "5000", "--seed", "3", "--format", "csv", "--output", out.path, "--quiet")
         #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["holders.csv", "loss_distribution.csv", "manifest.json", "portfolio_loss.csv", "tranches.csv"])
+                == ["holders.csv", "loss_distribution.csv", "manifest.json", "portfolio_loss.csv", "report.html", "tables.xlsx", "tranches.csv"])
         let manifest = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
         let parameters = try #require(manifest["parameters"] as? [String: Any])
         #expect(parameters["paths"] as? Int == 5000 && parameters["seed"] as? Int == 3)

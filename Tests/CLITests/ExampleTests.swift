@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Runs `executable` with `arguments` in the repository root; stdout and stderr are read to the end.
+func runProcess(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Drain stderr on another thread so that a chatty build cannot fill its pipe and block.
+    let errData = LockedData()
+    let drain = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    drain.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !errData.done { Thread.sleep(forTimeInterval: 0.01) }
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+/// Data handed from a reader thread.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var finished = false
+    func set(_ d: Data) { lock.lock(); data = d; finished = true; lock.unlock() }
+    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// The library as a tool builder uses it: a separate package that depends on `Leverage` by path.
+@Suite("Examples/CapitalStackExample")
+struct ExampleTests {
+    /// Builds the example package (release, scratch path `.build/examples`; the first build compiles
+    /// the whole library and takes a few minutes), runs it and compares its output with
+    /// `Golden/capital-stack-example.txt`.
+    @Test("The example package builds against the library and prints its tables exactly", .timeLimit(.minutes(30)))
+    func capitalStackExample() throws {
+        let package = "Examples/CapitalStackExample"
+        let scratch = repositoryRoot.appendingPathComponent(".build/examples")
+        let build = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                   ["swift", "build", "-c", "release", "--package-path", package, "--scratch-path", scratch.path])
+        try #require(build.status == 0, "swift build failed:\n\(build.stdout)\n\(build.stderr)")
+        let result = try runProcess(scratch.appendingPathComponent("release/CapitalStackExample"), [])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        let golden = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/CLITests/Golden/capital-stack-example.txt"), encoding: .utf8)
+        #expect(result.stdout == golden)
+        // The figures the example is about, computed by the library.
+        #expect(result.stdout.contains("investai      total / EU budget               ×4.0              200.00                 50.00"))
+        #expect(result.stdout.contains("ai-guarantee  co-investment              ×5.0           187.50             ×15.0"))
+        #expect(result.stdout.hasSuffix("gigafactory: the EU's 17 % (0.850 bn) is capped at 0.820 bn; private money 3.36 bn of 5.00 bn\n"))
+    }
+}
