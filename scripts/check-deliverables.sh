@@ -15,19 +15,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out=$(realpath -m "${1:-.build/deliverables-check}")
 
-missing=()
-for pkg in chromium libreoffice-calc-nogui; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$pkg")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "check-deliverables: installing ${missing[*]}" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/lib.sh
+install_missing_apt chromium libreoffice-calc-nogui
 
 leverage="$root/.build/release/leverage"
 [ -x "$leverage" ] || swift build -c release --product leverage

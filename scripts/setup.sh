@@ -6,21 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-for pkg in liblapacke-dev libopenblas-dev pkg-config; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$pkg")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+. scripts/lib.sh
+install_missing_apt liblapacke-dev libopenblas-dev pkg-config
 
 if [ -f scripts/requirements.txt ]; then
     # Pinned versions: when they are already there pip answers from the local site-packages.
-    python3 -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r scripts/requirements.txt
 fi

@@ -24,10 +24,21 @@ let leverageBinary: URL = {
     return repositoryRoot.appendingPathComponent(".build/release/leverage")
 }()
 
-/// Runs `leverage` with `arguments` in the repository root, stdin closed.
+/// Runs `leverage` with `arguments` in `directory` (the repository root by default), stdin closed.
 func leverage(_ arguments: String..., in directory: URL = repositoryRoot) throws -> CommandResult {
+    try runProcess(leverageBinary, arguments, in: directory)
+}
+
+/// Runs `leverage` with an array of arguments.
+func leverage(_ arguments: [String]) throws -> CommandResult {
+    try runProcess(leverageBinary, arguments)
+}
+
+/// Runs `executable` with `arguments` in `directory`, stdin closed; stdout and stderr are read to
+/// the end concurrently, so that neither pipe can fill up and block the child.
+func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = repositoryRoot) throws -> CommandResult {
     let process = Process()
-    process.executableURL = leverageBinary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
     let out = Pipe(), err = Pipe()
@@ -35,13 +46,22 @@ func leverage(_ arguments: String..., in directory: URL = repositoryRoot) throws
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Read both pipes to the end before waiting, so a large output cannot block the child.
+    let errData = DrainedData()
+    let drained = DispatchSemaphore(value: 0)
+    Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()); drained.signal() }.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData.value, as: UTF8.self))
+}
+
+/// Data handed over from the thread that drains stderr.
+final class DrainedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
 
 /// A fresh empty folder under the temporary directory.

@@ -1,38 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs `executable` with `arguments` in the repository root; stdout and stderr are read to the end.
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Drain stderr on another thread so that a chatty build cannot fill its pipe and block.
-    let errData = LockedData()
-    let drain = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    drain.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errData.done { Thread.sleep(forTimeInterval: 0.01) }
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.value, as: UTF8.self))
-}
-
-/// Data handed from a reader thread.
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var finished = false
-    func set(_ d: Data) { lock.lock(); data = d; finished = true; lock.unlock() }
-    var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
-}
-
 /// The library as a tool builder uses it: a separate package that depends on `Leverage` by path.
 @Suite("Examples/CapitalStackExample")
 struct ExampleTests {

@@ -62,19 +62,9 @@ struct RiskCoverCLITests {
         (["sweep", "efsi"], 1),
     ])
     func refused(_ arguments: [String], _ status: Int) throws {
-        let process = Process()
-        process.executableURL = leverageBinary
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(Int(process.terminationStatus) == status)
-        #expect(stdout.isEmpty)
-        #expect(!stderr.isEmpty)
+        let result = try leverage(arguments)
+        #expect(Int(result.status) == status)
+        #expect(result.stdout.isEmpty)
+        #expect(!result.stderr.isEmpty)
     }
 }

@@ -1,20 +1,5 @@
 import LinearAlgebra
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator so that every
-/// "random" matrix in these tests is the same on every run and machine.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform on [−1, 1).
-    mutating func symmetricUnit() -> Double { Double(next() >> 11) * 0x1p-53 * 2 - 1 }
-}
+import TestSupport
 
 /// An m×n matrix with independent uniform [−1, 1) entries.
 func randomMatrix(_ m: Int, _ n: Int, seed: UInt64) -> Matrix {

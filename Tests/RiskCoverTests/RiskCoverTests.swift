@@ -121,11 +121,11 @@ struct RiskCoverMonotonicityTests {
     @Test("More cover never makes the private tranche riskier", arguments: [0, 1, 2, 3, 4, 5, 6, 7])
     func moreCoverNeverRiskier(_ seed: Int) throws {
         // Random pairs of covers, the second at least as generous on every axis.
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         for _ in 0..<10 {
-            let a = Cover(firstLoss: 0.1 * rng.next(), guaranteeRate: rng.next(), guaranteeCap: 0.2 * rng.next())
-            let b = Cover(firstLoss: a.firstLoss + 0.05 * rng.next(), guaranteeRate: min(1, a.guaranteeRate + 0.3 * rng.next()),
-                          guaranteeCap: a.guaranteeCap + 0.05 * rng.next())
+            let a = Cover(firstLoss: 0.1 * rng.unit(), guaranteeRate: rng.unit(), guaranteeCap: 0.2 * rng.unit())
+            let b = Cover(firstLoss: a.firstLoss + 0.05 * rng.unit(), guaranteeRate: min(1, a.guaranteeRate + 0.3 * rng.unit()),
+                          guaranteeCap: a.guaranteeCap + 0.05 * rng.unit())
             let ea = try analysis.evaluate(a), eb = try analysis.evaluate(b)
             #expect(eb.privateExpectedLossRate.mean <= ea.privateExpectedLossRate.mean + 1e-15, "\(a) → \(b)")
             #expect(eb.privateLossProbability.probability <= ea.privateLossProbability.probability, "\(a) → \(b)")
@@ -183,18 +183,5 @@ struct PortfolioStressTests {
         let leverage1 = try RiskCoverAnalysis(portfolio: stressed, settings: SimulationSettings(paths: 10_000, seed: 3),
                                               constraints: InvestorConstraints(maxExpectedLoss: 0.002)).minimumFirstLoss().leverage.value
         #expect(leverage1 < leverage0)
-    }
-}
-
-/// SplitMix64 uniforms in [0, 1) for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
