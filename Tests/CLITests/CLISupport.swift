@@ -36,11 +36,13 @@ func leverage(_ arguments: [String]) throws -> CommandResult {
 
 /// Runs `executable` with `arguments` in `directory`, stdin closed; stdout and stderr are read to
 /// the end concurrently, so that neither pipe can fill up and block the child.
-func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = repositoryRoot) throws -> CommandResult {
+func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = repositoryRoot,
+                environment: [String: String]? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Writes the notebooks in this folder from the cell sources below (outputs stripped).
+
+Edit the cells here and rerun `python3 Notebooks/build_notebooks.py`; the notebooks are run
+headless by the test suite (Notebooks/run_notebooks.py), which fails when any cell fails.
+"""
+import pathlib
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+SETUP = """import matplotlib.pyplot as plt
+import numpy as np
+from leverage_tables import run"""
+
+NOTEBOOKS = {
+    "investai-capital-stack.ipynb": [
+        new_markdown_cell("""# The InvestAI capital stack
+
+Who puts how much into InvestAI and one AI gigafactory, and what each euro of EU money mobilises.
+The figures are computed by `leverage run` from `Models/investai.yaml` and `Models/gigafactory.yaml`
+(every input cites its source there)."""),
+        new_code_cell(SETUP),
+        new_code_cell("""manifest, investai = run("run", "investai")
+_, gigafactory = run("run", "gigafactory")
+print(manifest["model"]["name"], manifest["model"]["sha256"][:12])
+investai["contributions"]"""),
+        new_code_cell("""# The headline: 50 bn EU + 150 bn private = 200 bn, ×4 on EU money (checked, so a wrong model fails here).
+c = investai["contributions"]
+total = c.loc[c.contributor == "total", "amount_eur_bn"].item()
+m = investai["multipliers"].set_index("multiplier")["value"]
+assert abs(total - 200) < 1e-9 and abs(m["total / EU budget"] - 4) < 1e-12
+m"""),
+        new_code_cell("""# Capital stacks by source, side by side (EUR bn; the gigafactory is one site).
+colours = {"eu_budget": "#0072B2", "member_state": "#56B4E9", "eib_group": "#009E73", "other_public": "#CC79A7", "private": "#E69F00"}
+by_source = [(stack, df) for tables in (investai, gigafactory) for stack, df in tables["by_source"].groupby("stack", sort=False)]
+fig, axes = plt.subplots(len(by_source), 1, figsize=(8, 1.2 + 1.1 * len(by_source)))
+for ax, (stack, df) in zip(np.atleast_1d(axes), by_source):
+    left = 0.0
+    for _, row in df[df.source != "public"].iterrows():
+        ax.barh(0, row.amount_eur_bn, left=left, color=colours[row.source], label=row.source)
+        ax.text(left + row.amount_eur_bn / 2, 0, f"{row.amount_eur_bn:.2f}", ha="center", va="center", fontsize=8)
+        left += row.amount_eur_bn
+    ax.set_yticks([]); ax.set_ylabel(stack, rotation=0, ha="right", va="center"); ax.set_xlabel("EUR bn")
+legend = {}
+for ax in np.atleast_1d(axes):
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        legend.setdefault(label, handle)
+fig.legend(legend.values(), legend.keys(), loc="upper right", fontsize=8)
+fig.suptitle("Capital stacks by source"); fig.tight_layout()
+plt.show()"""),
+        new_code_cell("""# What one euro of public money mobilises, per stack.
+mult = gigafactory["multipliers"]
+pivot = mult.pivot(index="scope", columns="multiplier", values="value")
+ax = pivot.plot.barh(figsize=(8, 3))
+ax.set_xlabel("multiple (×)"); ax.set_title("Gigafactory multipliers: EU share capped, host state matching")
+plt.tight_layout(); plt.show()
+pivot"""),
+    ],
+    "leverage-vs-cover.ipynb": [
+        new_markdown_cell("""# Leverage against risk cover
+
+How much private money a public first loss mobilises on the InvestAI risk-sharing portfolio, what it
+costs the public budget, and where the private investors' constraints start to hold — baseline and
+under the model's credit stress. One simulation of the portfolio serves every cover (`leverage sweep`)."""),
+        new_code_cell(SETUP),
+        new_code_cell("""manifest, t = run("sweep", "investai-risk-sharing", "--cover", "first-loss=0.02:0.40:0.02", "--paths", "20000")
+sweep = t["sweep"]
+print(manifest["parameters"])
+sweep[["scenario", "first_loss", "leverage", "public_cost_per_euro_mobilised", "private_expected_loss_rate", "private_loss_probability", "all_constraints_hold"]].head(12)"""),
+        new_code_cell("""# Leverage = 1 / first loss here (no guarantee): a check that fails if the accounting changes.
+assert np.allclose(sweep.leverage, 1 / sweep.first_loss)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+for scenario, df in sweep.groupby("scenario", sort=False):
+    ok = df.all_constraints_hold == "yes"
+    ax1.plot(100 * df.first_loss, df.leverage, label=scenario)
+    ax1.scatter(100 * df.first_loss[ok], df.leverage[ok], s=12)
+    cost, se = 100 * df.public_cost_per_euro_mobilised, 100 * df.public_cost_per_euro_mobilised_se
+    ax2.errorbar(100 * df.first_loss, cost, yerr=2 * se, label=scenario, capsize=2)
+ax1.set_xlabel("public first loss (% of the portfolio)"); ax1.set_ylabel("leverage (×)"); ax1.set_yscale("log")
+ax1.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"×{y:g}")); ax1.yaxis.set_minor_formatter(plt.NullFormatter())
+ax1.set_title("Leverage (dots: investors' constraints hold)"); ax1.legend()
+ax2.set_xlabel("public first loss (% of the portfolio)"); ax2.set_ylabel("public expected loss per euro mobilised (%)")
+ax2.set_title("Public cost (±2 SE)"); ax2.legend()
+plt.tight_layout(); plt.show()"""),
+        new_code_cell("""# The answer analysts ask for: minimum first loss and maximum leverage, with their Monte Carlo bands.
+_, solved = run("solve", "investai-risk-sharing", "--paths", "20000")
+s = solved["solution"]
+assert (s.first_loss_lower <= s.first_loss).all() and (s.first_loss <= s.first_loss_upper).all()
+s[["scenario", "binding_constraint", "first_loss", "first_loss_lower", "first_loss_upper", "leverage", "leverage_lower", "leverage_upper"]]"""),
+        new_code_cell("""solved.get("stress_effect")"""),
+    ],
+    "loss-distributions.ipynb": [
+        new_markdown_cell("""# Who loses what: loss distributions per holder
+
+`leverage simulate` on the InvestAI risk-sharing portfolio: the EU's first loss and the private
+senior tranche — expected loss, value at risk and expected shortfall with their uncertainty."""),
+        new_code_cell(SETUP),
+        new_code_cell("""manifest, t = run("simulate", "investai-risk-sharing", "--paths", "50000")
+holders, portfolio, histogram = t["holders"], t["portfolio_loss"], t["loss_distribution"]
+portfolio"""),
+        new_code_cell("""# The estimated expected loss sits within 4 standard errors of the exact Σ EAD·PD·E[LGD].
+exact = portfolio.loc[portfolio.statistic == "expected loss (exact)", "amount_eur_m"].item()
+est = portfolio.loc[portfolio.statistic == "expected loss"].iloc[0]
+assert abs(est.amount_eur_m - exact) <= 4 * est.standard_error_eur_m, (est.amount_eur_m, exact)
+# Holders' expected losses add up to the portfolio's.
+el = holders[holders.statistic == "expected loss"]
+assert abs(el.amount_eur_m.sum() - est.amount_eur_m) < 1e-6 * est.amount_eur_m
+el"""),
+        new_code_cell("""fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+var = holders[holders.statistic == "value at risk"]
+for i, (holder, df) in enumerate(var.groupby("holder", sort=False)):
+    x = np.arange(len(df)) + 0.4 * i
+    ax1.bar(x, df.amount_eur_m, width=0.4, label=holder,
+            yerr=[df.amount_eur_m - df.ci_lower_eur_m, df.ci_upper_eur_m - df.amount_eur_m], capsize=2)
+ax1.set_xticks(np.arange(len(df)) + 0.2, [f"{100 * l:g} %" for l in df.level])
+ax1.set_ylabel("loss (EUR m)"); ax1.set_title("Value at risk per holder (95 % CI)"); ax1.legend()
+mid = 100 * (histogram.loss_from + histogram.loss_to) / 2
+ax2.bar(mid, histogram.probability, width=100 * (histogram.loss_to - histogram.loss_from), yerr=2 * histogram.standard_error, capsize=1)
+ax2.set_yscale("log"); ax2.set_xlabel("portfolio loss (% of volume)"); ax2.set_ylabel("probability")
+ax2.set_title("Portfolio loss distribution (±2 SE)")
+plt.tight_layout(); plt.show()"""),
+    ],
+}
+
+for name, cells in NOTEBOOKS.items():
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    })
+    nbformat.write(nb, HERE / name)
+    print("wrote", name)
