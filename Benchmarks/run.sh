@@ -14,7 +14,10 @@ PATHS=${1:-200000}
 SEED=20261122
 TARGET_SE=${TARGET_SE:-0.0005}   # EUR m, senior tranche EL
 
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+# Set-up: LAPACK/OpenBLAS and the pinned NumPy (scripts/setup.sh), GNU time for peak memory.
+bash ../scripts/setup.sh
+. ../scripts/lib.sh
+install_missing_apt time
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} (left as is for both runs)"
 echo "== building the Swift benchmark (release)"
