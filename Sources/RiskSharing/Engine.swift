@@ -1,0 +1,302 @@
+import Dispatch
+import Foundation
+import LinearAlgebra
+import Stochastics
+import Synchronization
+
+/// How each obligor's default decision u < Φ(t) is evaluated. Both give identical results
+/// (see ``DefaultTable``); `.exact` exists to measure the table's speed-up.
+public enum DefaultTest: Sendable, Hashable, Codable {
+    /// The monotone Φ table with exact fallback in ambiguous cells (fast).
+    case table
+    /// Φ(t) for every obligor and path.
+    case exact
+}
+
+/// Simulation controls. Everything except `threads` and `defaultTest` is part of the result's
+/// identity: same settings, same seed ⇒ bit-identical report.
+public struct SimulationSettings: Sendable, Hashable, Codable {
+    /// Number of Monte Carlo paths (≥ 1).
+    public var paths: Int
+    /// Seed: the Philox key. Batch b draws from counters (·, b, purpose, item).
+    public var seed: UInt64
+    /// Paths per batch (fixed-size work unit; the last batch may be shorter). Default 4096.
+    public var batchSize: Int
+    /// Worker count; nil = all active processors. Does not affect results.
+    public var threads: Int?
+    /// Quantile / expected-shortfall levels. Default 95, 99, 99.5, 99.9 %.
+    public var quantileLevels: [Double]
+    /// Coverage of the quantiles' order-statistic intervals. Default 0.95.
+    public var confidence: Double
+    /// Confidence at which guarantee provisioning rates are computed. Default 0.99.
+    public var provisioningConfidence: Double
+    /// Histogram edges as fractions of the volume (ascending); nil = `histogramBuckets` equal
+    /// buckets from 0 to the largest simulated loss.
+    public var histogramEdges: [Double]?
+    /// Number of equal buckets when `histogramEdges` is nil. Default 20.
+    public var histogramBuckets: Int
+    /// Table-accelerated (default) or exact default test; results are identical.
+    public var defaultTest: DefaultTest
+
+    public init(paths: Int, seed: UInt64, batchSize: Int = 4096, threads: Int? = nil,
+                quantileLevels: [Double] = [0.95, 0.99, 0.995, 0.999], confidence: Double = 0.95,
+                provisioningConfidence: Double = 0.99, histogramEdges: [Double]? = nil, histogramBuckets: Int = 20,
+                defaultTest: DefaultTest = .table) {
+        self.paths = paths
+        self.seed = seed
+        self.batchSize = batchSize
+        self.threads = threads
+        self.quantileLevels = quantileLevels
+        self.confidence = confidence
+        self.provisioningConfidence = provisioningConfidence
+        self.histogramEdges = histogramEdges
+        self.histogramBuckets = histogramBuckets
+        self.defaultTest = defaultTest
+    }
+
+    func validate() throws(RiskModelError) {
+        func bad(_ reason: String) -> RiskModelError { .invalidInput(item: "settings", reason: reason) }
+        guard paths >= 1 else { throw bad("paths \(paths) must be ≥ 1") }
+        guard batchSize >= 1 && batchSize <= 1 << 20 else { throw bad("batch size \(batchSize) must be in 1…1048576") }
+        if let t = threads, t < 1 { throw bad("threads \(t) must be ≥ 1") }
+        guard quantileLevels.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw bad("quantile levels must be in (0, 1)") }
+        guard confidence > 0 && confidence < 1 else { throw bad("confidence \(confidence) must be in (0, 1)") }
+        guard provisioningConfidence > 0 && provisioningConfidence < 1 else { throw bad("provisioning confidence must be in (0, 1)") }
+        if let e = histogramEdges {
+            guard e.count >= 2, zip(e, e.dropFirst()).allSatisfy({ $0 < $1 }) else { throw bad("histogram edges must be ≥ 2 ascending values") }
+        } else {
+            guard histogramBuckets >= 1 else { throw bad("histogram buckets must be ≥ 1") }
+        }
+    }
+}
+
+/// Counter words of the random-number layout: counter = (block, batch, purpose, item).
+enum Purpose: UInt64 {
+    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5
+}
+
+/// Runs the Monte Carlo simulation of `portfolio` under `structure`.
+///
+/// Algorithm, per batch b of `batchSize` paths (batches run concurrently, each on one worker
+/// with `BLAS.setThreadCount(1)`; results land in the batch's own slice of the loss array, so
+/// the outcome does not depend on scheduling):
+/// 1. Z (batch × K) iid N(0, 1) by inversion from stream (b, factors); for the t copula
+///    W ~ χ²_ν per path from stream (b, mixing) and w = √(W/ν).
+/// 2. Systematic parts S = Z·Aᵀ by one dgemm per chunk of obligors, A = B·L (B the loadings,
+///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
+/// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
+///    u from stream (b, idiosyncratic, i) through the exact ``DefaultTable``; loss EADᵢ·LGDᵢ
+///    (Beta LGD from stream (b, exposureLGD, i)).
+/// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
+/// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
+/// statistic is computed through the ``Waterfall`` (all its outputs are nondecreasing in the
+/// portfolio loss). Memory: one Double per path plus per-worker scratch of batch × (K + 64).
+///
+/// - Parameters:
+///   - progress: called after each batch with (batches done, total batches), from worker
+///     threads but never concurrently.
+/// - Throws: ``RiskModelError`` for invalid inputs or a correlation matrix that is not positive
+///   definite (unless `repair: .nearest`).
+public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
+                     progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
+    try settings.validate()
+    let model = try PreparedModel(portfolio: portfolio)
+    let waterfall = try Waterfall(structure: structure, volume: model.volume)
+
+    let paths = settings.paths, batchSize = settings.batchSize
+    let batches = (paths + batchSize - 1) / batchSize
+    let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
+    let table = DefaultTable()
+
+    var losses = [Double](repeating: 0, count: paths)
+    var evaluations = [Int](repeating: 0, count: batches)
+    let next = Mutex(0)
+    let done = Mutex(0)
+    let blasThreads = BLAS.threadCount
+    BLAS.setThreadCount(1)
+    defer { BLAS.setThreadCount(blasThreads) }
+    losses.withUnsafeMutableBufferPointer { lossBuffer in
+        evaluations.withUnsafeMutableBufferPointer { evalBuffer in
+            let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
+                                         exact: settings.defaultTest == .exact)
+                while true {
+                    let b = next.withLock { v in defer { v += 1 }; return v }
+                    if b >= batches { break }
+                    let start = b * batchSize
+                    let count = min(batchSize, paths - start)
+                    let evaluated = worker.run(batch: b, count: count, into: out.losses.baseAddress! + start)
+                    out.evaluations[b] = evaluated
+                    if let progress {
+                        done.withLock { d in
+                            d += 1
+                            progress(d, batches)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    losses.sort()
+    return Summariser(settings: settings, model: model, waterfall: waterfall, sortedLosses: losses,
+                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report()
+}
+
+/// Buffers shared by the workers; each batch writes only its own slice.
+struct SharedOutput: @unchecked Sendable {
+    let losses: UnsafeMutableBufferPointer<Double>
+    let evaluations: UnsafeMutableBufferPointer<Int>
+}
+
+/// The portfolio reduced to what the inner loops need.
+struct PreparedModel: Sendable {
+    /// Individual exposures N; pools P; factors K. Obligor rows: exposures then pools.
+    let exposureCount: Int
+    let poolCount: Int
+    let factorCount: Int
+    /// A = B·L, (N + P) × K column-major (row r = obligor r).
+    let a: [Double]
+    /// Thresholds cᵣ = Φ⁻¹(PD) or t_ν⁻¹(PD).
+    let threshold: [Double]
+    /// 1/σᵣ (0 when σᵣ = 0: the exposure-correlation case, decided as S < c·w).
+    let inverseSigma: [Double]
+    /// EAD·LGD for a fixed LGD; EAD for Beta.
+    let lossAmount: [Double]
+    /// Beta(a, b) for a Beta LGD.
+    let betaLGD: [(a: Double, b: Double)?]
+    let poolCounts: [Int]
+    let poolLGDMean: [Double]
+    let poolLGDStandardDeviation: [Double]
+    /// ν for the t copula.
+    let degreesOfFreedom: Double?
+    let volume: Double
+    let expectedLoss: Double
+    let dependence: DependenceReport
+
+    init(portfolio: Portfolio) throws(RiskModelError) {
+        let exposures = portfolio.exposures, pools = portfolio.pools
+        let n = exposures.count, p = pools.count
+        guard n + p > 0 else { throw .invalidInput(item: "portfolio", reason: "has no exposures and no pools") }
+        var nu: Double? = nil
+        if case let .studentT(v) = portfolio.copula {
+            guard v.isFinite, v > 0 else { throw .invalidInput(item: "copula", reason: "Student-t degrees of freedom \(v) must be positive") }
+            nu = v
+        }
+        degreesOfFreedom = nu
+        func threshold(_ pd: Double) -> Double {
+            if let nu { return StudentT(degreesOfFreedom: nu).quantile(pd) }
+            return Normal.quantile(pd)
+        }
+        func check(_ item: String, ead: Double, pd: Double, lgd: LossGivenDefault) throws(RiskModelError) {
+            guard ead.isFinite, ead >= 0 else { throw .invalidInput(item: item, reason: "exposure at default \(ead) must be ≥ 0") }
+            guard pd.isFinite, pd >= 0, pd <= 1 else { throw .invalidInput(item: item, reason: "probability of default \(pd) is not in [0, 1]") }
+            try lgd.validate(owner: item)
+        }
+        for e in exposures { try check("exposure \(e.name)", ead: e.exposureAtDefault, pd: e.probabilityOfDefault, lgd: e.lossGivenDefault) }
+        for q in pools {
+            try check("pool \(q.name)", ead: q.exposureAtDefault, pd: q.probabilityOfDefault, lgd: q.lossGivenDefault)
+            guard q.count >= 1 else { throw .invalidInput(item: "pool \(q.name)", reason: "count \(q.count) must be ≥ 1") }
+        }
+
+        // Loadings B ((N + P) × K) and the correlation factor L.
+        let rows = n + p
+        var sigma = [Double](repeating: 1, count: rows)
+        var aMatrix: [Double]
+        let k: Int
+        switch portfolio.dependence {
+        case let .factors(correlation, repair):
+            k = correlation.rows
+            let name = "factor_correlation"
+            let (lower, corr, factorization) = try factor(correlation, name: name, repair: repair)
+            dependence = DependenceReport(matrixName: name, dimension: k, factorization: factorization)
+            aMatrix = [Double](repeating: 0, count: rows * k)
+            let loadings = exposures.map { ($0.name, "exposure", $0.loadings) } + pools.map { ($0.name, "pool", $0.loadings) }
+            for (r, (itemName, kind, beta)) in loadings.enumerated() {
+                guard beta.count == k else {
+                    throw .invalidInput(item: "\(kind) \(itemName)", reason: "has \(beta.count) factor loadings but \(name) is \(k)×\(k)")
+                }
+                guard beta.allSatisfy(\.isFinite) else { throw .invalidInput(item: "\(kind) \(itemName)", reason: "factor loadings must be finite") }
+                var q = 0.0
+                for i in 0..<k { for j in 0..<k { q += beta[i] * corr[i, j] * beta[j] } }
+                guard q < 1 else {
+                    throw .invalidInput(item: "\(kind) \(itemName)", reason: "systematic variance βᵀΣβ = \(q) must be < 1 (idiosyncratic weight √(1 − βᵀΣβ))")
+                }
+                sigma[r] = (1 - q).squareRoot()
+                for j in 0..<k {
+                    var s = 0.0
+                    for i in 0..<k { s += beta[i] * lower[i, j] }
+                    aMatrix[r + j * rows] = s
+                }
+            }
+        case let .exposureCorrelation(correlation, repair):
+            let name = "exposure_correlation"
+            guard p == 0 else { throw .invalidInput(item: "pool \(pools[0].name)", reason: "pools need factor loadings; they cannot be used with an exposure correlation matrix") }
+            if let e = exposures.first(where: { !$0.loadings.isEmpty }) {
+                throw .invalidInput(item: "exposure \(e.name)", reason: "has factor loadings, but the portfolio uses an exposure correlation matrix")
+            }
+            guard correlation.rows == n else {
+                throw .invalidInput(item: name, reason: "is \(correlation.rows)×\(correlation.columns) but the portfolio has \(n) exposures")
+            }
+            k = n
+            let (lower, _, factorization) = try factor(correlation, name: name, repair: repair)
+            dependence = DependenceReport(matrixName: name, dimension: n, factorization: factorization)
+            aMatrix = lower.storage
+            sigma = [Double](repeating: 0, count: rows)
+        }
+        exposureCount = n
+        poolCount = p
+        factorCount = k
+        a = aMatrix
+        self.threshold = exposures.map { threshold($0.probabilityOfDefault) } + pools.map { threshold($0.probabilityOfDefault) }
+        inverseSigma = sigma.map { $0 > 0 ? 1 / $0 : 0 }
+        lossAmount = exposures.map { e in
+            if case let .fixed(x) = e.lossGivenDefault { return e.exposureAtDefault * x }
+            return e.exposureAtDefault
+        } + pools.map { q in
+            if case let .fixed(x) = q.lossGivenDefault { return q.exposureAtDefault * x }
+            return q.exposureAtDefault
+        }
+        betaLGD = exposures.map { $0.lossGivenDefault.betaParameters } + pools.map { $0.lossGivenDefault.betaParameters }
+        poolCounts = pools.map(\.count)
+        poolLGDMean = pools.map { $0.lossGivenDefault.mean }
+        poolLGDStandardDeviation = pools.map { q in
+            if case let .beta(_, s) = q.lossGivenDefault { return s }
+            return 0
+        }
+        volume = portfolio.volume
+        expectedLoss = portfolio.expectedLoss
+        guard volume > 0 else { throw .invalidInput(item: "portfolio", reason: "volume (total exposure at default) must be positive") }
+    }
+}
+
+/// Σ = L·Lᵀ by Cholesky; with `repair: .nearest`, a matrix that is not positive definite is
+/// first replaced by its nearest correlation matrix (never silently: the outcome is reported).
+/// Returns (F with F·Fᵀ = the matrix simulated, the matrix simulated, how).
+func factor(_ m: Matrix, name: String, repair: CorrelationRepair) throws(RiskModelError) -> (Matrix, Matrix, Factorization) {
+    guard m.rows == m.columns else { throw .correlation(.notSquare(matrix: name, rows: m.rows, columns: m.columns)) }
+    for i in 0..<m.rows where abs(m[i, i] - 1) > 1e-12 {
+        throw .invalidInput(item: name, reason: "diagonal element (\(i), \(i)) is \(m[i, i]), not 1: not a correlation matrix")
+    }
+    do {
+        return (try Cholesky(m, name: name).lower, m, .cholesky)
+    } catch let error {
+        guard case .notPositiveDefinite = error, repair == .nearest else { throw .correlation(error) }
+    }
+    do {
+        let near = try NearestCorrelation(nearestTo: m, name: name)
+        if let l = try? Cholesky(near.matrix, name: name).lower {
+            return (l, near.matrix, .nearestCorrelation(iterations: near.iterations, frobeniusDistance: near.frobeniusDistance, eigenFactor: false))
+        }
+        // Semidefinite: F = V·diag(√max(λ, 0)) also satisfies F·Fᵀ = Σ̃.
+        let eigen = try SymmetricEigen(near.matrix, name: name)
+        var f = eigen.vectors
+        for j in 0..<f.columns {
+            let s = max(eigen.values[j], 0).squareRoot()
+            for i in 0..<f.rows { f[i, j] *= s }
+        }
+        return (f, near.matrix, .nearestCorrelation(iterations: near.iterations, frobeniusDistance: near.frobeniusDistance, eigenFactor: true))
+    } catch let error {
+        throw .correlation(error)
+    }
+}

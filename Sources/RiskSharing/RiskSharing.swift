@@ -1,1 +1,0 @@
-// RiskSharing module.

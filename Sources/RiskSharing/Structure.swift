@@ -1,0 +1,243 @@
+// Risk sharing: tranches and guarantees, and the waterfall that allocates a portfolio loss to
+// the holders.
+//
+// Conventions (COSME / InvestEU portfolio guarantees, e.g. the InvestEU Regulation (EU)
+// 2021/523, Art. 2(1) and Annex I on the guarantee's cap and provisioning):
+// - tranche points and guarantee caps are fractions of the portfolio volume V;
+// - tranche loss      Tⱼ(L) = min(max(L − aⱼ, 0), dⱼ − aⱼ) · V,  L = portfolio loss / V;
+// - guarantee payout  G = min(g · covered loss, c · V);
+// - the holder of a tranche keeps its loss minus the payouts it receives; the guarantor pays.
+// Holders' losses therefore add up to the portfolio loss L·V on every path.
+
+/// A tranche [attachment, detachment) of the portfolio loss, as fractions of the volume.
+public struct Tranche: Sendable, Hashable, Codable {
+    /// Identifier (guarantees refer to tranches by name).
+    public var name: String
+    /// Attachment point a ∈ [0, 1).
+    public var attachment: Double
+    /// Detachment point d ∈ (a, 1].
+    public var detachment: Double
+    /// Who bears the tranche's losses (e.g. "EIB", "private investors").
+    public var holder: String
+
+    public init(name: String, attachment: Double, detachment: Double, holder: String) {
+        self.name = name
+        self.attachment = attachment
+        self.detachment = detachment
+        self.holder = holder
+    }
+
+    /// The tranche loss as a fraction of the portfolio volume: min(max(L − a, 0), d − a).
+    @inlinable
+    public func lossFraction(portfolioLossFraction l: Double) -> Double {
+        min(max(l - attachment, 0), detachment - attachment)
+    }
+}
+
+/// What a guarantee covers.
+public enum GuaranteeCoverage: Sendable, Hashable, Codable {
+    /// Every loss of the portfolio; the payout is shared among the tranches pro rata to their
+    /// losses (so each tranche holder is relieved of the same fraction of its loss).
+    case portfolio
+    /// The losses of the named tranche only.
+    case tranche(String)
+}
+
+/// A capped (first-loss) portfolio guarantee: payout = min(g · covered loss, c · V).
+public struct Guarantee: Sendable, Hashable, Codable {
+    /// Identifier.
+    public var name: String
+    /// Guarantee rate g ∈ (0, 1]: the share of each covered loss the guarantor pays.
+    public var rate: Double
+    /// Cap c ∈ (0, 1] as a fraction of the **portfolio** volume V (the COSME / InvestEU convention).
+    public var cap: Double
+    /// The covered tranche, or the whole portfolio.
+    public var covers: GuaranteeCoverage
+    /// Who pays (e.g. "EU", "Member State").
+    public var guarantor: String
+    /// The budget provision set aside for calls (EUR), if any; the report gives the
+    /// probability that calls exceed it.
+    public var budgetProvision: Double?
+
+    public init(name: String, rate: Double, cap: Double, covers: GuaranteeCoverage, guarantor: String, budgetProvision: Double? = nil) {
+        self.name = name
+        self.rate = rate
+        self.cap = cap
+        self.covers = covers
+        self.guarantor = guarantor
+        self.budgetProvision = budgetProvision
+    }
+}
+
+/// Tranches and guarantees. Tranches must partition [0, 1] (sorted by attachment, contiguous,
+/// first a = 0, last d = 1) so that every euro of loss is borne by someone; with no tranches,
+/// one tranche "portfolio" [0, 1] held by `defaultHolder` is used.
+public struct RiskSharingStructure: Sendable, Hashable, Codable {
+    /// The capital structure, most junior first.
+    public var tranches: [Tranche]
+    /// Guarantees on tranches or on the portfolio.
+    public var guarantees: [Guarantee]
+
+    public init(tranches: [Tranche], guarantees: [Guarantee] = []) {
+        self.tranches = tranches
+        self.guarantees = guarantees
+    }
+
+    /// A single tranche [0, 1] held by `holder`, no guarantees.
+    public static func wholePortfolio(holder: String = "lender") -> RiskSharingStructure {
+        RiskSharingStructure(tranches: [Tranche(name: "portfolio", attachment: 0, detachment: 1, holder: holder)])
+    }
+}
+
+/// One path's allocation of the portfolio loss (all in EUR).
+public struct Allocation: Sendable, Hashable {
+    /// Tranche losses before guarantees, Tⱼ(L)·V, in tranche order.
+    public var trancheGross: [Double]
+    /// Tranche losses kept by the tranche holders (gross − payouts received).
+    public var trancheNet: [Double]
+    /// Payouts of each guarantee.
+    public var guaranteeCalls: [Double]
+    /// Losses by holder, in ``Waterfall/holders`` order.
+    public var holderLoss: [Double]
+}
+
+/// The validated waterfall: allocates a portfolio loss to tranches, guarantees and holders.
+///
+/// Every output is a **nondecreasing function of the portfolio loss L** (tranche losses,
+/// min(g·x, c·V) of a nondecreasing x, (1 − pro-rata share)·tranche loss, sums of those; IEEE
+/// rounding is monotone). The engine relies on this: it keeps one loss per path, sorts it,
+/// and obtains every holder's quantiles as f(sorted L) — never paths × exposures, nor
+/// paths × holders.
+public struct Waterfall: Sendable, Hashable {
+    /// Tranches, most junior first.
+    public let tranches: [Tranche]
+    /// Guarantees in input order.
+    public let guarantees: [Guarantee]
+    /// Distinct holders (tranche holders, then guarantors), in order of first appearance.
+    public let holders: [String]
+    /// The portfolio volume V (EUR).
+    public let volume: Double
+    /// For each guarantee, the index of its tranche (nil = whole portfolio).
+    let coveredTranche: [Int?]
+    let trancheHolder: [Int]
+    let guarantorHolder: [Int]
+
+    /// Validates `structure` against a portfolio of volume V > 0.
+    /// - Throws: ``RiskModelError/invalidInput(item:reason:)`` for tranches that do not
+    ///   partition [0, 1], duplicate names, a guarantee on an unknown tranche, a rate or cap
+    ///   outside (0, 1], or rates on one tranche (its own plus portfolio-wide) summing above 1.
+    public init(structure: RiskSharingStructure, volume: Double) throws(RiskModelError) {
+        guard volume.isFinite, volume > 0 else {
+            throw .invalidInput(item: "portfolio", reason: "volume \(volume) must be positive")
+        }
+        let tranches = structure.tranches.isEmpty ? RiskSharingStructure.wholePortfolio().tranches : structure.tranches
+        var expected = 0.0
+        var names = Set<String>()
+        for t in tranches {
+            guard names.insert(t.name).inserted else { throw .invalidInput(item: "tranche \(t.name)", reason: "duplicate tranche name") }
+            guard t.attachment.isFinite, t.detachment.isFinite, t.attachment >= 0, t.detachment <= 1, t.attachment < t.detachment else {
+                throw .invalidInput(item: "tranche \(t.name)", reason: "needs 0 ≤ attachment < detachment ≤ 1, got [\(t.attachment), \(t.detachment))")
+            }
+            guard t.attachment == expected else {
+                throw .invalidInput(item: "tranche \(t.name)", reason: "attaches at \(t.attachment) but the tranche below detaches at \(expected): tranches must be sorted and contiguous from 0 to 1")
+            }
+            expected = t.detachment
+        }
+        guard expected == 1 else {
+            throw .invalidInput(item: "tranche \(tranches.last!.name)", reason: "the most senior tranche detaches at \(expected), not 1: losses above it would have no holder")
+        }
+        var holders: [String] = []
+        func holderIndex(_ h: String) -> Int {
+            if let i = holders.firstIndex(of: h) { return i }
+            holders.append(h)
+            return holders.count - 1
+        }
+        trancheHolder = tranches.map { holderIndex($0.holder) }
+        var covered: [Int?] = []
+        var rateOnTranche = [Double](repeating: 0, count: tranches.count)
+        var guaranteeNames = Set<String>()
+        for g in structure.guarantees {
+            let item = "guarantee \(g.name)"
+            guard guaranteeNames.insert(g.name).inserted else { throw .invalidInput(item: item, reason: "duplicate guarantee name") }
+            guard g.rate.isFinite, g.rate > 0, g.rate <= 1 else { throw .invalidInput(item: item, reason: "rate \(g.rate) is not in (0, 1]") }
+            guard g.cap.isFinite, g.cap > 0, g.cap <= 1 else { throw .invalidInput(item: item, reason: "cap \(g.cap) is not in (0, 1] (a fraction of the portfolio volume)") }
+            if let b = g.budgetProvision, !(b.isFinite && b >= 0) { throw .invalidInput(item: item, reason: "budget provision \(b) must be ≥ 0") }
+            switch g.covers {
+            case .portfolio:
+                covered.append(nil)
+                for j in rateOnTranche.indices { rateOnTranche[j] += g.rate }
+            case let .tranche(name):
+                guard let j = tranches.firstIndex(where: { $0.name == name }) else {
+                    throw .invalidInput(item: item, reason: "covers unknown tranche \(name); tranches are \(tranches.map(\.name).joined(separator: ", "))")
+                }
+                covered.append(j)
+                rateOnTranche[j] += g.rate
+            }
+        }
+        if let j = rateOnTranche.firstIndex(where: { $0 > 1 + 1e-12 }) {
+            throw .invalidInput(item: "tranche \(tranches[j].name)", reason: "guarantee rates covering it add up to \(rateOnTranche[j]) > 1")
+        }
+        guarantorHolder = structure.guarantees.map { holderIndex($0.guarantor) }
+        self.tranches = tranches
+        self.guarantees = structure.guarantees
+        self.coveredTranche = covered
+        self.holders = holders
+        self.volume = volume
+    }
+
+    /// The largest possible payout of guarantee `g`: min(g · covered notional, c · V) (EUR) —
+    /// the guarantor's liability, the base of its provisioning rate.
+    public func maximumLiability(_ g: Int) -> Double {
+        let guarantee = guarantees[g]
+        let notional = coveredTranche[g].map { (tranches[$0].detachment - tranches[$0].attachment) * volume } ?? volume
+        return min(guarantee.rate * notional, guarantee.cap * volume)
+    }
+
+    /// Allocates the portfolio loss `loss` (EUR, in [0, V]).
+    ///
+    /// 1. Tⱼ = min(max(L − aⱼ, 0), dⱼ − aⱼ)·V with L = loss/V.
+    /// 2. Tranche guarantee on j: payout min(g·Tⱼ, c·V), received by j's holder.
+    ///    Portfolio guarantee: payout P = min(g·loss, c·V), received by tranche j in
+    ///    proportion Tⱼ/ΣT (the Tⱼ add up to the loss).
+    /// 3. Holder losses: Σ over held tranches of (Tⱼ − payouts received) + Σ payouts made.
+    public func allocate(portfolioLoss loss: Double) -> Allocation {
+        var a = Allocation(trancheGross: [], trancheNet: [], guaranteeCalls: [], holderLoss: [])
+        allocate(portfolioLoss: loss, into: &a)
+        return a
+    }
+
+    /// As ``allocate(portfolioLoss:)``, reusing `allocation`'s storage (no allocation once
+    /// its arrays have the right sizes).
+    public func allocate(portfolioLoss loss: Double, into a: inout Allocation) {
+        let l = loss / volume
+        let t = tranches.count, g = guarantees.count, h = holders.count
+        if a.trancheGross.count != t { a.trancheGross = [Double](repeating: 0, count: t) }
+        if a.trancheNet.count != t { a.trancheNet = [Double](repeating: 0, count: t) }
+        if a.guaranteeCalls.count != g { a.guaranteeCalls = [Double](repeating: 0, count: g) }
+        if a.holderLoss.count != h { a.holderLoss = [Double](repeating: 0, count: h) }
+        for j in 0..<t {
+            let gross = tranches[j].lossFraction(portfolioLossFraction: l) * volume
+            a.trancheGross[j] = gross
+            a.trancheNet[j] = gross
+        }
+        for k in 0..<g {
+            let guarantee = guarantees[k]
+            let capAmount = guarantee.cap * volume
+            if let j = coveredTranche[k] {
+                let payout = min(guarantee.rate * a.trancheGross[j], capAmount)
+                a.trancheNet[j] -= payout
+                a.guaranteeCalls[k] = payout
+            } else {
+                let payout = min(guarantee.rate * loss, capAmount)
+                if loss > 0 {
+                    let share = payout / loss
+                    for j in 0..<t { a.trancheNet[j] -= share * a.trancheGross[j] }
+                }
+                a.guaranteeCalls[k] = payout
+            }
+        }
+        for i in 0..<h { a.holderLoss[i] = 0 }
+        for j in 0..<t { a.holderLoss[trancheHolder[j]] += a.trancheNet[j] }
+        for k in 0..<g { a.holderLoss[guarantorHolder[k]] += a.guaranteeCalls[k] }
+    }
+}
