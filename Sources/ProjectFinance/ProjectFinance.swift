@@ -1,1 +1,0 @@
-// ProjectFinance module: project cash flows of an AI gigafactory under correlated shocks.
