@@ -234,3 +234,57 @@ public enum ReverseStress {
         }
     }
 }
+
+/// One scenario's results: the deterministic runs of each site and the Monte Carlo statistics.
+public struct ScenarioResult: Sendable {
+    public var scenario: StressScenario
+    /// Deterministic run of each site under the stressed parameters (rows recorded).
+    public var deterministic: [ProjectRun]
+    /// Monte Carlo around the stressed parameters.
+    public var statistics: StressStatistics
+    /// The per-path outcomes (for reconciliation and further analysis).
+    public var outcomes: SimulationOutcomes
+}
+
+/// The whole stress test: named scenarios, then the reverse stress searches.
+public struct StressReport: Sendable {
+    public var model: StressModel
+    public var paths: Int
+    public var seed: UInt64
+    public var scenarios: [ScenarioResult]
+    public var reverse: [ReverseStressResult]
+}
+
+/// Runs a stress test: the baseline and the chosen scenarios, each deterministically and as
+/// Monte Carlo with the **same seed** (common random numbers), then the reverse stress test along
+/// every single-driver direction and every chosen scenario's direction, for each criterion.
+public enum StressTest {
+    /// - Parameters:
+    ///   - scenarioIDs: the named scenarios to run (all when empty); the baseline is always run.
+    ///   - progress: called before each scenario with (index, count, id).
+    public static func run(_ model: StressModel, scenarioIDs: [String] = [], paths: Int, seed: UInt64, threads: Int? = nil,
+                           reverseTolerance: Double = 1e-6,
+                           progress: ((Int, Int, String) -> Void)? = nil) throws(SimulationError) -> StressReport {
+        let chosen = scenarioIDs.isEmpty ? model.allScenarios : [.baseline] + model.scenarios.filter { scenarioIDs.contains($0.id) }
+        if let unknown = scenarioIDs.first(where: { id in !model.scenarios.contains { $0.id == id } && id != "baseline" }) {
+            throw .settings("no stress scenario '\(unknown)' in the model; it has: \(model.scenarios.map(\.id).joined(separator: ", "))")
+        }
+        var results: [ScenarioResult] = []
+        for (k, scenario) in chosen.enumerated() {
+            progress?(k, chosen.count + 1, scenario.id)
+            let (outcomes, statistics) = try model.simulate(scenario.shock, paths: paths, seed: seed, threads: threads)
+            results.append(ScenarioResult(scenario: scenario, deterministic: model.deterministic(scenario.shock),
+                                          statistics: statistics, outcomes: outcomes))
+        }
+        progress?(chosen.count, chosen.count + 1, "reverse stress")
+        let directions = ShockDirection.drivers + chosen.dropFirst().map { ShockDirection.scenario($0) }
+        var reverse: [ReverseStressResult] = []
+        for criterion in ReverseCriterion.allCases {
+            if criterion == .firstLossWipedOut && model.lenders.firstLoss == 0 { continue }
+            for direction in directions {
+                reverse.append(ReverseStress.search(direction, criterion: criterion, model: model, tolerance: reverseTolerance))
+            }
+        }
+        return StressReport(model: model, paths: paths, seed: seed, scenarios: results, reverse: reverse)
+    }
+}

@@ -1,5 +1,6 @@
 import CapitalStacks
 import Foundation
+import ProjectFinance
 import Yams
 
 /// The money unit a model states its amounts in; table headers carry it (`amount_eur_bn`).
@@ -18,13 +19,17 @@ public struct ScenarioModel: Sendable {
     public var unit: MoneyUnit
     public var stacks: [CapitalStack]
     public var chains: [LeverageChain]
+    /// The gigafactory stress test (`project`, `drivers`, `sites`, `lenders`, `stresses`), if the file has one.
+    public var stress: StressModel?
 
-    public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = []) {
+    public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = [],
+                stress: StressModel? = nil) {
         self.name = name
         self.description = description
         self.unit = unit
         self.stacks = stacks
         self.chains = chains
+        self.stress = stress
     }
 }
 
@@ -71,7 +76,7 @@ struct ModelReader {
     let sink: DiagnosticSink
     let root: Node
 
-    static let rootFields = ["name", "description", "unit", "stacks", "chains"]
+    static let rootFields = ["name", "description", "unit", "stacks", "chains"] + ProjectReader.rootFields
 
     func read() -> ScenarioModel? {
         let top = YAMLValue(node: root, path: .root, sink: sink)
@@ -89,8 +94,9 @@ struct ModelReader {
             chains = list.compactMap { ChainReader(sink: sink).read($0) }
             checkUnique(list, ids: chains.map(\.id), what: "chain")
         }
-        if !m.has("stacks") && !m.has("chains") {
-            sink.error(root.mark, .root, "a model needs at least one section: stacks or chains")
+        let stress = ProjectReader(sink: sink, root: root).read(m)
+        if !m.has("stacks") && !m.has("chains") && !m.has("project") {
+            sink.error(root.mark, .root, "a model needs at least one section: stacks, chains or project")
         }
         guard !sink.hasErrors, let name, let description, let unit else { return nil }
         // The accounting's own consistency, located at the field it names.
@@ -100,7 +106,7 @@ struct ModelReader {
         for (k, chain) in chains.enumerated() {
             do { _ = try chain.evaluate() } catch { locate(error, under: "chains[\(k)]") }
         }
-        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains)
+        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, stress: stress)
     }
 
     private func checkUnique(_ list: [YAMLValue], ids: [String], what: String) {
