@@ -289,7 +289,7 @@ struct ProjectReader {
         var shock = Shock.none
         var ok = true
         if let sm = m.required("shocks")?.mapping(allowed: ProjectReader.shockFields) {
-            if sm.entries.isEmpty { m["shocks"]!.error("give at least one shock: \(ProjectReader.shockFields.joined(separator: ", "))") ; ok = false }
+            if case .mapping(let raw) = sm.node, raw.count == 0 { m["shocks"]!.error("give at least one shock: \(ProjectReader.shockFields.joined(separator: ", "))") ; ok = false }
             func get(_ key: String, _ check: (Double) -> String?) -> Double {
                 guard let v = sm[key] else { return 0 }
                 guard let x = v.number() else { ok = false; return 0 }
