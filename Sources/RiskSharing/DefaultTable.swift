@@ -3,54 +3,81 @@ import Stochastics
 /// An exact, table-accelerated test of "u < Φ(t)", the default decision of one obligor on one
 /// path (default iff ε < t with ε = Φ⁻¹(u), i.e. iff u < Φ(t)).
 ///
-/// Φ is increasing, so for t in the grid cell [gₖ, gₖ₊₁]: Φ(gₖ) ≤ Φ(t) ≤ Φ(gₖ₊₁). Hence
-/// u < Φ(gₖ) ⇒ default and u ≥ Φ(gₖ₊₁) ⇒ no default, and only for u in the band between
-/// them (probability φ(t)·h ≤ 0.4·h per draw, far less in the tails where defaults happen) is
-/// Φ(t) computed. The decision is **identical** to evaluating `u < Normal.cdf(t)` every time,
-/// provided the floating-point Φ is within 10⁻¹⁴ relative of the true, monotone Φ: the
-/// table bounds are widened by that margin, lowₖ = Φ(gₖ)(1 − 10⁻¹⁴), highₖ = Φ(gₖ₊₁)(1 + 10⁻¹⁴)
-/// (the tests check identity on 10⁷ random (u, t) pairs and whole simulations).
+/// Φ is increasing, so if t ∈ [gₖ₋₁, gₖ₊₁] (grid g = −8.5 + j/256) then
+/// Φ(gₖ₋₁) ≤ Φ(t) ≤ Φ(gₖ₊₁): u < Φ(gₖ₋₁) ⇒ default and u ≥ Φ(gₖ₊₁) ⇒ no default, and only for u
+/// in the band between (probability ≈ 2φ(t)/256 per draw, ~10⁻³ in practice) is Φ(t)
+/// evaluated. The cell k is the *nearest* grid index to the computed coordinate
+/// x = (t + 8.5)·256, so k may be off by the rounding of x (≪ ½ cell) without harm: the
+/// bounds span one extra cell on each side. The decision is **identical** to evaluating
+/// `u < Normal.cdf(t)` every time, provided the floating-point Φ is within 10⁻¹⁴ relative
+/// of the true, monotone Φ: the bounds are widened by that margin (the tests check identity
+/// on millions of (u, t) pairs and on whole simulations).
 ///
-/// Grid: g = −8.5 + k/256, k = 0…4352 (34 KB, L1-resident). Below the grid Φ(t) < Φ(−8.5)
-/// ≈ 9.5·10⁻¹⁸ is less than the smallest uniform 2⁻⁵⁴, so such t never default without
-/// computing Φ; above it, u < Φ(8.5) decides almost surely.
+/// **Two-stage uniforms.** The engine first looks only at the top 16 bits v of the 53-bit
+/// integer behind u = K·2⁻⁵³ (K = v·2³⁷ + r, see ``uniformOpen(_:)``), so u ∈ [v·2⁻¹⁶, (v+1)·2⁻¹⁶).
+/// The bounds are stored as integers ⌊low·2¹⁶⌋ and ⌈high·2¹⁶⌉: v < ⌊low·2¹⁶⌋ ⇒ u < low ⇒
+/// default; v ≥ ⌈high·2¹⁶⌉ ⇒ u ≥ high ⇒ no default — integer compares only. Otherwise
+/// (probability ≈ band + 2⁻¹⁶, ~10⁻³) the 37 low bits r are drawn and u < Φ(t) is evaluated.
+/// One 64-bit Philox word thus serves four obligor draws (a Philox block sixteen), and the
+/// result is still the exact test on a 53-bit uniform.
+///
+/// Beyond the grid: for x < −½ (t < −8.5), Φ(t) < Φ(−8.5) ≈ 9.5·10⁻¹⁸ is below the smallest
+/// uniform 2⁻⁵⁴ and such t never default; for t above it, u < Φ(8.5 − 1/256) decides.
 public struct DefaultTable: Sendable {
     /// Left end of the grid.
     public static let gridStart = -8.5
-    /// Cells per unit of t.
+    /// Grid points per unit of t.
     public static let cellsPerUnit = 256.0
-    /// Number of cells.
+    /// Number of interior cells; entries are k = −1…cellCount (stored at k + 1).
     public static let cellCount = 17 * 256
-    @usableFromInline let low: [Double]
-    @usableFromInline let high: [Double]
-    @usableFromInline let belowGrid: Double
-    @usableFromInline let aboveGrid: Double
+    /// Relative margin for the floating-point error of Φ.
+    public static let margin = 1e-14
+    /// Bits of the uniform looked at first.
+    public static let prefixBits = 16
+    /// For entries k = −1…cellCount, at index k + 1: ⌊low·2¹⁶⌋ in the low 32 bits and
+    /// ⌈high·2¹⁶⌉ in the high 32 bits (one load per decision).
+    @usableFromInline let bounds: [UInt64]
 
     /// Builds the table (≈ 4,400 evaluations of Φ).
     public init() {
-        let margin = 1e-14
-        var phi = [Double](repeating: 0, count: Self.cellCount + 1)
-        for k in 0...Self.cellCount { phi[k] = Normal.cdf(Self.gridStart + Double(k) / Self.cellsPerUnit) }
-        low = (0..<Self.cellCount).map { phi[$0] * (1 - margin) }
-        high = (0..<Self.cellCount).map { phi[$0 + 1] * (1 + margin) }
-        belowGrid = phi[0] * (1 + margin)
-        aboveGrid = phi[Self.cellCount] * (1 - margin)
+        let n = Self.cellCount
+        func phi(_ j: Int) -> Double { Normal.cdf(Self.gridStart + Double(j) / Self.cellsPerUnit) }
+        let scale = 0x1.0p16
+        var b = [UInt64](repeating: 0, count: n + 2)
+        for k in -1...n {
+            let low = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
+            let high = k == n ? 2 : (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin)
+            b[k + 1] = UInt64((low * scale).rounded(.down)) | (UInt64((high * scale).rounded(.up)) << 32)
+        }
+        bounds = b
     }
 
-    /// Outcome of a decision, with whether Φ had to be evaluated.
+    /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).
     @inlinable @inline(__always)
-    public func decide(u: Double, t: Double, evaluated: inout Int) -> Bool {
-        let x = (t - Self.gridStart) * Self.cellsPerUnit
-        if x >= 0 && x < Double(Self.cellCount) {
-            let k = Int(x)
-            if u < low[k] { return true }
-            if u >= high[k] { return false }
-        } else if x < 0 {
-            if u >= belowGrid { return false }
-        } else if x >= Double(Self.cellCount) {
-            if u < aboveGrid { return true }
-        }
-        evaluated += 1
-        return u < Normal.cdf(t)
+    public static func coordinate(_ t: Double) -> Double { (t - gridStart) * cellsPerUnit }
+
+    /// The table entry (k + 1) for a coordinate x: k = round(clamp(x, −1, cellCount)) by the
+    /// 1.5·2⁵² rounding trick (no range-checked conversion, no calls); NaN maps to k = −1.
+    @inlinable @inline(__always)
+    public static func entry(_ x: Double) -> Int {
+        let lower = x > -1 ? x : -1
+        let clamped = lower < Double(cellCount) ? lower : Double(cellCount)
+        let rounded = unsafeBitCast(clamped + 0x1.8p52, to: UInt64.self)
+        return Int(Int32(truncatingIfNeeded: rounded)) &+ 1
+    }
+
+    /// The exact decision u < Φ(t) for the uniform whose top 16 bits are `v`.
+    /// - Parameters:
+    ///   - x: the coordinate of t (possibly off by rounding; see above).
+    ///   - t: evaluates t, called only in the ambiguous band.
+    ///   - u: produces the full 53-bit uniform, called only in the ambiguous band.
+    ///   - evaluated: incremented when Φ is evaluated.
+    @inlinable @inline(__always)
+    public func decide(v: UInt64, x: Double, t: () -> Double, u: () -> Double, evaluated: inout Int) -> Bool {
+        let pair = bounds.withUnsafeBufferPointer { $0[Self.entry(x)] }
+        if v < pair & 0xFFFF_FFFF { return true }
+        if v >= pair >> 32 { return false }
+        evaluated &+= 1
+        return u() < Normal.cdf(t())
     }
 }

@@ -38,6 +38,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     /// Table-accelerated (default) or exact default test; results are identical.
     public var defaultTest: DefaultTest
 
+    /// Settings with the defaults documented on each property.
     public init(paths: Int, seed: UInt64, batchSize: Int = 4096, threads: Int? = nil,
                 quantileLevels: [Double] = [0.95, 0.99, 0.995, 0.999], confidence: Double = 0.95,
                 provisioningConfidence: Double = 0.99, histogramEdges: [Double]? = nil, histogramBuckets: Int = 20,
@@ -72,7 +73,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
 
 /// Counter words of the random-number layout: counter = (block, batch, purpose, item).
 enum Purpose: UInt64 {
-    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5
+    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5, refinement = 6
 }
 
 /// Runs the Monte Carlo simulation of `portfolio` under `structure`.
@@ -85,12 +86,14 @@ enum Purpose: UInt64 {
 /// 2. Systematic parts S = Z·Aᵀ by one dgemm per chunk of obligors, A = B·L (B the loadings,
 ///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
 /// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
-///    u from stream (b, idiosyncratic, i) through the exact ``DefaultTable``; loss EADᵢ·LGDᵢ
+///    u from streams (b, idiosyncratic, i) and (b, refinement, i) through the exact
+///    ``DefaultTable`` (16 bits of a Philox word per draw, more only when ambiguous); loss EADᵢ·LGDᵢ
 ///    (Beta LGD from stream (b, exposureLGD, i)).
 /// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
 /// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
 /// statistic is computed through the ``Waterfall`` (all its outputs are nondecreasing in the
-/// portfolio loss). Memory: one Double per path plus per-worker scratch of batch × (K + 64).
+/// portfolio loss). Memory: one Double per path (plus one derived sample at a time while summarising) and
+/// per-worker scratch of batch × K + 128 K doubles — never paths × exposures.
 ///
 /// - Parameters:
 ///   - progress: called after each batch with (batches done, total batches), from worker
@@ -100,6 +103,11 @@ enum Purpose: UInt64 {
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                      progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
+    // OpenBLAS single-threaded for the whole run (restored on exit): the workers are the
+    // parallelism, and idle BLAS pool threads spin (sched_yield) on the cores they need.
+    let blasThreads = BLAS.threadCount
+    BLAS.setThreadCount(1)
+    defer { BLAS.setThreadCount(blasThreads) }
     let model = try PreparedModel(portfolio: portfolio)
     let waterfall = try Waterfall(structure: structure, volume: model.volume)
 
@@ -112,9 +120,6 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
     var evaluations = [Int](repeating: 0, count: batches)
     let next = Mutex(0)
     let done = Mutex(0)
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
     losses.withUnsafeMutableBufferPointer { lossBuffer in
         evaluations.withUnsafeMutableBufferPointer { evalBuffer in
             let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)

@@ -73,6 +73,7 @@ public struct Exposure: Sendable, Hashable, Codable {
     /// correlation matrix instead of factors). Requires βᵢᵀΣβᵢ < 1.
     public var loadings: [Double]
 
+    /// An exposure; validated by ``simulate(portfolio:structure:settings:progress:)``.
     public init(name: String, exposureAtDefault: Double, probabilityOfDefault: Double,
                 lossGivenDefault: LossGivenDefault, loadings: [Double]) {
         self.name = name
@@ -111,6 +112,7 @@ public struct HomogeneousPool: Sendable, Hashable, Codable {
     /// Factor loadings β shared by every loan of the pool.
     public var loadings: [Double]
 
+    /// A pool; validated by ``simulate(portfolio:structure:settings:progress:)``.
     public init(name: String, count: Int, exposureAtDefault: Double, probabilityOfDefault: Double,
                 lossGivenDefault: LossGivenDefault, loadings: [Double]) {
         self.name = name
@@ -166,6 +168,7 @@ public struct Portfolio: Sendable, Equatable {
     /// Gaussian or Student-t.
     public var copula: Copula
 
+    /// A portfolio; validated by ``simulate(portfolio:structure:settings:progress:)``.
     public init(exposures: [Exposure] = [], pools: [HomogeneousPool] = [], dependence: Dependence, copula: Copula = .gaussian) {
         self.exposures = exposures
         self.pools = pools
@@ -194,6 +197,7 @@ public enum RiskModelError: Error, Sendable, Equatable, CustomStringConvertible 
     /// minor 3 of factor_correlation").
     case correlation(LinearAlgebraError)
 
+    /// One line naming the item at fault, e.g. "exposure A: probability of default 1.5 is not in [0, 1]".
     public var description: String {
         switch self {
         case let .invalidInput(item, reason): return "\(item): \(reason)"

@@ -11,6 +11,7 @@ public struct LossSummary: Sendable, Hashable, Codable {
     /// Expected shortfall at the same levels, with standard errors.
     public var expectedShortfall: [ShortfallEstimate]
 
+    /// A summary from its parts.
     public init(expectedLoss: MeanEstimate, quantiles: [QuantileEstimate], expectedShortfall: [ShortfallEstimate]) {
         self.expectedLoss = expectedLoss
         self.quantiles = quantiles

@@ -20,6 +20,7 @@ public struct Tranche: Sendable, Hashable, Codable {
     /// Who bears the tranche's losses (e.g. "EIB", "private investors").
     public var holder: String
 
+    /// A tranche; validated by ``Waterfall/init(structure:volume:)``.
     public init(name: String, attachment: Double, detachment: Double, holder: String) {
         self.name = name
         self.attachment = attachment
@@ -59,6 +60,7 @@ public struct Guarantee: Sendable, Hashable, Codable {
     /// probability that calls exceed it.
     public var budgetProvision: Double?
 
+    /// A guarantee; validated by ``Waterfall/init(structure:volume:)``.
     public init(name: String, rate: Double, cap: Double, covers: GuaranteeCoverage, guarantor: String, budgetProvision: Double? = nil) {
         self.name = name
         self.rate = rate
@@ -78,6 +80,7 @@ public struct RiskSharingStructure: Sendable, Hashable, Codable {
     /// Guarantees on tranches or on the portfolio.
     public var guarantees: [Guarantee]
 
+    /// A structure; validated by ``Waterfall/init(structure:volume:)``.
     public init(tranches: [Tranche], guarantees: [Guarantee] = []) {
         self.tranches = tranches
         self.guarantees = guarantees

@@ -14,7 +14,7 @@ struct Summariser {
 
     func summary(_ xs: [Double]) -> LossSummary {
         var xs = xs
-        if !zip(xs, xs.dropFirst()).allSatisfy({ $0 <= $1 }) { xs.sort() }
+        sortIfNeeded(&xs)
         return LossSummary(
             expectedLoss: SampleStatistics.mean(xs),
             quantiles: settings.quantileLevels.map { SampleStatistics.quantile(sorted: xs, level: $0, confidence: settings.confidence) },
@@ -24,10 +24,30 @@ struct Summariser {
     /// f(L) for every path, f = one output of the waterfall.
     func derived(_ pick: (Allocation) -> Double) -> [Double] {
         var a = Allocation(trancheGross: [], trancheNet: [], guaranteeCalls: [], holderLoss: [])
-        return sortedLosses.map { loss in
-            waterfall.allocate(portfolioLoss: loss, into: &a)
-            return pick(a)
+        return [Double](unsafeUninitializedCapacity: sortedLosses.count) { out, initialized in
+            sortedLosses.withUnsafeBufferPointer { losses in
+                for i in 0..<losses.count {
+                    waterfall.allocate(portfolioLoss: losses[i], into: &a)
+                    out[i] = pick(a)
+                }
+            }
+            initialized = sortedLosses.count
         }
+    }
+
+    /// Tranche j's gross loss min(max(L − a, 0), d − a)·V for every path (no waterfall needed).
+    func trancheGross(_ j: Int) -> [Double] {
+        let t = waterfall.tranches[j], v = model.volume
+        return sortedLosses.map { t.lossFraction(portfolioLossFraction: $0 / v) * v }
+    }
+
+    /// Restores ascending order if rounding ever broke the monotonicity of a derived sample.
+    func sortIfNeeded(_ xs: inout [Double]) {
+        var sorted = true
+        xs.withUnsafeBufferPointer { b in
+            for i in b.indices.dropFirst() where b[i - 1] > b[i] { sorted = false; break }
+        }
+        if !sorted { xs.sort() }
     }
 
     func report() -> SimulationReport {
@@ -35,13 +55,15 @@ struct Summariser {
         let volume = model.volume
         var tranches: [TrancheReport] = []
         for (j, t) in waterfall.tranches.enumerated() {
-            let gross = derived { $0.trancheGross[j] }
-            let net = derived { $0.trancheNet[j] }
+            let gross = trancheGross(j)
+            // Without guarantees the net loss is the gross loss: reuse its summary.
+            let net = waterfall.guarantees.isEmpty ? gross : derived { $0.trancheNet[j] }
             let hit = sortedLosses.reduce(0) { $0 + ($1 / volume > t.attachment ? 1 : 0) }
             let wiped = sortedLosses.reduce(0) { $0 + ($1 / volume >= t.detachment ? 1 : 0) }
+            let grossSummary = summary(gross)
             tranches.append(TrancheReport(
                 tranche: t, notional: (t.detachment - t.attachment) * volume,
-                grossLoss: summary(gross), netLoss: summary(net),
+                grossLoss: grossSummary, netLoss: waterfall.guarantees.isEmpty ? grossSummary : summary(net),
                 hitProbability: ProbabilityEstimate(successes: hit, trials: n),
                 wipeoutProbability: ProbabilityEstimate(successes: wiped, trials: n)))
         }
@@ -51,7 +73,7 @@ struct Summariser {
         var guarantees: [GuaranteeReport] = []
         for (g, guarantee) in waterfall.guarantees.enumerated() {
             var calls = derived { $0.guaranteeCalls[g] }
-            if !zip(calls, calls.dropFirst()).allSatisfy({ $0 <= $1 }) { calls.sort() }
+            sortIfNeeded(&calls)
             let liability = waterfall.maximumLiability(g)
             let q = SampleStatistics.quantile(sorted: calls, level: settings.provisioningConfidence, confidence: settings.confidence)
             let shortfall = guarantee.budgetProvision.map { b in SampleStatistics.probability(calls) { $0 > b } }

@@ -28,7 +28,9 @@ public struct Philox4x64: Sendable, Hashable {
         self.key = (key0, key1)
     }
 
+    /// Generators are equal when their keys are.
     public static func == (a: Philox4x64, b: Philox4x64) -> Bool { a.key == b.key }
+    /// Hashes the key.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(key.0)
         hasher.combine(key.1)

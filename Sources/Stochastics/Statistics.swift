@@ -12,6 +12,7 @@ public struct MeanEstimate: Sendable, Hashable, Codable {
     /// Number of samples n.
     public var count: Int
 
+    /// An estimate from its parts.
     public init(mean: Double, standardError: Double, count: Int) {
         self.mean = mean
         self.standardError = standardError
@@ -35,6 +36,7 @@ public struct ProbabilityEstimate: Sendable, Hashable, Codable {
     /// Number of trials n.
     public var trials: Int
 
+    /// p̂ = successes/trials (trials > 0) and its binomial standard error.
     public init(successes: Int, trials: Int) {
         precondition(trials > 0 && successes >= 0 && successes <= trials)
         self.successes = successes
@@ -64,6 +66,7 @@ public struct QuantileEstimate: Sendable, Hashable, Codable {
     /// Coverage of [lower, upper] (e.g. 0.95).
     public var confidence: Double
 
+    /// An estimate from its parts.
     public init(level: Double, value: Double, lower: Double, upper: Double, confidence: Double) {
         self.level = level
         self.value = value
@@ -92,6 +95,7 @@ public struct ShortfallEstimate: Sendable, Hashable, Codable {
     /// s_Y/√n.
     public var standardError: Double
 
+    /// An estimate from its parts.
     public init(level: Double, value: Double, standardError: Double) {
         self.level = level
         self.value = value
@@ -108,16 +112,18 @@ public struct ShortfallEstimate: Sendable, Hashable, Codable {
 public enum SampleStatistics {
     /// Mean and standard error, two-pass (mean, then Σ (x − x̄)²) for accuracy;
     /// summation in index order, so the result is a deterministic function of the sample.
-    public static func mean<C: Collection>(_ xs: C) -> MeanEstimate where C.Element == Double {
+    public static func mean(_ xs: [Double]) -> MeanEstimate {
         let n = xs.count
         precondition(n > 0, "mean of an empty sample")
-        var sum = 0.0
-        for x in xs { sum += x }
-        let mean = sum / Double(n)
-        var ss = 0.0
-        for x in xs { let d = x - mean; ss += d * d }
-        let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
-        return MeanEstimate(mean: mean, standardError: se, count: n)
+        return xs.withUnsafeBufferPointer { b in
+            var sum = 0.0
+            for x in b { sum += x }
+            let mean = sum / Double(n)
+            var ss = 0.0
+            for x in b { let d = x - mean; ss += d * d }
+            let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
+            return MeanEstimate(mean: mean, standardError: se, count: n)
+        }
     }
 
     /// The α-quantile of an ascending-sorted sample with its order-statistic interval
