@@ -86,6 +86,7 @@ public enum RootFindingError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The iteration limit was reached before the bracket shrank below the tolerance.
     case notConverged(lower: Double, upper: Double, iterations: Int)
 
+    /// A one-line account of the failure.
     public var description: String {
         switch self {
         case let .notBracketed(a, b): return "the interval [\(a), \(b)] does not bracket a root"
@@ -100,6 +101,7 @@ public struct Root: Sendable, Equatable {
     public var value: Double
     /// The final bracket [lower, upper] (upper − lower ≤ tolerance on success).
     public var lower: Double
+    /// The upper end of the final bracket.
     public var upper: Double
     /// Iterations (function evaluations after the bracket's two ends).
     public var iterations: Int

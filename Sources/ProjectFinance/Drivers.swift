@@ -58,6 +58,7 @@ public struct DriverModel: Sendable, Equatable {
     /// The 6 × 6 correlation of the innovations, in ``Driver`` order.
     public var correlation: Matrix
 
+    /// A driver model; every volatility defaults to 0 and the correlation to the identity.
     public init(priceVolatility: Double = 0, electricityVolatility: Double = 0, electricityMeanReversion: Double = 0,
                 utilisationVolatility: Double = 0, utilisationMeanReversion: Double = 0, rateVolatility: Double = 0,
                 overrunVolatility: Double = 0, delayVolatilityYears: Double = 0, correlation: Matrix = .identity(6)) {

@@ -19,6 +19,7 @@ public struct DriverPath: Sendable, Equatable {
     /// Added to the construction delay (years); the total is floored at 0.
     public var delayShiftYears: Double
 
+    /// A driver path; the defaults are "no shock".
     public init(priceFactor: [Double]? = nil, electricityFactor: [Double]? = nil, utilisationShift: [Double]? = nil,
                 rateShift: Double = 0, capexFactor: Double = 1, delayShiftYears: Double = 0) {
         self.priceFactor = priceFactor
@@ -51,6 +52,7 @@ public enum Phase: String, Sendable {
 public struct PeriodRow: Sendable, Equatable {
     /// Calendar period from financial close, 1-based; it ends at period/m years.
     public var period: Int
+    /// Construction or operation.
     public var phase: Phase
     /// Construction spending, or the chip refresh in operation.
     public var capex: Double = 0

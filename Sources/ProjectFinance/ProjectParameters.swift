@@ -13,6 +13,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// Effective annual discount rate of the project NPV.
         public var discountRate: Double
 
+        /// A timeline (see the properties for units).
         public init(periodsPerYear: Int, constructionYears: Double, operatingYears: Double, discountRate: Double) {
             self.periodsPerYear = periodsPerYear
             self.constructionYears = constructionYears
@@ -36,6 +37,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// Construction delay, years (rounded up to whole periods).
         public var delayYears: Double
 
+        /// Capex terms; overrun and delay default to none.
         public init(gpus: Double, chipUnitCostUSD: Double, usdPerEUR: Double, facilityEURm: Double, overrun: Double = 0, delayYears: Double = 0) {
             self.gpus = gpus
             self.chipUnitCostUSD = chipUnitCostUSD
@@ -64,6 +66,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// Cost of a refresh as a multiple of the initial chip capex.
         public var refreshCostFactor: Double
 
+        /// Revenue terms.
         public init(priceUSDPerGPUHour: Double, priceDecline: Double, utilisation: Double, chipLifeYears: Double, refreshCostFactor: Double) {
             self.priceUSDPerGPUHour = priceUSDPerGPUHour
             self.priceDecline = priceDecline
@@ -86,6 +89,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// Maintenance as a share of base capex a year.
         public var maintenanceShare: Double
 
+        /// Opex terms.
         public init(powerPerGPUkW: Double, pue: Double, electricityEURPerKWh: Double, staffEURmPerYear: Double, maintenanceShare: Double) {
             self.powerPerGPUkW = powerPerGPUkW
             self.pue = pue
@@ -120,6 +124,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// DSCR covenant: a period with CFADS/debt service below it is a covenant breach.
         public var covenantDSCR: Double
 
+        /// Debt terms.
         public init(gearing: Double, tenorYears: Double, baseRate: Double, margin: Double, amortisation: Amortisation,
                     reservePeriods: Int, covenantDSCR: Double) {
             self.gearing = gearing
@@ -154,6 +159,7 @@ public struct ProjectParameters: Sendable, Equatable {
         /// Senior debt.
         public var debt: Debt
 
+        /// Funding terms.
         public init(euShare: Double, memberStateShare: Double, publicInstrument: PublicInstrument, debt: Debt) {
             self.euShare = euShare
             self.memberStateShare = memberStateShare
@@ -165,12 +171,18 @@ public struct ProjectParameters: Sendable, Equatable {
         public var publicShare: Double { euShare + memberStateShare }
     }
 
+    /// Periods, horizon, discount rate.
     public var timeline: Timeline
+    /// Chips, facility, overrun, delay.
     public var capex: Capex
+    /// Price, decline, utilisation, chip life.
     public var revenue: Revenue
+    /// Energy, staff, maintenance.
     public var opex: Opex
+    /// Public shares and senior debt.
     public var funding: Funding
 
+    /// A project from its five groups of terms.
     public init(timeline: Timeline, capex: Capex, revenue: Revenue, opex: Opex, funding: Funding) {
         self.timeline = timeline
         self.capex = capex
@@ -186,7 +198,9 @@ public struct ProjectParameters: Sendable, Equatable {
     public struct Issue: Sendable, Equatable, CustomStringConvertible {
         /// E.g. `funding.debt.tenor_years`.
         public var path: String
+        /// What is wrong.
         public var message: String
+        /// `path: message`.
         public var description: String { "\(path): \(message)" }
     }
 

@@ -9,8 +9,10 @@ public struct Site: Sendable, Equatable {
     public var id: String
     /// Reader's name.
     public var label: String
+    /// The site's project terms.
     public var parameters: ProjectParameters
 
+    /// A site.
     public init(id: String, label: String, parameters: ProjectParameters) {
         self.id = id
         self.label = label
@@ -29,6 +31,7 @@ public struct LenderStructure: Sendable, Equatable {
     /// Who holds the senior tranche.
     public var privateHolder: String
 
+    /// A two-tranche lenders' structure.
     public init(firstLoss: Double, publicHolder: String = "public first loss", privateHolder: String = "private lenders") {
         self.firstLoss = firstLoss
         self.publicHolder = publicHolder
@@ -46,19 +49,27 @@ public struct LenderStructure: Sendable, Equatable {
 
 /// What one path leaves of one site (amounts in EUR m, nominal).
 public struct SiteOutcome: Sendable, Equatable {
+    /// Payment default on the senior debt.
     public var defaulted: Bool
+    /// Some DSCR below the covenant.
     public var breached: Bool
     /// Minimum DSCR over the debt periods run.
     public var minimumDSCR: Double
     /// Equity IRR; NaN when undefined (no sign change).
     public var equityIRR: Double
+    /// Project NPV (EUR m).
     public var npv: Double
+    /// The lenders' loss (EUR m, nominal at default).
     public var lenderLoss: Double
+    /// Equity loss of all equity holders, max(0, paid in − received).
     public var equityLoss: Double
     /// The public holders' share of the equity loss (0 for grants).
     public var publicEquityShare: Double
+    /// Construction capex spent (EUR m).
     public var capexSpent: Double
+    /// Public grants or equity at close (EUR m).
     public var publicMoney: Double
+    /// Committed senior debt D (EUR m).
     public var debtCommitted: Double
 
     /// The summary of a run.
@@ -79,10 +90,14 @@ public struct SiteOutcome: Sendable, Equatable {
 
 /// Path × site outcomes of a simulation, path-major: `outcomes[path * sites + site]`.
 public struct SimulationOutcomes: Sendable, Equatable {
+    /// Number of paths.
     public var paths: Int
+    /// Number of sites.
     public var sites: Int
+    /// Outcomes, path-major.
     public var outcomes: [SiteOutcome]
 
+    /// The outcome of one site on one path.
     public subscript(path: Int, site: Int) -> SiteOutcome { outcomes[path * sites + site] }
 
     /// The lenders' portfolio loss of each path, Σ_sites lender loss (EUR m).
@@ -102,6 +117,7 @@ public enum SimulationError: Error, Sendable, Equatable, CustomStringConvertible
     /// Bad settings (paths < 1 …).
     case settings(String)
 
+    /// The message, naming the input at fault.
     public var description: String {
         switch self {
         case .correlation(let e): return "drivers.correlation: \(e)"
@@ -158,11 +174,18 @@ public let reportedPercentiles: [Double] = [0.05, 0.5, 0.95]
 /// The statistics `leverage stress` reports for one scenario (amounts EUR m, per site unless
 /// "portfolio").
 public struct StressStatistics: Sendable, Equatable {
+    /// Number of paths.
     public var paths: Int
     /// P(default) of a site: mean over paths of the fraction of sites that default (SE over paths).
     public var defaultProbability: MeanEstimate
     /// P(at least one site defaults).
     public var anyDefault: ProbabilityEstimate
+    /// P(default) of each site, in site order.
+    public var siteDefault: [ProbabilityEstimate]
+    /// P(covenant breach) of each site.
+    public var siteBreach: [ProbabilityEstimate]
+    /// Mean lenders' loss of each site (EUR m).
+    public var siteLenderLoss: [MeanEstimate]
     /// P(covenant breach) of a site.
     public var breachProbability: MeanEstimate
     /// Percentiles (``reportedPercentiles``) of the minimum DSCR, pooled over sites and paths.
@@ -179,16 +202,19 @@ public struct StressStatistics: Sendable, Equatable {
     public var lenderLoss: MeanEstimate
     /// Mean loss of each holder of the lenders' waterfall, in ``Waterfall/holders`` order.
     public var holderLosses: [(holder: String, loss: MeanEstimate)]
-    /// Equity losses of the public and private equity holders, portfolio.
+    /// Equity loss of the public equity holders (0 for grants), portfolio.
     public var publicEquityLoss: MeanEstimate
+    /// Equity loss of the private sponsors, portfolio.
     public var privateEquityLoss: MeanEstimate
     /// Public money (grants or public equity) over all sites.
     public var publicMoney: Double
     /// Mean capex spent over all sites.
     public var capex: MeanEstimate
 
+    /// Field-by-field equality (bit-identical statistics).
     public static func == (a: StressStatistics, b: StressStatistics) -> Bool {
         a.paths == b.paths && a.defaultProbability == b.defaultProbability && a.anyDefault == b.anyDefault
+            && a.siteDefault == b.siteDefault && a.siteBreach == b.siteBreach && a.siteLenderLoss == b.siteLenderLoss
             && a.breachProbability == b.breachProbability && a.dscr == b.dscr && a.equityIRR == b.equityIRR
             && a.irrUndefined == b.irrUndefined && a.npv == b.npv && a.volume == b.volume && a.lenderLoss == b.lenderLoss
             && a.holderLosses.map(\.holder) == b.holderLosses.map(\.holder) && a.holderLosses.map(\.loss) == b.holderLosses.map(\.loss)
@@ -198,6 +224,8 @@ public struct StressStatistics: Sendable, Equatable {
 
     /// The multiplier on public money: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)).
     public var publicMultiplier: Double? { publicMoney > 0 ? capex.mean / publicMoney : nil }
+    /// Private money per euro of public money: (mean capex − public money) / public money.
+    public var privatePerPublic: Double? { publicMoney > 0 ? (capex.mean - publicMoney) / publicMoney : nil }
 
     /// Summarises `outcomes`; holders' losses come from pushing each path's portfolio loss
     /// through RiskSharing's ``Waterfall``.
@@ -239,6 +267,9 @@ public struct StressStatistics: Sendable, Equatable {
             let allocation = waterfall.allocate(portfolioLoss: min(losses[p], volume))
             for h in holder.indices { holder[h].append(allocation.holderLoss[h]) }
         }
+        siteDefault = (0..<o.sites).map { k in ProbabilityEstimate(successes: (0..<n).reduce(0) { $0 + (o[$1, k].defaulted ? 1 : 0) }, trials: n) }
+        siteBreach = (0..<o.sites).map { k in ProbabilityEstimate(successes: (0..<n).reduce(0) { $0 + (o[$1, k].breached ? 1 : 0) }, trials: n) }
+        siteLenderLoss = (0..<o.sites).map { k in SampleStatistics.mean((0..<n).map { o[$0, k].lenderLoss }) }
         defaultProbability = SampleStatistics.mean(defaults)
         self.anyDefault = ProbabilityEstimate(successes: anyDefault, trials: n)
         breachProbability = SampleStatistics.mean(breaches)

@@ -20,6 +20,7 @@ public struct Shock: Sendable, Equatable {
     /// Added to the construction delay, years; the delay is floored at 0.
     public var delayYears: Double
 
+    /// A shock; unnamed components are 0.
     public init(gpuPrice: Double = 0, priceDecline: Double = 0, utilisation: Double = 0, electricityPrice: Double = 0,
                 rate: Double = 0, capexOverrun: Double = 0, delayYears: Double = 0) {
         self.gpuPrice = gpuPrice
@@ -60,10 +61,14 @@ public struct Shock: Sendable, Equatable {
 /// A named stress scenario: a shock applied to every site, run deterministically and as Monte
 /// Carlo around the stressed parameters.
 public struct StressScenario: Sendable, Equatable {
+    /// Identifier.
     public var id: String
+    /// Reader's name.
     public var label: String
+    /// The shock to every site.
     public var shock: Shock
 
+    /// A named scenario.
     public init(id: String, label: String, shock: Shock) {
         self.id = id
         self.label = label
@@ -76,12 +81,16 @@ public struct StressScenario: Sendable, Equatable {
 
 /// Everything the stress test needs: sites, drivers, the lenders' waterfall and the scenarios.
 public struct StressModel: Sendable, Equatable {
+    /// The sites simulated jointly.
     public var sites: [Site]
+    /// The stochastic drivers.
     public var drivers: DriverModel
+    /// The lenders' waterfall.
     public var lenders: LenderStructure
     /// Named scenarios (the baseline is added in front by ``allScenarios``).
     public var scenarios: [StressScenario]
 
+    /// A stress model.
     public init(sites: [Site], drivers: DriverModel, lenders: LenderStructure, scenarios: [StressScenario]) {
         self.sites = sites
         self.drivers = drivers
@@ -133,6 +142,7 @@ public struct ShockDirection: Sendable, Equatable {
     /// Unit of λ for readers ("fraction of the price", "years", "× scenario").
     public var unitName: String
 
+    /// A direction.
     public init(id: String, unit: Shock, maximum: Double, unitName: String) {
         self.id = id
         self.unit = unit
@@ -160,6 +170,7 @@ public struct ShockDirection: Sendable, Equatable {
 
 /// The smallest shock along a direction that meets a criterion.
 public struct ReverseStressResult: Sendable, Equatable {
+    /// How the search ended.
     public enum Outcome: Sendable, Equatable {
         /// Found in the final bracket (lower, upper], upper − lower ≤ tolerance.
         case found(Root)
@@ -168,8 +179,11 @@ public struct ReverseStressResult: Sendable, Equatable {
         /// Not met anywhere up to the direction's maximum.
         case notReached
     }
+    /// The direction searched.
     public var direction: ShockDirection
+    /// The criterion searched for.
     public var criterion: ReverseCriterion
+    /// Found (with its bracket), met at zero, or not reached.
     public var outcome: Outcome
     /// Absolute tolerance on λ.
     public var tolerance: Double
@@ -237,6 +251,7 @@ public enum ReverseStress {
 
 /// One scenario's results: the deterministic runs of each site and the Monte Carlo statistics.
 public struct ScenarioResult: Sendable {
+    /// The scenario run.
     public var scenario: StressScenario
     /// Deterministic run of each site under the stressed parameters (rows recorded).
     public var deterministic: [ProjectRun]
@@ -248,10 +263,15 @@ public struct ScenarioResult: Sendable {
 
 /// The whole stress test: named scenarios, then the reverse stress searches.
 public struct StressReport: Sendable {
+    /// The model stressed.
     public var model: StressModel
+    /// Monte Carlo paths per scenario.
     public var paths: Int
+    /// The seed (Philox key) of every scenario.
     public var seed: UInt64
+    /// The baseline first, then the chosen scenarios.
     public var scenarios: [ScenarioResult]
+    /// Reverse stress results by criterion, then direction.
     public var reverse: [ReverseStressResult]
 }
 

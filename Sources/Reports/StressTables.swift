@@ -7,7 +7,7 @@ import Stochastics
 public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
-        [cashFlows(report), deterministic(report), monteCarlo(report), holders(report), reverse(report)]
+        [cashFlows(report), deterministic(report), monteCarlo(report), sites(report), holders(report), reverse(report)]
     }
 
     static let m = Unit.eurMillion
@@ -62,7 +62,7 @@ public enum StressTables {
                                     Column("dscr_p5", .count), Column("dscr_p50", .count), Column("dscr_p95", .count),
                                     Column("equity_irr_p5", .fraction), Column("equity_irr_p50", .fraction), Column("equity_irr_p95", .fraction),
                                     money("npv_mean"), money("npv_se"), money("public_loss"), money("private_loss"),
-                                    Column("public_multiplier", .multiple)])
+                                    Column("public_multiplier", .multiple), Column("private_per_public", .multiple)])
         for result in report.scenarios {
             let s = result.statistics
             let irr = { (k: Int) -> Cell in s.equityIRR.count > k ? .number(s.equityIRR[k].value) : .empty }
@@ -71,12 +71,32 @@ public enum StressTables {
                           .number(s.anyDefault.probability), .number(s.breachProbability.mean),
                           .number(s.dscr[0].value), .number(s.dscr[1].value), .number(s.dscr[2].value), irr(0), irr(1), irr(2),
                           .number(s.npv.mean), .number(s.npv.standardError), .number(publicLoss), .number(privateLoss),
-                          .number(s.publicMultiplier)])
+                          .number(s.publicMultiplier), .number(s.privatePerPublic)])
         }
         table.notes.append("p_default: mean over paths of the share of sites that default on their debt (payment default after the reserve); SE over paths.")
         table.notes.append("dscr: minimum DSCR of a site over its debt life; percentiles pooled over sites and paths. npv: per site.")
         table.notes.append("public_loss: the public first-loss tranche of the lenders' portfolio + public equity; private_loss: senior lenders + private equity (portfolio, mean).")
-        table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)). Same seed in every scenario (common random numbers).")
+        table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)); private_per_public: (capex − public money) / public money.")
+        table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
+        return table
+    }
+
+    /// Per site and scenario: P(default), P(covenant breach) and the lenders' expected loss.
+    static func sites(_ report: StressReport) -> Table {
+        var table = Table(name: "stress_sites", title: "Stress scenarios, Monte Carlo per site",
+                          columns: [Column("scenario", .text), Column("site", .text), Column("p_default", .fraction),
+                                    Column("p_default_se", .fraction), Column("p_covenant_breach", .fraction),
+                                    money("lender_loss"), money("lender_loss_se"), money("debt")])
+        for result in report.scenarios {
+            let s = result.statistics
+            for (k, site) in report.model.sites.enumerated() {
+                let debt = site.parameters.funding.debt.gearing * site.parameters.capex.baseEURm
+                table.append([.text(result.scenario.id), .text(site.id), .number(s.siteDefault[k].probability),
+                              .number(s.siteDefault[k].standardError), .number(s.siteBreach[k].probability),
+                              .number(s.siteLenderLoss[k].mean), .number(s.siteLenderLoss[k].standardError), .number(debt)])
+            }
+        }
+        table.notes.append("debt: committed senior debt D = gearing · base capex, the site's share of the lenders' portfolio volume.")
         return table
     }
 
@@ -129,6 +149,7 @@ public enum StressTables {
             table.append([.text(r.criterion.rawValue), .text(r.direction.id)] + cells + [.text(r.direction.unitName)])
         }
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
+        table.notes.append("The delay counts in whole periods (any positive delay adds a full period); capex overruns are paid by equity, so they never reach the lenders on their own.")
         table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
         return table
     }

@@ -57,7 +57,7 @@ struct StressCLITests {
         #expect(one.status == 0 && two.status == 0, "\(one.err)")
         #expect(one.out == two.out && !one.out.isEmpty)
         #expect(one.err.isEmpty && two.err.isEmpty)
-        for table in ["cash_flows", "stress_deterministic", "stress_monte_carlo", "stress_holders", "reverse_stress"] {
+        for table in ["cash_flows", "stress_deterministic", "stress_monte_carlo", "stress_sites", "stress_holders", "reverse_stress"] {
             #expect(one.out.contains("# \(table)\n"))
         }
     }
@@ -137,7 +137,7 @@ struct StressCLITests {
         let r = try runLeverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.out.isEmpty && r.err.isEmpty, "\(r.err)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "stress_holders.txt", "reverse_stress.txt", "manifest.json"])
+        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "stress_sites.txt", "stress_holders.txt", "reverse_stress.txt", "manifest.json"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
         let run = try runLeverage(["run", "gigafactory", "--format", "csv"])
