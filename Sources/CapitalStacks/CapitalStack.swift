@@ -66,9 +66,9 @@ public struct Contributor: Sendable, Equatable {
     }
 }
 
-/// A named slice of a stack's total earmarked for a purpose, optionally split into equal units
+/// An earmark: a named slice of a stack's total set aside for a purpose (`allocations:` in model files), optionally split into equal units
 /// (InvestAI's 20 bn gigafactory fund for 4 sites → 5 bn a site).
-public struct Allocation: Sendable, Equatable {
+public struct Earmark: Sendable, Equatable {
     public enum Size: Sendable, Equatable {
         case amount(Double)
         case shareOfTotal(Double)
@@ -93,9 +93,9 @@ public struct CapitalStack: Sendable, Equatable {
     public var label: String
     public var total: Double?
     public var contributors: [Contributor]
-    public var allocations: [Allocation]
+    public var allocations: [Earmark]
 
-    public init(id: String, label: String, total: Double? = nil, contributors: [Contributor], allocations: [Allocation] = []) {
+    public init(id: String, label: String, total: Double? = nil, contributors: [Contributor], allocations: [Earmark] = []) {
         self.id = id
         self.label = label
         self.total = total
@@ -114,4 +114,10 @@ public struct AccountingError: Error, Equatable, CustomStringConvertible, Sendab
         self.message = message
     }
     public var description: String { "\(path): \(message)" }
+
+    /// A number as a reader would write it: no `.0` on whole numbers and no floating-point noise.
+    static func show(_ x: Double) -> String {
+        let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
+        return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
+    }
 }

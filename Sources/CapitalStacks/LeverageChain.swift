@@ -205,7 +205,7 @@ extension LeverageChain {
         if let expost {
             let deducted = expost.deductions.reduce(0) { $0 + $1.amount }
             if deducted > expost.reported {
-                throw AccountingError(path: "expost.deductions", "deductions add up to \(deducted), above the reported investment \(expost.reported)")
+                throw AccountingError(path: "expost.deductions", "deductions add up to \(AccountingError.show(deducted)), above the reported investment \(AccountingError.show(expost.reported))")
             }
             adjusted = expost.reported - deducted
             rows.append(.init(label: "reported (ex post)", stageMultiplier: nil, amount: expost.reported, cumulativeMultiplier: expost.reported / f))

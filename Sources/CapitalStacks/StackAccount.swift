@@ -27,8 +27,8 @@ public struct StackAccount: Sendable, Equatable {
         public var uncapped: Double
         public var capBinds: Bool { amount < uncapped }
     }
-    public struct AllocationResult: Sendable, Equatable {
-        public var allocation: Allocation
+    public struct EarmarkResult: Sendable, Equatable {
+        public var allocation: Earmark
         public var amount: Double
         /// amount / units, when the allocation is split into units.
         public var perUnit: Double? { allocation.units.map { amount / Double($0) } }
@@ -36,7 +36,7 @@ public struct StackAccount: Sendable, Equatable {
 
     public var stack: CapitalStack
     public var contributions: [Contribution]
-    public var allocations: [AllocationResult]
+    public var allocations: [EarmarkResult]
     /// Σ contributions.
     public var total: Double
 
@@ -94,7 +94,7 @@ extension CapitalStack {
             return sum
         }
         if shareSum > 1 + 1e-12 {
-            throw AccountingError(path: "contributors", "shares of the total add up to \(shareSum * 100) %, over 100 %")
+            throw AccountingError(path: "contributors", "shares of the total add up to \(AccountingError.show(shareSum * 100)) %, over 100 %")
         }
         for (k, c) in contributors.enumerated() {
             if case .matching(let names, _) = c.rule {
@@ -137,20 +137,20 @@ extension CapitalStack {
             let others = amounts.compactMap { $0 }.reduce(0, +)
             let rest = total! - others
             if rest < -1e-9 * max(1, total!) {
-                throw AccountingError(path: "total", "contributions other than the remainder add up to \(others), above the total \(total!)")
+                throw AccountingError(path: "total", "contributions other than the remainder add up to \(AccountingError.show(others)), above the total \(AccountingError.show(total!))")
             }
             uncapped[k] = max(rest, 0)
             amounts[k] = contributors[k].cap.map { min(max(rest, 0), $0) } ?? max(rest, 0)
         }
         let sum = amounts.reduce(0) { $0 + $1! }
         if let total, remainders.isEmpty, sum > total * (1 + 1e-12) {
-            throw AccountingError(path: "total", "contributions add up to \(sum), above the stated total \(total)")
+            throw AccountingError(path: "total", "contributions add up to \(AccountingError.show(sum)), above the stated total \(AccountingError.show(total))")
         }
         let contributions = contributors.indices.map { k in
             StackAccount.Contribution(contributor: contributors[k], amount: amounts[k]!, uncapped: uncapped[k]!)
         }
         let stackTotal = total ?? sum
-        var allocationResults: [StackAccount.AllocationResult] = []
+        var allocationResults: [StackAccount.EarmarkResult] = []
         var allocated = 0.0
         for (k, a) in allocations.enumerated() {
             let amount: Double
@@ -160,7 +160,7 @@ extension CapitalStack {
             }
             allocated += amount
             if allocated > stackTotal * (1 + 1e-12) {
-                throw AccountingError(path: "allocations[\(k)]", "allocations add up to \(allocated), above the stack's total \(stackTotal)")
+                throw AccountingError(path: "allocations[\(k)]", "allocations add up to \(AccountingError.show(allocated)), above the stack's total \(AccountingError.show(stackTotal))")
             }
             allocationResults.append(.init(allocation: a, amount: amount))
         }

@@ -4,6 +4,7 @@
 @_exported import LinearAlgebra
 @_exported import Stochastics
 @_exported import RiskSharing
+@_exported import RiskCover
 @_exported import ProjectFinance
 @_exported import CapitalStacks
 @_exported import Scenarios

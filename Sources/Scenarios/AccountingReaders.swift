@@ -77,20 +77,20 @@ struct StackReader {
         }
     }
 
-    private func allocation(_ value: YAMLValue) -> Allocation? {
+    private func allocation(_ value: YAMLValue) -> Earmark? {
         guard let m = value.mapping(allowed: StackReader.allocationFields) else { return nil }
         let id = m.required("id")?.identifier()
         let label = m.required("label")?.string()
         let units = m["units"]?.integer(minimum: 1)
-        var size: Allocation.Size?
+        var size: Earmark.Size?
         switch m.exactlyOne(of: ["amount", "share"]) {
-        case "amount": size = m["amount"]!.nonNegative().map(Allocation.Size.amount)
-        case "share": size = m["share"]!.fraction().map(Allocation.Size.shareOfTotal)
+        case "amount": size = m["amount"]!.nonNegative().map(Earmark.Size.amount)
+        case "share": size = m["share"]!.fraction().map(Earmark.Size.shareOfTotal)
         default: break
         }
         guard let id, let label, let size else { return nil }
         if m.has("units") && units == nil { return nil }
-        return Allocation(id: id, label: label, size: size, units: units)
+        return Earmark(id: id, label: label, size: size, units: units)
     }
 }
 

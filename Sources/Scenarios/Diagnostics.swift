@@ -72,5 +72,17 @@ final class DiagnosticSink {
         if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
     }
 
+    /// Records an error at an explicit place (a CSV field has no YAML mark).
+    func error(line: Int, column: Int, _ path: FieldPath, _ message: String) {
+        let source = (line >= 1 && line <= lines.count) ? String(lines[line - 1]).replacingOccurrences(of: "\r", with: "") : nil
+        let diagnostic = Diagnostic(file: file, line: line, column: column, path: path.description, message: message, sourceLine: source)
+        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+    }
+
+    /// Takes over the diagnostics of another file's sink (a CSV file named by the model).
+    func absorb(_ other: DiagnosticSink) {
+        for d in other.diagnostics where !diagnostics.contains(d) { diagnostics.append(d) }
+    }
+
     var hasErrors: Bool { !diagnostics.isEmpty }
 }

@@ -12,23 +12,29 @@ public enum MoneyUnit: String, Sendable, CaseIterable {
 }
 
 /// A validated scenario: what a YAML model file describes. Sections are optional; each command
-/// says which it needs (`run`: stacks or chains).
+/// says which it needs (`run`: stacks or chains; `simulate`: portfolio).
 public struct ScenarioModel: Sendable {
     public var name: String
     public var description: String
     public var unit: MoneyUnit
     public var stacks: [CapitalStack]
     public var chains: [LeverageChain]
+    /// The portfolio, its risk sharing and simulation defaults (`portfolio`, `risk_sharing`, `simulation`).
+    public var risk: RiskModel?
+    /// Risk-cover analysis settings (`risk_cover`), for `sweep` and `solve`.
+    public var riskCover: RiskCoverSpec?
     /// The gigafactory stress test (`project`, `drivers`, `sites`, `lenders`, `stresses`), if the file has one.
     public var stress: StressModel?
 
     public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = [],
-                stress: StressModel? = nil) {
+                risk: RiskModel? = nil, riskCover: RiskCoverSpec? = nil, stress: StressModel? = nil) {
         self.name = name
         self.description = description
         self.unit = unit
         self.stacks = stacks
         self.chains = chains
+        self.risk = risk
+        self.riskCover = riskCover
         self.stress = stress
     }
 }
@@ -50,7 +56,12 @@ public enum ScenarioLoader {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: "the file is not UTF-8 text")])
             }
-            return ScenarioFile(path: path, bytes: Array(data), model: try parse(text, file: path))
+            let folder = (path as NSString).deletingLastPathComponent
+            return ScenarioFile(path: path, bytes: Array(data), model: try parse(text, file: path, readDataFile: { name in
+                let full = name.hasPrefix("/") ? name : (folder.isEmpty ? name : folder + "/" + name)
+                guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else { return nil }
+                return (full, text)
+            }))
         }
         if let bundled = BundledModels.named(path) {
             return try bundled.load()
@@ -61,12 +72,21 @@ public enum ScenarioLoader {
         throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: message)])
     }
 
-    /// Parses and validates model text; `file` names it in diagnostics.
-    public static func parse(_ text: String, file: String) throws(ScenarioError) -> ScenarioModel {
+    /// Parses and validates model text; `file` names it in diagnostics. `readDataFile` reads a
+    /// data file the model names (`exposures_csv`), relative to the model; by default only the
+    /// bundled data files are found.
+    public static func parse(_ text: String, file: String,
+                             readDataFile: @escaping (String) -> (path: String, text: String)? = BundledModels.dataFile) throws(ScenarioError) -> ScenarioModel {
         let sink = DiagnosticSink(file: file, text: text)
         guard let root = YAMLDocument.compose(text, sink: sink) else { throw ScenarioError(sink.diagnostics) }
-        let model = ModelReader(sink: sink, root: root).read()
-        if sink.hasErrors || model == nil { throw ScenarioError(sink.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+        let model = ModelReader(sink: sink, root: root, readDataFile: readDataFile).read()
+        if sink.hasErrors || model == nil {
+            // The model file's problems first, then those of the data files it names; each in file order.
+            let files = sink.diagnostics.reduce(into: [String]()) { if !$0.contains($1.file) { $0.append($1.file) } }
+            throw ScenarioError(sink.diagnostics.sorted {
+                (files.firstIndex(of: $0.file)!, $0.line, $0.column) < (files.firstIndex(of: $1.file)!, $1.line, $1.column)
+            })
+        }
         return model!
     }
 }
@@ -75,8 +95,10 @@ public enum ScenarioLoader {
 struct ModelReader {
     let sink: DiagnosticSink
     let root: Node
+    let readDataFile: (String) -> (path: String, text: String)?
 
-    static let rootFields = ["name", "description", "unit", "stacks", "chains"] + ProjectReader.rootFields
+    static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover"]
+        + ProjectReader.rootFields
 
     func read() -> ScenarioModel? {
         let top = YAMLValue(node: root, path: .root, sink: sink)
@@ -94,9 +116,19 @@ struct ModelReader {
             chains = list.compactMap { ChainReader(sink: sink).read($0) }
             checkUnique(list, ids: chains.map(\.id), what: "chain")
         }
+        var risk: RiskModel?
+        if let portfolio = m["portfolio"] {
+            risk = PortfolioReader(sink: sink, readDataFile: readDataFile).read(portfolio: portfolio, riskSharing: m["risk_sharing"], simulation: m["simulation"])
+        } else {
+            for key in ["risk_sharing", "simulation", "risk_cover"] where m.has(key) { m[key]!.error("`\(key)` needs a `portfolio` section") }
+        }
+        var riskCover: RiskCoverSpec?
+        if let section = m["risk_cover"], m.has("portfolio") {
+            riskCover = RiskCoverReader(sink: sink).read(section)
+        }
         let stress = ProjectReader(sink: sink, root: root).read(m)
-        if !m.has("stacks") && !m.has("chains") && !m.has("project") {
-            sink.error(root.mark, .root, "a model needs at least one section: stacks, chains or project")
+        if !m.has("stacks") && !m.has("chains") && !m.has("portfolio") && !m.has("project") {
+            sink.error(root.mark, .root, "a model needs at least one section: stacks, chains, portfolio or project")
         }
         guard !sink.hasErrors, let name, let description, let unit else { return nil }
         // The accounting's own consistency, located at the field it names.
@@ -106,7 +138,8 @@ struct ModelReader {
         for (k, chain) in chains.enumerated() {
             do { _ = try chain.evaluate() } catch { locate(error, under: "chains[\(k)]") }
         }
-        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, stress: stress)
+        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, risk: risk, riskCover: riskCover,
+                             stress: stress)
     }
 
     private func checkUnique(_ list: [YAMLValue], ids: [String], what: String) {

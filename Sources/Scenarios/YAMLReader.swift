@@ -111,7 +111,7 @@ struct YAMLValue {
     func fraction() -> Double? {
         guard let x = number() else { return nil }
         if x < 0 { error("\(YAMLValue.show(x)) is below 0"); return nil }
-        if x > 1 { error("\(YAMLValue.show(x)) is above 1" + (x <= 100 && x > 1 ? " (write 17 % as 0.17)" : "")); return nil }
+        if x > 1 { error("\(YAMLValue.show(x)) is above 1" + (x <= 100 && x >= 2 ? " (write 17 % as 0.17)" : "")); return nil }
         return x
     }
 
@@ -141,8 +141,11 @@ struct YAMLValue {
         return nil
     }
 
+    /// A number as a reader would write it: no `.0` on whole numbers, no floating-point
+    /// noise (`110 %`, not `110.00000000000001 %`).
     static func show(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+        let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
+        return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
     }
 
     /// The allowed name nearest to a misspelt one (edit distance ≤ 2), for "did you mean".
@@ -187,7 +190,7 @@ struct YAMLMapping {
 
     /// Exactly one of `keys` must be present; returns which.
     func exactlyOne(of keys: [String]) -> String? {
-        let present = keys.filter(has)
+        let present = entries.map(\.key).filter(keys.contains)   // in file order
         if present.count == 1 { return present[0] }
         if present.isEmpty {
             sink.error(node.mark, path, "needs one of: \(keys.joined(separator: ", "))")

@@ -60,8 +60,8 @@ struct CapitalStackTests {
     @Test("Allocations split into units: 20 bn for 4 gigafactories is 5 bn a site")
     func allocations() throws {
         let stack = CapitalStack(id: "s", label: "s", contributors: [contributor("eu", .euBudget, .amount(200))],
-                                 allocations: [Allocation(id: "gf", label: "gf", size: .amount(20), units: 4),
-                                               Allocation(id: "half", label: "half", size: .shareOfTotal(0.5))])
+                                 allocations: [Earmark(id: "gf", label: "gf", size: .amount(20), units: 4),
+                                               Earmark(id: "half", label: "half", size: .shareOfTotal(0.5))])
         let account = try stack.evaluate()
         #expect(account.allocations[0].perUnit == 5)
         #expect(account.allocations[1].amount == 100)
@@ -84,13 +84,13 @@ struct CapitalStackTests {
             ("self match", CapitalStack(id: "s", label: "s", contributors: [c("a", .matching(of: ["a"], ratio: 1))]),
              AccountingError(path: "contributors[0].match.of[0]", "'a' cannot match itself")),
             ("shares over 100 %", CapitalStack(id: "s", label: "s", total: 10, contributors: [c("a", .shareOfTotal(0.6)), c("b", .shareOfTotal(0.5))]),
-             AccountingError(path: "contributors", "shares of the total add up to 110.00000000000001 %, over 100 %")),
+             AccountingError(path: "contributors", "shares of the total add up to 110 %, over 100 %")),
             ("share without total", CapitalStack(id: "s", label: "s", contributors: [c("a", .shareOfTotal(0.6))]),
              AccountingError(path: "contributors[0].share", "a share of the total needs the stack's `total`")),
             ("two remainders", CapitalStack(id: "s", label: "s", total: 1, contributors: [c("a", .remainder), c("b", .remainder)]),
              AccountingError(path: "contributors[1].remainder", "only one contributor can take the remainder (contributors[0] already does)")),
             ("contributions above the total", CapitalStack(id: "s", label: "s", total: 1, contributors: [c("a", .amount(2)), c("b", .remainder)]),
-             AccountingError(path: "total", "contributions other than the remainder add up to 2.0, above the total 1.0")),
+             AccountingError(path: "total", "contributions other than the remainder add up to 2, above the total 1")),
             ("duplicate id", CapitalStack(id: "s", label: "s", contributors: [c("a", .amount(2)), c("a", .amount(1))]),
              AccountingError(path: "contributors[1].id", "'a' is used by two contributors")),
         ]
@@ -169,7 +169,7 @@ struct LeverageChainTests {
         #expect(throws: AccountingError(path: "provision", "a provisioning rate needs a base component of kind guarantee")) { try noGuarantee.evaluate() }
         var overDeducted = efsi1
         overDeducted.expost = .init(reported: 10, deductions: [.init(label: "x", amount: 11)])
-        #expect(throws: AccountingError(path: "expost.deductions", "deductions add up to 11.0, above the reported investment 10.0")) { try overDeducted.evaluate() }
+        #expect(throws: AccountingError(path: "expost.deductions", "deductions add up to 11, above the reported investment 10")) { try overDeducted.evaluate() }
         var badShare = efsi1
         badShare.base.append(.init(id: "x", label: "x", source: .eibGroup, kind: .capital, size: .shareOf("nope", 0.1)))
         #expect(throws: AccountingError(path: "base[2].share_of", "no base component is called 'nope'")) { try badShare.evaluate() }

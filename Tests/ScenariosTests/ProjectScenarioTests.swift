@@ -142,7 +142,7 @@ struct ProjectScenarioTests {
         ("duplicate site", "  - {id: b, label: Site B,", "  - {id: a, label: Site B,",
          "p.yaml:44:5: error: sites[1]: two sites are called 'a'"),
         ("first loss above 1", "first_loss: 0.1,", "first_loss: 1.1,",
-         "p.yaml:45:23: error: lenders.first_loss: 1.1 is above 1 (write 17 % as 0.17)"),
+         "p.yaml:45:23: error: lenders.first_loss: 1.1 is above 1"),
         ("unknown shock", "shocks: {electricity_price: 1.0}", "shocks: {energy: 1.0}",
          "p.yaml:49:14: error: stresses[0].shocks.energy: unknown field (expected one of: gpu_price, price_decline, utilisation, electricity_price, rate, capex_overrun, delay_years)"),
         ("price fall beyond 100 %", "gpu_price: -0.3,", "gpu_price: -1.3,",

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Leverage
+
+/// Options shared by `sweep` and `solve`: a stressed comparison.
+struct StressOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Also run a stressed portfolio: PD × k, asset correlation + Δ, LGD + Δ (any subset).",
+                               valueName: "pd=K,correlation=Δ,lgd=Δ"))
+    var stress: String?
+
+    func validate() throws {
+        if let stress, case .failure(let message) = PortfolioStress.parse(stress) { throw ValidationError("--stress: \(message.text)") }
+    }
+
+    /// The stress from the command line, else the model's `risk_cover.stress`, else none.
+    func stress(_ spec: RiskCoverSpec?) -> PortfolioStress? {
+        if let stress, case .success(let s) = PortfolioStress.parse(stress) { return s }
+        return spec?.stress
+    }
+}
+
+/// The scenarios to analyse: the baseline and, with a stress, the stressed portfolio.
+func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, quiet: Bool,
+                   constraints: InvestorConstraints? = nil) throws -> [(String, RiskCoverAnalysis)] {
+    let risk = try requirePortfolio(file)
+    let spec = file.model.riskCover
+    let terms = spec?.terms ?? CoverTerms()
+    var scenarios: [(String, Portfolio)] = [("baseline", risk.portfolio)]
+    if let stress, !stress.isNone {
+        do { scenarios.append(("stressed", try risk.portfolio.stressed(stress))) } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+    }
+    return try scenarios.map { name, portfolio in
+        let progress = Progress(label: name, enabled: !quiet)
+        var onBatch: (@Sendable (Int, Int) -> Void)?
+        if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
+        defer { progress.finish() }
+        do {
+            return (name, try RiskCoverAnalysis(portfolio: portfolio, settings: simulation.settings(risk), terms: terms,
+                                                constraints: constraints ?? spec?.constraints ?? InvestorConstraints(), progress: onBatch))
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+func stressParameters(_ stress: PortfolioStress?) -> [(String, JSONValue)] {
+    guard let stress, !stress.isNone else { return [] }
+    return [("stress", .object([("pd_multiplier", .number(stress.pdMultiplier)), ("correlation_shift", .number(stress.correlationShift)),
+                                 ("lgd_shift", .number(stress.lgdShift))]))]
+}
+
+/// `leverage sweep MODEL --cover first-loss=0:0.30:0.01 …`
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Leverage, public cost and risk, and investor constraints over a grid of risk cover.",
+        discussion: """
+            Covers: a public first loss [0, f) and a guarantee (rate g, cap c as a fraction of the portfolio) on the
+            private tranche. Axes: first-loss, guarantee-rate, guarantee-cap, each as from:to:step, x,y,z or x; the grid
+            is their product (default: the model's risk_cover.sweep, else first-loss=0:0.30:0.01). One simulation of the
+            portfolio serves the whole grid (common random numbers).
+            """)
+
+    @Argument(help: "A model file with `portfolio` (and optionally `risk_cover`) sections, or a bundled model name.")
+    var model: String
+
+    @Option(name: .customLong("cover"), help: ArgumentHelp("A grid axis, e.g. first-loss=0:0.30:0.01 (repeatable).", valueName: "AXIS=VALUES"))
+    var axes: [String] = []
+
+    @OptionGroup var stressOption: StressOption
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        var grid = CoverGrid()
+        for axis in axes { if let problem = grid.set(axis) { throw ValidationError("--cover \(problem)") } }
+    }
+
+    func run() throws {
+        let file = try loadModel(model)
+        var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
+        for axis in axes { _ = grid.set(axis) }
+        let stress = stressOption.stress(file.model.riskCover)
+        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet)
+        var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
+        for (name, analysis) in analyses {
+            do { rows += try analysis.sweep(grid.covers).map { (name, $0) } } catch {
+                Console.error("\(file.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let table = RiskCoverTables.sweep(rows, unit: file.model.unit)
+        let risk = try requirePortfolio(file)
+        let manifest = Manifest(command: "sweep", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
+                                parameters: simulation.parameters(simulation.settings(risk)) + [("covers", .integer(grid.covers.count))] + stressParameters(stress))
+        try output.emit([table], manifest: manifest)
+    }
+}
+
+/// `leverage solve MODEL`: the minimum cover investors accept, hence the maximum leverage.
+struct Solve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The minimum public first loss that meets the investors' constraints, the maximum leverage, provisioning and capacity.",
+        discussion: """
+            Constraints come from the model's risk_cover.investors (or the options below). With a guarantee
+            (risk_cover.guarantee or --guarantee-rate/--guarantee-cap) held fixed, also reports the provisioning rate
+            covering its calls at risk_cover.confidence and the budget multiplier; with a budget, the largest portfolio it
+            supports. Every answer comes with its Monte Carlo band.
+            """)
+
+    @Argument(help: "A model file with `portfolio` and `risk_cover` sections, or a bundled model name.")
+    var model: String
+
+    @Option(help: "Guarantee rate on the private tranche, held fixed.") var guaranteeRate: Double?
+    @Option(help: "Guarantee cap (fraction of the portfolio), held fixed.") var guaranteeCap: Double?
+    @Option(help: "Public budget (model money unit) for the largest-portfolio answer.") var budget: Double?
+    @Option(help: "Investors' maximum expected loss on the private tranche, in basis points.") var maxExpectedLossBp: Double?
+    @Option(help: "Investors' maximum probability of any loss on the private tranche.") var maxLossProbability: Double?
+
+    @OptionGroup var stressOption: StressOption
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        for (name, value) in [("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap), ("--max-loss-probability", maxLossProbability)] {
+            if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
+        }
+        if (guaranteeRate == nil) != (guaranteeCap == nil) { throw ValidationError("--guarantee-rate and --guarantee-cap go together") }
+        if let budget, budget <= 0 { throw ValidationError("--budget must be above 0") }
+        if let bp = maxExpectedLossBp, bp < 0 || bp > 10_000 { throw ValidationError("--max-expected-loss-bp \(bp) is outside [0, 10000]") }
+    }
+
+    func run() throws {
+        let file = try loadModel(model)
+        let spec = file.model.riskCover
+        var constraints = spec?.constraints ?? InvestorConstraints()
+        if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
+        if let p = maxLossProbability { constraints.maxLossProbability = p }
+        if constraints.isEmpty {
+            Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
+            throw ExitCode(1)
+        }
+        let guarantee = guaranteeRate.map { (rate: $0, cap: guaranteeCap!) } ?? spec?.guarantee
+        let stress = stressOption.stress(spec)
+        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints)
+        var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
+        var tables: [Table]
+        do {
+            for (name, analysis) in analyses {
+                let solution = try analysis.minimumFirstLoss(guaranteeRate: guarantee?.rate ?? 0, guaranteeCap: guarantee?.cap ?? 0)
+                rows.append((name, analysis, solution, budget ?? spec?.budget))
+            }
+            tables = try RiskCoverTables.solve(rows, guarantee: guarantee, unit: file.model.unit)
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+        if rows.count == 2 {
+            let base = rows[0].solution.leverage.value, stressed = rows[1].solution.leverage.value
+            var effect = Table(name: "stress_effect", title: "How far leverage falls under stress",
+                               columns: [Column("baseline_leverage", .multiple), Column("stressed_leverage", .multiple), Column("change", .fraction),
+                                         Column("baseline_first_loss", .fraction), Column("stressed_first_loss", .fraction)])
+            effect.append([.number(base.isFinite ? base : nil), .number(stressed.isFinite ? stressed : nil),
+                           .number(base.isFinite && stressed.isFinite ? stressed / base - 1 : nil),
+                           .number(rows[0].solution.firstLoss.value), .number(rows[1].solution.firstLoss.value)])
+            tables.append(effect)
+        }
+        let risk = try requirePortfolio(file)
+        let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
+                                parameters: simulation.parameters(simulation.settings(risk)) + stressParameters(stress))
+        try output.emit(tables, manifest: manifest)
+    }
+}

@@ -1,0 +1,111 @@
+import RiskSharing
+import Stochastics
+
+/// The risk cover the public side offers a co-invested portfolio of volume V:
+///
+/// - a **first-loss** tranche [0, f) held by the public side, the private tranche being [f, 1];
+/// - a **guarantee** on the private tranche with rate g and cap c (a fraction of the portfolio
+///   volume, the COSME / InvestEU convention): payout = min(g · private tranche loss, c · V).
+///
+/// Either may be zero. (FACTS §2 "Risk-sharing conventions": COSME g = 50 %, c = 20 %.)
+public struct Cover: Sendable, Hashable {
+    /// First-loss size f ∈ [0, 1] as a fraction of the portfolio.
+    public var firstLoss: Double
+    /// Guarantee rate g ∈ [0, 1] on the private tranche's losses.
+    public var guaranteeRate: Double
+    /// Guarantee cap c ∈ [0, 1] as a fraction of the portfolio volume.
+    public var guaranteeCap: Double
+
+    public init(firstLoss: Double = 0, guaranteeRate: Double = 0, guaranteeCap: Double = 0) {
+        self.firstLoss = firstLoss
+        self.guaranteeRate = guaranteeRate
+        self.guaranteeCap = guaranteeCap
+    }
+
+    /// True when the cover includes a guarantee (g > 0 and c > 0).
+    public var hasGuarantee: Bool { guaranteeRate > 0 && guaranteeCap > 0 }
+
+    /// The tranches and guarantee this cover defines, with the given holder names.
+    public func structure(publicHolder: String, privateHolder: String) -> RiskSharingStructure {
+        var tranches: [Tranche] = []
+        if firstLoss > 0 { tranches.append(Tranche(name: "first_loss", attachment: 0, detachment: min(firstLoss, 1), holder: publicHolder)) }
+        if firstLoss < 1 { tranches.append(Tranche(name: "private", attachment: firstLoss, detachment: 1, holder: privateHolder)) }
+        var guarantees: [Guarantee] = []
+        if hasGuarantee && firstLoss < 1 {
+            guarantees.append(Guarantee(name: "guarantee", rate: guaranteeRate, cap: guaranteeCap, covers: .tranche("private"), guarantor: publicHolder))
+        }
+        return RiskSharingStructure(tranches: tranches, guarantees: guarantees)
+    }
+}
+
+/// What private investors in the private tranche require before they come in. Each limit is
+/// optional; a cover "works" when every declared limit holds.
+///
+/// - expected loss: EL / notional ≤ `maxExpectedLoss` (a fraction; models state it in bp);
+/// - probability of any loss: P(private loss > 0) ≤ `maxLossProbability` (a rating-equivalent
+///   default probability over the horizon, e.g. 0.1 % ≈ single-A over one year);
+/// - hurdle: coupon − EL / notional ≥ `hurdle` (expected return net of losses over the horizon).
+public struct InvestorConstraints: Sendable, Hashable {
+    public var maxExpectedLoss: Double?
+    public var maxLossProbability: Double?
+    public var coupon: Double?
+    public var hurdle: Double?
+
+    public init(maxExpectedLoss: Double? = nil, maxLossProbability: Double? = nil, coupon: Double? = nil, hurdle: Double? = nil) {
+        self.maxExpectedLoss = maxExpectedLoss
+        self.maxLossProbability = maxLossProbability
+        self.coupon = coupon
+        self.hurdle = hurdle
+    }
+
+    /// True when no constraint is declared.
+    public var isEmpty: Bool { maxExpectedLoss == nil && maxLossProbability == nil && (coupon == nil || hurdle == nil) }
+}
+
+/// Budget conventions for turning cover into a public budget commitment.
+public struct CoverTerms: Sendable, Hashable {
+    /// Holder name of the public side (first loss and guarantor).
+    public var publicHolder: String
+    /// Holder name of the private investors.
+    public var privateHolder: String
+    /// Budget set aside per euro of guarantee liability (InvestEU: 40 %): the public budget
+    /// commitment is f·V + r·(maximum guarantee liability). A funded first loss counts in full.
+    public var provisioningRate: Double
+    /// Confidence α at which a provisioning rate covering guarantee calls is computed.
+    public var confidence: Double
+    /// Width of the uncertainty bands in standard errors (solutions are reported as an interval).
+    public var z: Double
+
+    public init(publicHolder: String = "public", privateHolder: String = "private", provisioningRate: Double = 1,
+                confidence: Double = 0.99, z: Double = 2) {
+        self.publicHolder = publicHolder
+        self.privateHolder = privateHolder
+        self.provisioningRate = provisioningRate
+        self.confidence = confidence
+        self.z = z
+    }
+}
+
+/// One investor constraint checked at one cover.
+public struct ConstraintCheck: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case expectedLoss = "expected_loss"
+        case lossProbability = "loss_probability"
+        case netReturn = "net_return"
+    }
+    public var kind: Kind
+    /// The limit (a maximum for expected loss and loss probability, a minimum for net return).
+    public var limit: Double
+    /// The Monte Carlo estimate and its standard error.
+    public var estimate: Double
+    public var standardError: Double
+    /// The estimate meets the limit.
+    public var holds: Bool {
+        kind == .netReturn ? estimate >= limit : estimate <= limit
+    }
+    /// (limit − estimate) in standard errors, signed so that positive means "holds" (∞ when SE = 0).
+    public var marginInStandardErrors: Double {
+        let gap = kind == .netReturn ? estimate - limit : limit - estimate
+        return standardError > 0 ? gap / standardError : (gap >= 0 ? .infinity : -.infinity)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// `leverage sweep` and `leverage solve` end to end through the built binary.
+@Suite("leverage sweep and solve")
+struct RiskCoverCLITests {
+    @Test("sweep: one row per cover and scenario, leverage = 1/f for a first loss alone, constraints flip from no to yes as cover grows")
+    func sweep() throws {
+        let result = try leverage("sweep", "investai-risk-sharing", "--cover", "first-loss=0.05:0.40:0.05", "--paths", "20000", "--format", "json", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let all = try #require(try jsonTable(result.stdout, "sweep"))
+        // The model declares a stress, so the grid runs for the baseline and the stressed portfolio.
+        #expect(all.rows.map { $0[0] as? String } == Array(repeating: "baseline", count: 8) + Array(repeating: "stressed", count: 8))
+        let table = (columns: all.columns, rows: Array(all.rows.prefix(8)))
+        let f = table.columns.firstIndex(of: "first_loss")!, lev = table.columns.firstIndex(of: "leverage")!
+        let ok = table.columns.firstIndex(of: "all_constraints_hold")!
+        for row in table.rows {
+            let firstLoss = try #require(row[f] as? Double), leverage = try #require(row[lev] as? Double)
+            #expect(abs(leverage - 1 / firstLoss) < 1e-9)
+        }
+        let holds = table.rows.map { $0[ok] as? String }
+        #expect(holds.first == "no" && holds.last == "yes")
+        #expect(holds.drop(while: { $0 == "no" }).allSatisfy { $0 == "yes" }, "once the constraints hold they keep holding: \(holds)")
+    }
+
+    @Test("solve: the minimum first loss sits inside its band, and the stressed portfolio needs more cover")
+    func solve() throws {
+        let result = try leverage("solve", "investai-risk-sharing", "--paths", "20000", "--stress", "pd=1.5,correlation=0.05,lgd=0.1", "--format", "json", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try #require(try jsonTable(result.stdout, "solution"))
+        #expect(table.rows.map { $0[0] as? String } == ["baseline", "stressed"])
+        let c = { (name: String) in table.columns.firstIndex(of: name)! }
+        for row in table.rows {
+            let f = try #require(row[c("first_loss")] as? Double)
+            #expect((row[c("first_loss_lower")] as! Double) <= f && f <= (row[c("first_loss_upper")] as! Double))
+            #expect(abs((row[c("leverage")] as! Double) - 1 / f) < 1e-9)
+        }
+        #expect((table.rows[1][c("first_loss")] as! Double) > (table.rows[0][c("first_loss")] as! Double))
+        let effect = try #require(try jsonTable(result.stdout, "stress_effect"))
+        #expect((effect.rows[0][2] as! Double) < 0, "leverage falls under stress")
+        #expect(try jsonTable(result.stdout, "largest_portfolio")?.rows.count == 2)
+    }
+
+    @Test("solve with a guarantee reports its provisioning rate and budget multiplier")
+    func provisioning() throws {
+        let result = try leverage("solve", "sme-guarantee", "--paths", "20000", "--format", "json", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try #require(try jsonTable(result.stdout, "provisioning"))
+        let rate = try #require(table.rows[0][3] as? Double)
+        #expect(rate > 0 && rate <= 1)
+        let multiplier = try #require(table.rows[0][6] as? Double)
+        #expect(multiplier > 1)
+    }
+
+    @Test("Bad grids, stresses and missing constraints are refused", arguments: [
+        (["sweep", "investai-risk-sharing", "--cover", "first-loss=0:0.3:-0.1"], 64),
+        (["sweep", "investai-risk-sharing", "--cover", "first-los=0.1"], 64),
+        (["sweep", "investai-risk-sharing", "--cover", "first-loss=1.5"], 64),
+        (["solve", "investai-risk-sharing", "--stress", "pd=-1"], 64),
+        (["solve", "investai-risk-sharing", "--guarantee-rate", "0.5"], 64),
+        (["solve", "benchmark-b1000", "--paths", "1000"], 1),
+        (["sweep", "efsi"], 1),
+    ])
+    func refused(_ arguments: [String], _ status: Int) throws {
+        let process = Process()
+        process.executableURL = leverageBinary
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(Int(process.terminationStatus) == status)
+        #expect(stdout.isEmpty)
+        #expect(!stderr.isEmpty)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// The built `leverage` binary, end to end: exact output and exit codes.
+@Suite("leverage run, validate, models")
+struct RunCLITests {
+    @Test("No arguments: the embedded InvestAI baseline — EU 50, private 150, total 200 bn, total / EU ×4.0")
+    func defaultRun() throws {
+        let result = try leverage()
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        let golden = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/CLITests/Golden/investai.txt"), encoding: .utf8)
+        #expect(result.stdout == golden)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("investai  EU budget (existing programmes)") && $0.contains(" 50.00 ") })
+        #expect(lines.contains { $0.hasPrefix("investai  Private partners") && $0.contains(" 150.00 ") })
+        #expect(lines.contains { $0.hasPrefix("investai  total ") && $0.contains(" 200.00 ") })
+        #expect(lines.contains { $0.hasPrefix("investai  total / EU budget   ×4.0") })
+    }
+
+    @Test("`run investai` and `run Models/investai.yaml` give the same tables as no arguments")
+    func sameAsDefault() throws {
+        let bare = try leverage()
+        #expect(try leverage("run", "investai").stdout == bare.stdout)
+        #expect(try leverage("run", "Models/investai.yaml").stdout == bare.stdout)
+    }
+
+    @Test("EFSI: ×15 ex ante, ×11.1 after the Court of Auditors — computed from the inputs")
+    func efsi() throws {
+        let result = try leverage("run", "Models/efsi.yaml", "--format", "json")
+        #expect(result.status == 0)
+        let exAnte = try #require(try multiplier(result.stdout, scope: "efsi1", "investment / base"))
+        #expect(exAnte == 15)
+        let adjusted = try #require(try multiplier(result.stdout, scope: "efsi2", "adjusted investment / base"))
+        #expect(abs(adjusted - 372.0 / 33.5) < 1e-12)
+        #expect((adjusted * 10).rounded() / 10 == 11.1)
+    }
+
+    @Test("InvestEU: ×14.2 on the guarantee, ×35.4 on the provision")
+    func investEU() throws {
+        let result = try leverage("run", "Models/investeu.yaml", "--format", "json")
+        #expect(result.status == 0)
+        let onGuarantee = try #require(try multiplier(result.stdout, scope: "investeu", "investment / guarantee"))
+        let onProvision = try #require(try multiplier(result.stdout, scope: "investeu", "investment / budget provision"))
+        #expect((onGuarantee * 10).rounded() / 10 == 14.2)
+        #expect((onProvision * 10).rounded() / 10 == 35.4)
+    }
+
+    @Test("JSON output has the manifest with the model's SHA-256 and numbers as numbers")
+    func jsonManifest() throws {
+        let result = try leverage("run", "Models/gigafactory.yaml", "--format", "json")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let manifest = try #require(object["manifest"] as? [String: Any])
+        let model = try #require(manifest["model"] as? [String: String])
+        let bytes = try Data(contentsOf: repositoryRoot.appendingPathComponent("Models/gigafactory.yaml"))
+        #expect(model["path"] == "Models/gigafactory.yaml")
+        #expect(model["sha256"]?.count == 64)
+        #expect(bytes.count > 0)
+        #expect(manifest["version"] as? String != nil && manifest["created"] as? String != nil)
+        let contributions = try #require(try jsonTable(result.stdout, "contributions"))
+        #expect(contributions.columns.contains("amount_eur_bn"))
+        #expect(contributions.rows.allSatisfy { $0[6] is Double })
+    }
+
+    @Test("Every format renders; --output writes one file per table plus manifest.json", arguments: ["table", "csv", "markdown", "json"])
+    func formats(_ format: String) throws {
+        #expect(try leverage("run", "efsi", "--format", format).status == 0)
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        let result = try leverage("run", "efsi", "--format", format, "--output", out.path, "--quiet")
+        #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
+        let ext = ["table": "txt", "csv": "csv", "markdown": "md", "json": "json"][format]!
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+                == ["chain_base.\(ext)", "chain_stages.\(ext)", "manifest.json", "multipliers.\(ext)"].sorted())
+    }
+
+    @Test("Bad input: file:line:column: error: field.path: message, exit code 1, and nothing written")
+    func badInput() throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try String(contentsOf: repositoryRoot.appendingPathComponent("Models/gigafactory.yaml"), encoding: .utf8)
+        let bad = model.replacingOccurrences(of: "share: 0.17         # FACTS §2: EU up to ~17 % of capex — M\n        cap:",
+                                             with: "share: 1.7          # FACTS §2: EU up to ~17 % of capex — M\n        cap:")
+        #expect(bad != model)
+        try bad.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let result = try leverage("run", "bad.yaml", "--output", out.path, in: folder)
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        let line = try #require(bad.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("share: 1.7") }) + 1
+        #expect(result.stderr.hasPrefix("bad.yaml:\(line):16: error: stacks[0].contributors[0].share: 1.7 is above 1\n"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["bad.yaml"])
+
+        let validate = try leverage("validate", "bad.yaml", "Models/efsi.yaml", in: folder)
+        #expect(validate.status == 1)
+    }
+
+    @Test("validate reports every file: ok lines on stdout, located errors on stderr")
+    func validate() throws {
+        let result = try leverage("validate", "Models/efsi.yaml", "Models/investeu.yaml")
+        #expect(result.status == 0)
+        #expect(result.stdout == "Models/efsi.yaml: ok (EFSI leverage)\nModels/investeu.yaml: ok (InvestEU guarantee)\n")
+        let missing = try leverage("validate", "Models/nope.yaml")
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "Models/nope.yaml: error: no such file (and no bundled model of that name; see `leverage models`)\n")
+    }
+
+    @Test("models lists the bundled models with a one-line description each")
+    func models() throws {
+        let result = try leverage("models", "--format", "csv")
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first == "# models")
+        #expect(lines[1] == "model,name,description")
+        let names = lines.dropFirst(2).map { $0.split(separator: ",").first.map(String.init) ?? "" }
+        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Models").path)
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(names == files)
+        #expect(names.contains("investai") && names.contains("efsi") && names.contains("investeu"))
+    }
+
+    @Test("A command-line mistake exits with 64 and says what is wrong")
+    func usageError() throws {
+        let result = try leverage("run", "efsi", "--format", "pdf")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--format"))
+    }
+}

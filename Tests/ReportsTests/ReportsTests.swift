@@ -1,0 +1,113 @@
+import Foundation
+import Reports
+import Testing
+
+let sample = Table(
+    name: "sample", title: "Sample",
+    columns: [Column("name", .text), Column("amount_eur_bn", .eurBillion), Column("share", .fraction), Column("multiplier", .multiple)],
+    rows: [["EU, budget", 50.0, 0.25, 4.0], ["say \"private\"", 150.0, 0.75, .empty]],
+    notes: ["a note"])
+
+let fixedManifest = Manifest(command: "test", modelPath: "m.yaml", modelBytes: Array("abc".utf8), modelName: "m", parameters: [("seed", .integer(7))], created: nil)
+
+@Suite("Reports: tables and their renderers")
+struct RendererTests {
+    @Test("CSV: header of column names, RFC 4180 quoting, numbers in full precision, empty cells for missing values")
+    func csv() {
+        #expect(Renderer.csv(sample) == """
+            name,amount_eur_bn,share,multiplier
+            "EU, budget",50.0,0.25,4.0
+            "say ""private\"\"\",150.0,0.75,
+
+            """)
+    }
+
+    @Test("JSON: one shape for every command, numbers as JSON numbers, missing values as null")
+    func json() throws {
+        let text = Renderer.render([sample], manifest: fixedManifest, format: .json)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["manifest", "tables"])
+        let manifest = try #require(object["manifest"] as? [String: Any])
+        #expect(manifest["tool"] as? String == "leverage")
+        #expect((manifest["model"] as? [String: Any])?["sha256"] as? String == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect((manifest["parameters"] as? [String: Any])?["seed"] as? Int == 7)
+        let table = try #require((object["tables"] as? [[String: Any]])?.first)
+        #expect(table["name"] as? String == "sample")
+        let columns = try #require(table["columns"] as? [[String: String]])
+        #expect(columns[1] == ["name": "amount_eur_bn", "unit": "eur_bn"])
+        let rows = try #require(table["rows"] as? [[Any]])
+        #expect(rows[0][1] as? Double == 50 && rows[0][2] as? Double == 0.25)
+        #expect(rows[1][3] is NSNull)
+        #expect(!text.contains("\"50\""), "numbers must not be strings")
+    }
+
+    @Test("Rendered tables show rates as percentages and multiples as ×k; data formats keep fractions")
+    func human() {
+        #expect(HumanFormat.number(0.17, unit: .fraction) == "17.0 %")
+        #expect(HumanFormat.number(0.000123, unit: .fraction) == "0.0123 %")
+        #expect(HumanFormat.number(14.198, unit: .multiple) == "×14.2")
+        #expect(HumanFormat.number(200, unit: .eurBillion) == "200.00")
+        #expect(HumanFormat.number(0.242, unit: .eurBillion) == "0.242")
+        #expect(HumanFormat.header(Column("amount_eur_bn", .eurBillion)) == "amount (EUR bn)")
+        let md = Renderer.markdown(sample)
+        #expect(md.contains("| name | amount (EUR bn) | share | multiplier |"))
+        #expect(md.contains("|---|---:|---:|---:|"))
+        #expect(md.contains("| EU, budget | 50.00 | 25.0 % | ×4.0 |"))
+        // Columns as wide as their widest cell, numbers right-aligned, text left-aligned, notes indented.
+        #expect(Renderer.terminal(sample) == """
+            Sample
+            ======
+            name           amount (EUR bn)   share  multiplier
+            -------------  ---------------  ------  ----------
+            EU, budget               50.00  25.0 %        ×4.0
+            say "private"           150.00  75.0 %
+              a note
+
+            """)
+    }
+}
+
+@Suite("Reports: result folders are written atomically")
+struct ResultFolderTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("leverage-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("One file per table plus manifest.json")
+    func writes() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out").path
+        let files = try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out)
+        #expect(files == ["sample.csv", "manifest.json"])
+        #expect(try String(contentsOfFile: out + "/sample.csv", encoding: .utf8) == Renderer.csv(sample))
+        // A second run replaces the earlier result folder.
+        try ResultFolder.write([sample], manifest: fixedManifest, format: .markdown, to: out)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["manifest.json", "sample.md"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["out"], "no staging folder left")
+    }
+
+    @Test("A failure part-way leaves no partial files and no staging folder")
+    func failureLeavesNothing() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var bad = sample
+        bad.name = "no/such/folder"   // the second file cannot be written
+        let out = root.appendingPathComponent("out").path
+        #expect(throws: ResultFolderError.self) { try ResultFolder.write([sample, bad], manifest: fixedManifest, format: .csv, to: out) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+    }
+
+    @Test("A folder holding other files is not replaced")
+    func refusesForeignFolder() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data("keep".utf8).write(to: root.appendingPathComponent("thesis.docx"))
+        #expect(throws: ResultFolderError.notAResultFolder(path: root.path)) {
+            try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: root.path)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["thesis.docx"])
+    }
+}

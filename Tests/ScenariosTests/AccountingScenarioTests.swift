@@ -1,0 +1,154 @@
+import Foundation
+import Scenarios
+import Testing
+
+/// Summaries (`file:line:column: error: path: message`) of every diagnostic for `yaml`, or [] if it parses.
+func diagnostics(_ yaml: String, file: String = "m.yaml") -> [String] {
+    do {
+        _ = try ScenarioLoader.parse(yaml, file: file)
+        return []
+    } catch {
+        return error.diagnostics.map(\.summary)
+    }
+}
+
+/// The repository root, from this file's place in it.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+let validStack = """
+    name: t
+    description: a test model
+    unit: eur_bn
+    stacks:
+      - id: s
+        label: S
+        total: 10
+        contributors:
+          - id: eu
+            label: EU
+            source: eu_budget
+            instrument: grant
+            share: 0.2
+          - id: ms
+            label: MS
+            source: member_state
+            instrument: grant
+            match: {of: [eu], ratio: 1}
+          - id: private
+            label: P
+            source: private
+            instrument: mixed
+            remainder: true
+    """
+
+@Suite("Scenario files: accounting sections")
+struct AccountingScenarioTests {
+    @Test("A valid stack reads into the model it describes")
+    func validStackReads() throws {
+        let model = try ScenarioLoader.parse(validStack, file: "m.yaml")
+        #expect(model.name == "t" && model.unit == .eurBillion)
+        #expect(model.stacks.count == 1 && model.stacks[0].contributors.count == 3)
+        #expect(model.stacks[0].contributors[1].rule == .matching(of: ["eu"], ratio: 1))
+        let account = try model.stacks[0].evaluate()
+        #expect(account.contributions.map(\.amount) == [2, 2, 6])
+    }
+
+    /// Each bad input, the one line that changes it, and the exact diagnostic.
+    static let badInputs: [(name: String, from: String, to: String, expected: String)] = [
+        ("YAML syntax error", "    label: S\n", "    label: [S\n",
+         "m.yaml:7:10: error: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence at line 6)"),
+        ("unknown field with a suggestion", "    total: 10\n", "    total: 10\n    allocatons: []\n",
+         "m.yaml:8:5: error: stacks[0].allocatons: unknown field (did you mean 'allocations'?)"),
+        ("missing field", "        label: EU\n", "        # no label\n",
+         "m.yaml:9:9: error: stacks[0].contributors[0].label: missing field (required)"),
+        ("wrong type", "    total: 10\n", "    total: [10]\n",
+         "m.yaml:7:12: error: stacks[0].total: expected a number, got a list"),
+        ("quoted number", "    total: 10\n", "    total: \"10\"\n",
+         "m.yaml:7:12: error: stacks[0].total: expected a number, got the quoted text \"10\" (remove the quotes)"),
+        ("negative amount", "        share: 0.2\n", "        amount: -3\n",
+         "m.yaml:13:17: error: stacks[0].contributors[0].amount: -3 is negative; amounts must be ≥ 0"),
+        ("share above 1", "        share: 0.2\n", "        share: 1.2\n",
+         "m.yaml:13:16: error: stacks[0].contributors[0].share: 1.2 is above 1"),
+        ("share as a percentage", "        share: 0.2\n", "        share: 20%\n",
+         "m.yaml:13:16: error: stacks[0].contributors[0].share: '20%': write rates and shares as fractions (17 % is 0.17), not percentages"),
+        ("rule naming an unknown contributor", "match: {of: [eu], ratio: 1}", "match: {of: [eu, nobody], ratio: 1}",
+         "m.yaml:18:26: error: stacks[0].contributors[1].match.of[1]: no contributor is called 'nobody'"),
+        ("unknown enumeration value", "        source: member_state\n", "        source: regions\n",
+         "m.yaml:16:17: error: stacks[0].contributors[1].source: 'regions' is not one of: eu_budget, member_state, eib_group, other_public, private"),
+        ("two amount rules", "        share: 0.2\n", "        share: 0.2\n        amount: 3\n",
+         "m.yaml:14:9: error: stacks[0].contributors[0].amount: give only one of: share, amount"),
+        ("no amount rule", "        share: 0.2\n", "        # no rule\n",
+         "m.yaml:9:9: error: stacks[0].contributors[0]: needs one of: amount, share, match, remainder"),
+        ("duplicated field", "    total: 10\n", "    total: 10\n    total: 11\n",
+         "m.yaml:7:5: error: duplicated field total in one mapping"),
+        ("unknown unit", "unit: eur_bn", "unit: usd_bn",
+         "m.yaml:3:7: error: unit: 'usd_bn' is not one of: eur, eur_k, eur_m, eur_bn"),
+        ("contributions above the total", "        share: 0.2\n", "        amount: 6\n",
+         "m.yaml:7:12: error: stacks[0].total: contributions other than the remainder add up to 12, above the total 10"),
+    ]
+
+    @Test("Bad input gives a located error naming the field", arguments: badInputs.indices)
+    func badInput(_ k: Int) {
+        let c = AccountingScenarioTests.badInputs[k]
+        #expect(validStack.contains(c.from), "test case \(c.name) does not apply")
+        let yaml = validStack.replacingOccurrences(of: c.from, with: c.to)
+        #expect(diagnostics(yaml) == [c.expected], "\(c.name)")
+    }
+
+    @Test("Shares summing over 100 % are reported at the share that crosses it")
+    func sharesOver100() {
+        let yaml = validStack.replacingOccurrences(of: "match: {of: [eu], ratio: 1}", with: "share: 0.9")
+        #expect(diagnostics(yaml) == ["m.yaml:18:16: error: stacks[0].contributors[1].share: shares of the total add up to 110 %, over 100 %"])
+    }
+
+    @Test("Every problem in a file is reported, in file order")
+    func everyProblem() {
+        let yaml = validStack
+            .replacingOccurrences(of: "    total: 10\n", with: "    total: -10\n")
+            .replacingOccurrences(of: "        source: eu_budget\n", with: "        source: eu\n")
+            .replacingOccurrences(of: "        instrument: mixed\n", with: "        instrumnt: mixed\n")
+        #expect(diagnostics(yaml) == [
+            "m.yaml:7:12: error: stacks[0].total: -10 must be above 0",
+            "m.yaml:11:17: error: stacks[0].contributors[0].source: 'eu' is not one of: eu_budget, member_state, eib_group, other_public, private",
+            "m.yaml:19:9: error: stacks[0].contributors[2].instrument: missing field (required)",
+            "m.yaml:22:9: error: stacks[0].contributors[2].instrumnt: unknown field (did you mean 'instrument'?)",
+        ])
+    }
+
+    @Test("A diagnostic shows the offending line and a caret under the column")
+    func snippet() throws {
+        let yaml = validStack.replacingOccurrences(of: "share: 0.2", with: "share: 1.5")
+        let error = try #require(throws: ScenarioError.self) { try ScenarioLoader.parse(yaml, file: "m.yaml") }
+        #expect(error.description == """
+            m.yaml:13:16: error: stacks[0].contributors[0].share: 1.5 is above 1
+                    share: 1.5
+                           ^
+            """)
+    }
+
+    @Test("An empty file and a file that is not a mapping are errors")
+    func emptyAndScalar() {
+        #expect(diagnostics("") == ["m.yaml: error: the file is empty"])
+        #expect(diagnostics("42\n") == ["m.yaml:1:1: error: expected a mapping with fields name, description, unit, stacks, chains, portfolio, risk_sharing, simulation, risk_cover, project, drivers, sites, lenders, stresses, got '42'"])
+        #expect(diagnostics("name: x\ndescription: y\nunit: eur_bn\n") == ["m.yaml:1:1: error: a model needs at least one section: stacks, chains, portfolio or project"])
+    }
+
+    @Test("A missing file names itself; a bundled model loads by name")
+    func loading() throws {
+        #expect(throws: ScenarioError.self) { try ScenarioLoader.load("/nonexistent/model.yaml") }
+        let file = try ScenarioLoader.load("investai")
+        #expect(file.path == "embedded:investai" && file.model.name == "InvestAI baseline")
+    }
+
+    @Test("Every file in Models/ parses, and the embedded copy equals the file byte for byte")
+    func bundledModelsMatchFiles() throws {
+        let folder = repositoryRoot.appendingPathComponent("Models")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted { $0.dropLast(5) < $1.dropLast(5) }
+        #expect(names.map { String($0.dropLast(5)) } == BundledModels.all.map(\.name), "run scripts/embed-models.py")
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            _ = try ScenarioLoader.parse(text, file: name)
+            #expect(BundledModels.named(String(name.dropLast(5)))?.text == text, "\(name): run scripts/embed-models.py")
+        }
+    }
+}
