@@ -22,16 +22,19 @@ swift build -c release --package-path . 2>&1 | tail -1
 BIN=.build/release/b1000
 OUT=$(mktemp -d)
 
-echo "== Swift engine, $PATHS paths, all cores"
-$BIN --paths "$PATHS" --seed $SEED --target-se "$TARGET_SE" > "$OUT/swift.json"
-echo "== Swift engine, $PATHS paths, 1 thread (for scaling)"
+REPS=${REPS:-3}
+echo "== $REPS alternating repetitions of: Swift engine (all cores) and NumPy $(python3 -c 'import numpy; print(numpy.__version__)'), $PATHS paths each"
+echo "   (the machine is shared: medians of alternating runs compare like with like)"
+for r in $(seq 1 "$REPS"); do
+  $BIN --paths "$PATHS" --seed $SEED > "$OUT/swift_$r.json"
+  python3 numpy_b1000.py --paths "$PATHS" --seed $SEED > "$OUT/numpy_$r.json"
+done
+echo "== Swift engine, 1 thread; OPENBLAS_NUM_THREADS=1; exact Φ per draw (no table)"
 $BIN --paths "$PATHS" --seed $SEED --threads 1 > "$OUT/swift1.json"
-echo "== Swift engine, $PATHS paths, all cores, OPENBLAS_NUM_THREADS=1 (no idle BLAS pool threads)"
 OPENBLAS_NUM_THREADS=1 $BIN --paths "$PATHS" --seed $SEED > "$OUT/swift_ob1.json"
-echo "== Swift engine, $PATHS paths, exact Φ default test (no table), all cores"
 $BIN --paths "$PATHS" --seed $SEED --exact > "$OUT/swift_exact.json"
-echo "== NumPy $(python3 -c 'import numpy; print(numpy.__version__)'), $PATHS paths"
-python3 numpy_b1000.py --paths "$PATHS" --seed $SEED > "$OUT/numpy.json"
+echo "== time to accuracy (Swift engine)"
+$BIN --paths "$PATHS" --seed $SEED --target-se "$TARGET_SE" > "$OUT/swift_tta.json"
 
 echo "== peak memory (maximum resident set size), Swift engine"
 for p in 100000 400000; do
@@ -39,25 +42,30 @@ for p in 100000 400000; do
   echo "$p $(grep 'Maximum resident set size' "$OUT/time_$p.txt" | awk '{print $NF}')" >> "$OUT/rss.txt"
 done
 
-python3 - "$OUT" <<'PY'
-import json, math, sys
-d = sys.argv[1]
+python3 - "$OUT" "$REPS" <<'PY'
+import json, math, statistics, sys
+d, reps = sys.argv[1], int(sys.argv[2])
 load = lambda n: json.load(open(f"{d}/{n}.json"))
-s, s1, sob, sx, n = load("swift"), load("swift1"), load("swift_ob1"), load("swift_exact"), load("numpy")
+sw = [load(f"swift_{r}") for r in range(1, reps + 1)]
+npy = [load(f"numpy_{r}") for r in range(1, reps + 1)]
+s1, sob, sx, tta = load("swift1"), load("swift_ob1"), load("swift_exact"), load("swift_tta")
+med = lambda rs: statistics.median(r["draws_per_second"] for r in rs)
+s, n = sw[0], npy[0]
 print()
-print(f"{'implementation':44s} {'paths':>8s} {'seconds':>8s} {'draws/s':>12s}")
-for label, r in [("Swift engine, all cores (" + str(s['threads']) + " threads)", s),
-                 ("Swift engine, 1 thread", s1),
-                 ("Swift engine, all cores, OPENBLAS_NUM_THREADS=1", sob),
-                 ("Swift engine, exact Φ per draw (no table)", sx),
-                 ("NumPy vectorised (" + str(n['numpy']) + ")", n)]:
-    print(f"{label:44s} {r['paths']:8d} {r['seconds']:8.2f} {r['draws_per_second']:12.3e}")
-print(f"ratio Swift (all cores) / NumPy draws/s: {s['draws_per_second'] / n['draws_per_second']:.1f}x")
-print(f"ratio Swift (1 thread)  / NumPy draws/s: {s1['draws_per_second'] / n['draws_per_second']:.1f}x")
-print(f"Φ-table speed-up over exact Φ per draw: {s['draws_per_second'] / sx['draws_per_second']:.2f}x "
+print(f"{'implementation':48s} {'paths':>8s} {'draws/s (median)':>17s} {'all runs':>30s}")
+def row(label, rs):
+    print(f"{label:48s} {rs[0]['paths']:8d} {med(rs):17.3e}   " + " ".join(f"{r['draws_per_second']:.2e}" for r in rs))
+row(f"Swift engine, all cores ({s['threads']} threads)", sw)
+row(f"NumPy vectorised ({n['numpy']}), OPENBLAS_CORETYPE={n['openblas_coretype']}", npy)
+row("Swift engine, 1 thread", [s1])
+row("Swift engine, all cores, OPENBLAS_NUM_THREADS=1", [sob])
+row("Swift engine, exact Φ per draw (no table)", [sx])
+print(f"ratio Swift (all cores) / NumPy, medians: {med(sw) / med(npy):.1f}x")
+print(f"ratio Swift (1 thread) / NumPy median:    {med([s1]) / med(npy):.1f}x")
+print(f"Φ-table speed-up over exact Φ per draw:   {med(sw) / med([sx]):.2f}x "
       f"(Φ evaluated for {100 * s['exact_phi_fraction']:.3f} % of obligor draws)")
 print()
-print("tranche expected losses (EUR m): Swift vs NumPy, |Δ| in combined SEs (must be ≤ 4)")
+print("tranche expected losses (EUR m), first run of each: |Δ| in combined SEs (must be ≤ 4)")
 ok = True
 for a, b in zip(s["tranches"], n["tranches"]):
     se = math.hypot(a["se"], b["se"])
@@ -65,19 +73,21 @@ for a, b in zip(s["tranches"], n["tranches"]):
     ok &= z <= 4
     print(f"  {a['name']:10s} swift {a['el']:.6f} ± {a['se']:.6f}   numpy {b['el']:.6f} ± {b['se']:.6f}   |Δ| = {z:.2f} SE")
 print("agreement:", "OK" if ok else "FAILED")
+print("(repeated Swift runs with the same seed are bit-identical:",
+      "yes)" if all(r["tranches"] == s["tranches"] for r in sw) else "NO)")
 print()
 rss = [l.split() for l in open(f"{d}/rss.txt")]
 for p, kb in rss:
     print(f"peak RSS, Swift engine, {int(p):7d} paths: {int(kb) / 1024:.1f} MiB")
-print("(a paths × exposures array of doubles would need "
+print("(for scale: a paths × exposures array of doubles would need "
       + ", ".join(f"{int(p) * 1000 * 8 / 2**20:.0f} MiB" for p, _ in rss) + ")")
-t = s.get("time_to_accuracy")
+t = tta.get("time_to_accuracy")
 if t:
-    rate_paths_np = n["draws_per_second"] / n["exposures"]
+    rate_paths_np = med(npy) / n["exposures"]
     print()
     print(f"time to accuracy: senior-tranche EL standard error ≤ {t['target_senior_se']} EUR m")
-    print(f"  paths needed (estimated from the {s['paths']}-path pilot's SE, {t['runs']} run(s)): {t['paths']}")
+    print(f"  paths needed (estimated from a {tta['paths']}-path pilot, {t['runs']} run(s)): {t['paths']}")
     print(f"  Swift engine: {t['seconds']:.2f} s measured, SE reached {t['senior_se']:.6f}")
-    print(f"  NumPy: {t['paths'] / rate_paths_np:.1f} s projected at its measured rate (same estimator, same variance per path)")
+    print(f"  NumPy: {t['paths'] / rate_paths_np:.1f} s projected at its median rate (same estimator, same variance per path)")
 sys.exit(0 if ok else 1)
 PY

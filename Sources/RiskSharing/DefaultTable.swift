@@ -62,7 +62,7 @@ public struct DefaultTable: Sendable {
     public static func entry(_ x: Double) -> Int {
         let lower = x > -1 ? x : -1
         let clamped = lower < Double(cellCount) ? lower : Double(cellCount)
-        let rounded = unsafeBitCast(clamped + 0x1.8p52, to: UInt64.self)
+        let rounded = (clamped + 0x1.8p52).bitPattern
         return Int(Int32(truncatingIfNeeded: rounded)) &+ 1
     }
 

@@ -78,36 +78,47 @@ enum Purpose: UInt64 {
 
 /// Runs the Monte Carlo simulation of `portfolio` under `structure`.
 ///
-/// Algorithm, per batch b of `batchSize` paths (batches run concurrently, each on one worker
-/// with `BLAS.setThreadCount(1)`; results land in the batch's own slice of the loss array, so
-/// the outcome does not depend on scheduling):
+/// Algorithm, per batch b of `batchSize` paths (batches run concurrently on
+/// `settings.threads` workers — DispatchQueue.concurrentPerform — with OpenBLAS on one thread;
+/// each batch writes only its own slice of the loss array, so the outcome does not depend on
+/// scheduling or thread count):
 /// 1. Z (batch × K) iid N(0, 1) by inversion from stream (b, factors); for the t copula
 ///    W ~ χ²_ν per path from stream (b, mixing) and w = √(W/ν).
 /// 2. Systematic parts S = Z·Aᵀ by one dgemm per chunk of obligors, A = B·L (B the loadings,
 ///    Σ = L·Lᵀ; precomputed once), so S has covariance BΣBᵀ.
 /// 3. Exposure i defaults on path p iff εᵢₚ < tᵢₚ = (cᵢ·wₚ − Sₚᵢ)/σᵢ, decided as u < Φ(t) with
 ///    u from streams (b, idiosyncratic, i) and (b, refinement, i) through the exact
-///    ``DefaultTable`` (16 bits of a Philox word per draw, more only when ambiguous); loss EADᵢ·LGDᵢ
-///    (Beta LGD from stream (b, exposureLGD, i)).
-/// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j).
-/// Then the per-path portfolio losses are sorted and every tranche, guarantee and holder
-/// statistic is computed through the ``Waterfall`` (all its outputs are nondecreasing in the
-/// portfolio loss). Memory: one Double per path (plus one derived sample at a time while summarising) and
-/// per-worker scratch of batch × K + 128 K doubles — never paths × exposures.
+///    ``DefaultTable`` (16 bits of a Philox word per draw, 37 more only when ambiguous); loss
+///    EADᵢ·LGDᵢ (Beta LGD from stream (b, exposureLGD, i)).
+/// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j), Beta LGDs from
+///    (b, poolLGD, j).
+/// Then the per-path portfolio losses are sorted (each batch pre-sorts its slice) and every
+/// tranche, guarantee and holder statistic is computed through the ``Waterfall`` — all its
+/// outputs are nondecreasing in the portfolio loss — as independent pieces, concurrently,
+/// assembled in a fixed order. Memory: one Double per path (plus one derived sample per
+/// summarising thread) and per-worker scratch of batch × K + 128 K doubles — never
+/// paths × exposures.
+///
+/// OpenBLAS's thread count is process-wide: it is 1 from the first concurrent `simulate` call
+/// until the last one returns, then restored.
 ///
 /// - Parameters:
+///   - portfolio: exposures, pools, dependence and copula.
+///   - structure: tranches (partitioning [0, 1]) and guarantees.
+///   - settings: paths, seed, batch size, threads, levels; see ``SimulationSettings``.
 ///   - progress: called after each batch with (batches done, total batches), from worker
 ///     threads but never concurrently.
+/// - Returns: the ``SimulationReport``, bit-identical for any `settings.threads`.
 /// - Throws: ``RiskModelError`` for invalid inputs or a correlation matrix that is not positive
 ///   definite (unless `repair: .nearest`).
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                      progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
-    // OpenBLAS single-threaded for the whole run (restored on exit): the workers are the
-    // parallelism, and idle BLAS pool threads spin (sched_yield) on the cores they need.
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
+    // OpenBLAS single-threaded for the whole run (restored when the last concurrent run
+    // ends): the workers are the parallelism, and idle BLAS pool threads spin (sched_yield)
+    // on the cores they need.
+    SingleThreadedBLAS.enter()
+    defer { SingleThreadedBLAS.leave() }
     let model = try PreparedModel(portfolio: portfolio)
     let waterfall = try Waterfall(structure: structure, volume: model.volume)
 
@@ -131,7 +142,10 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
                     if b >= batches { break }
                     let start = b * batchSize
                     let count = min(batchSize, paths - start)
-                    let evaluated = worker.run(batch: b, count: count, into: out.losses.baseAddress! + start)
+                    let slice = out.losses.baseAddress! + start
+                    let evaluated = worker.run(batch: b, count: count, into: slice)
+                    var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
+                    sliceBuffer.sort()
                     out.evaluations[b] = evaluated
                     if let progress {
                         done.withLock { d in
@@ -143,9 +157,10 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
             }
         }
     }
+    // Each batch sorted its own slice, so this sort only merges runs (stable merge sort finds them).
     losses.sort()
     return Summariser(settings: settings, model: model, waterfall: waterfall, sortedLosses: losses,
-                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report()
+                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report(threads: threads)
 }
 
 /// Buffers shared by the workers; each batch writes only its own slice.
@@ -303,5 +318,29 @@ func factor(_ m: Matrix, name: String, repair: CorrelationRepair) throws(RiskMod
         return (f, near.matrix, .nearestCorrelation(iterations: near.iterations, frobeniusDistance: near.frobeniusDistance, eigenFactor: true))
     } catch let error {
         throw .correlation(error)
+    }
+}
+
+/// Reference-counted "OpenBLAS on one thread": the first of any number of concurrent
+/// `simulate` calls saves OpenBLAS's thread count and sets 1, the last restores it, so one run
+/// never switches BLAS back to many threads under another (the thread count is process-wide).
+enum SingleThreadedBLAS {
+    static let state = Mutex<(active: Int, saved: Int)>((0, 1))
+
+    static func enter() {
+        state.withLock { s in
+            if s.active == 0 {
+                s.saved = BLAS.threadCount
+                BLAS.setThreadCount(1)
+            }
+            s.active += 1
+        }
+    }
+
+    static func leave() {
+        state.withLock { s in
+            s.active -= 1
+            if s.active == 0 { BLAS.setThreadCount(s.saved) }
+        }
     }
 }

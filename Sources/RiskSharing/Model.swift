@@ -205,3 +205,23 @@ public enum RiskModelError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
+
+extension Dependence {
+    /// `.factors` from a correlation matrix written row by row (as read from a scenario file),
+    /// checking that it is square — ragged or non-square input throws instead of trapping.
+    public static func factors(rows: [[Double]], repair: CorrelationRepair) throws(RiskModelError) -> Dependence {
+        .factors(correlation: try squareMatrix(rows, name: "factor_correlation"), repair: repair)
+    }
+
+    /// `.exposureCorrelation` from a correlation matrix written row by row (see ``factors(rows:repair:)``).
+    public static func exposureCorrelation(rows: [[Double]], repair: CorrelationRepair) throws(RiskModelError) -> Dependence {
+        .exposureCorrelation(try squareMatrix(rows, name: "exposure_correlation"), repair: repair)
+    }
+
+    static func squareMatrix(_ rows: [[Double]], name: String) throws(RiskModelError) -> Matrix {
+        if let i = rows.firstIndex(where: { $0.count != rows.count }) {
+            throw .invalidInput(item: name, reason: "row \(i) has \(rows[i].count) entries, but the matrix has \(rows.count) rows: it must be square")
+        }
+        return Matrix(rowMajor: rows)
+    }
+}

@@ -150,7 +150,8 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var guarantees: [GuaranteeReport]
     /// The portfolio loss histogram (edges as fractions of V).
     public var histogram: [HistogramBucket]
-    /// The sorted portfolio losses (one Double per path).
+    /// The sorted portfolio losses (one Double per path) — for CDF queries and further analysis;
+    /// leave it out of rendered output (it has `paths` entries).
     public var lossDistribution: LossDistribution
     /// max over paths of |Σ holders' losses − portfolio loss| (EUR): rounding only.
     public var maximumAllocationError: Double
@@ -159,4 +160,11 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var obligorDraws: Int
     /// See ``obligorDraws``.
     public var exactEvaluations: Int
+
+    /// The report of the tranche called `name`.
+    public func tranche(named name: String) -> TrancheReport? { tranches.first { $0.tranche.name == name } }
+    /// The report of the holder called `name`.
+    public func holder(named name: String) -> HolderReport? { holders.first { $0.holder == name } }
+    /// The report of the guarantee called `name`.
+    public func guarantee(named name: String) -> GuaranteeReport? { guarantees.first { $0.guarantee.name == name } }
 }

@@ -1,10 +1,12 @@
+import Dispatch
 import Stochastics
+import Synchronization
 
 /// Turns the sorted per-path portfolio losses into the report. Every tranche, guarantee and
 /// holder quantity is a nondecreasing function f of the portfolio loss (see ``Waterfall``), so
 /// f applied to the sorted losses is again sorted and its order statistics are f's of the
 /// portfolio's. (The derived sample is re-sorted if rounding ever broke monotonicity.)
-struct Summariser {
+struct Summariser: Sendable {
     let settings: SimulationSettings
     let model: PreparedModel
     let waterfall: Waterfall
@@ -50,49 +52,100 @@ struct Summariser {
         if !sorted { xs.sort() }
     }
 
-    func report() -> SimulationReport {
+    /// One independent piece of the summary; the pieces run concurrently (each writes only its
+    /// own slot), so the report is the same for any thread count.
+    enum Job {
+        case portfolio
+        case tranche(Int)
+        case holder(Int)
+        case guarantee(Int)
+        case allocationError
+    }
+
+    enum Piece {
+        case summary(LossSummary)
+        case tranche(TrancheReport)
+        case guarantee(GuaranteeReport)
+        case error(Double)
+    }
+
+    func run(_ job: Job) -> Piece {
         let n = sortedLosses.count
         let volume = model.volume
-        var tranches: [TrancheReport] = []
-        for (j, t) in waterfall.tranches.enumerated() {
-            let gross = trancheGross(j)
-            // Without guarantees the net loss is the gross loss: reuse its summary.
-            let net = waterfall.guarantees.isEmpty ? gross : derived { $0.trancheNet[j] }
+        switch job {
+        case .portfolio:
+            return .summary(summary(sortedLosses))
+        case let .tranche(j):
+            let t = waterfall.tranches[j]
             let hit = sortedLosses.reduce(0) { $0 + ($1 / volume > t.attachment ? 1 : 0) }
             let wiped = sortedLosses.reduce(0) { $0 + ($1 / volume >= t.detachment ? 1 : 0) }
-            let grossSummary = summary(gross)
-            tranches.append(TrancheReport(
+            let grossSummary = summary(trancheGross(j))
+            // Without guarantees the net loss is the gross loss: reuse its summary.
+            let netSummary = waterfall.guarantees.isEmpty ? grossSummary : summary(derived { $0.trancheNet[j] })
+            return .tranche(TrancheReport(
                 tranche: t, notional: (t.detachment - t.attachment) * volume,
-                grossLoss: grossSummary, netLoss: waterfall.guarantees.isEmpty ? grossSummary : summary(net),
+                grossLoss: grossSummary, netLoss: netSummary,
                 hitProbability: ProbabilityEstimate(successes: hit, trials: n),
                 wipeoutProbability: ProbabilityEstimate(successes: wiped, trials: n)))
-        }
-        let holders = waterfall.holders.enumerated().map { h, name in
-            HolderReport(holder: name, loss: summary(derived { $0.holderLoss[h] }))
-        }
-        var guarantees: [GuaranteeReport] = []
-        for (g, guarantee) in waterfall.guarantees.enumerated() {
+        case let .holder(h):
+            return .summary(summary(derived { $0.holderLoss[h] }))
+        case let .guarantee(g):
+            let guarantee = waterfall.guarantees[g]
             var calls = derived { $0.guaranteeCalls[g] }
             sortIfNeeded(&calls)
             let liability = waterfall.maximumLiability(g)
             let q = SampleStatistics.quantile(sorted: calls, level: settings.provisioningConfidence, confidence: settings.confidence)
             let shortfall = guarantee.budgetProvision.map { b in SampleStatistics.probability(calls) { $0 > b } }
-            guarantees.append(GuaranteeReport(
+            return .guarantee(GuaranteeReport(
                 guarantee: guarantee, maximumLiability: liability, calls: summary(calls),
                 provisioningRate: q.scaled(by: liability > 0 ? 1 / liability : 0),
                 provisionShortfallProbability: shortfall))
+        case .allocationError:
+            var maxError = 0.0
+            var a = Allocation(trancheGross: [], trancheNet: [], guaranteeCalls: [], holderLoss: [])
+            for loss in sortedLosses {
+                waterfall.allocate(portfolioLoss: loss, into: &a)
+                maxError = max(maxError, abs(a.holderLoss.reduce(0, +) - loss))
+            }
+            return .error(maxError)
         }
+    }
+
+    func report(threads: Int) -> SimulationReport {
+        let jobs: [Job] = [.portfolio, .allocationError]
+            + waterfall.tranches.indices.map { .tranche($0) }
+            + waterfall.holders.indices.map { .holder($0) }
+            + waterfall.guarantees.indices.map { .guarantee($0) }
+        var pieces = [Piece?](repeating: nil, count: jobs.count)
+        pieces.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendable(buffer)
+            let next = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: min(threads, jobs.count)) { _ in
+                while true {
+                    let i = next.withLock { v in defer { v += 1 }; return v }
+                    if i >= jobs.count { break }
+                    out.value[i] = run(jobs[i])
+                }
+            }
+        }
+        var portfolio: LossSummary? = nil
+        var tranches: [TrancheReport] = [], holders: [HolderReport] = [], guarantees: [GuaranteeReport] = []
         var maxError = 0.0
-        var a = Allocation(trancheGross: [], trancheNet: [], guaranteeCalls: [], holderLoss: [])
-        for loss in sortedLosses {
-            waterfall.allocate(portfolioLoss: loss, into: &a)
-            maxError = max(maxError, abs(a.holderLoss.reduce(0, +) - loss))
+        for (job, piece) in zip(jobs, pieces) {
+            switch (job, piece!) {
+            case let (.portfolio, .summary(s)): portfolio = s
+            case let (.holder(h), .summary(s)): holders.append(HolderReport(holder: waterfall.holders[h], loss: s))
+            case let (_, .tranche(t)): tranches.append(t)
+            case let (_, .guarantee(g)): guarantees.append(g)
+            case let (_, .error(e)): maxError = e
+            default: preconditionFailure("summary job and result do not match")
+            }
         }
-        let distribution = LossDistribution(sortedLosses: sortedLosses, volume: volume)
+        let distribution = LossDistribution(sortedLosses: sortedLosses, volume: model.volume)
         return SimulationReport(
-            paths: n, seed: settings.seed, batchSize: settings.batchSize, volume: volume,
+            paths: sortedLosses.count, seed: settings.seed, batchSize: settings.batchSize, volume: model.volume,
             exactExpectedLoss: model.expectedLoss, dependence: model.dependence,
-            portfolio: summary(sortedLosses), tranches: tranches, holders: holders, guarantees: guarantees,
+            portfolio: portfolio!, tranches: tranches, holders: holders, guarantees: guarantees,
             histogram: histogram(distribution), lossDistribution: distribution,
             maximumAllocationError: maxError, obligorDraws: obligorDraws, exactEvaluations: exactEvaluations)
     }
@@ -127,4 +180,10 @@ struct Summariser {
         }
         return lo
     }
+}
+
+/// A value handed to concurrent workers that each touch a disjoint part of it.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

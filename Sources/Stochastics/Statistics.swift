@@ -50,10 +50,14 @@ public struct ProbabilityEstimate: Sendable, Hashable, Codable {
 /// An estimated α-quantile (value at risk) with a distribution-free confidence interval.
 ///
 /// Point estimate: the order statistic X₍⌈nα⌉₎, i.e. inf{x : Fₙ(x) ≥ α}.
-/// Interval: [X₍ⱼ₎, X₍ₖ₎] with P(j ≤ B < k) ≈ `confidence` for B ~ Binomial(n, α) — the number
-/// of samples below the true quantile ξ_α — which holds for any continuous distribution
-/// (David & Nagaraja, *Order Statistics*, 3rd ed., §7.1); j, k = nα ∓ z√(nα(1−α)) (normal
-/// approximation of B, rounded outwards), z = Φ⁻¹((1 + confidence)/2).
+/// Interval: [X₍ⱼ₎, X₍ₖ₎] with P(X₍ⱼ₎ ≤ ξ_α < X₍ₖ₎) = P(j ≤ B < k) ≥ `confidence`, where
+/// B ~ Binomial(n, α) counts the samples below the true quantile ξ_α — distribution-free for any
+/// continuous distribution (David & Nagaraja, *Order Statistics*, 3rd ed., §7.1). j is the
+/// largest index with P(B < j) ≤ (1 − confidence)/2 and k the smallest with
+/// P(B ≥ k) ≤ (1 − confidence)/2, from the **exact** binomial tails
+/// P(B ≤ m) = I_{1−α}(n − m, m + 1) and P(B ≥ m) = I_α(m, n − m + 1) (A&S 26.5.24), searched
+/// outwards from the normal approximation nα ∓ z√(nα(1−α)). When the sample is too small for
+/// the requested coverage the interval is clamped to [X₍₁₎, X₍ₙ₎].
 public struct QuantileEstimate: Sendable, Hashable, Codable {
     /// The level α (e.g. 0.99).
     public var level: Double
@@ -133,11 +137,34 @@ public enum SampleStatistics {
         precondition(n > 0 && alpha > 0 && alpha < 1, "quantile needs a sample and 0 < α < 1")
         let nd = Double(n)
         let point = min(max(Int((nd * alpha).rounded(.up)), 1), n)
+        let (j, k) = orderStatisticInterval(count: n, level: alpha, confidence: confidence)
+        return QuantileEstimate(level: alpha, value: xs[point - 1], lower: xs[j - 1], upper: xs[k - 1], confidence: confidence)
+    }
+
+    /// The 1-based order-statistic indices (j, k) of the distribution-free interval for the
+    /// α-quantile of n samples (see ``QuantileEstimate``).
+    public static func orderStatisticInterval(count n: Int, level alpha: Double, confidence: Double) -> (lower: Int, upper: Int) {
+        precondition(n > 0 && alpha > 0 && alpha < 1 && confidence > 0 && confidence < 1)
+        let tail = 0.5 * (1 - confidence)
+        let nd = Double(n)
+        // P(B ≤ m) and P(B ≥ m) for B ~ Binomial(n, α).
+        func atMost(_ m: Int) -> Double {
+            m < 0 ? 0 : (m >= n ? 1 : SpecialFunctions.regularizedIncompleteBeta(a: Double(n - m), b: Double(m + 1), x: 1 - alpha, complement: alpha))
+        }
+        func atLeast(_ m: Int) -> Double {
+            m <= 0 ? 1 : (m > n ? 0 : SpecialFunctions.regularizedIncompleteBeta(a: Double(m), b: Double(n - m + 1), x: alpha, complement: 1 - alpha))
+        }
         let z = Normal.quantile(0.5 * (1 + confidence))
         let half = z * (nd * alpha * (1 - alpha)).squareRoot()
-        let j = min(max(Int((nd * alpha - half).rounded(.down)), 1), n)
-        let k = min(max(Int((nd * alpha + half).rounded(.up)) + 1, 1), n)
-        return QuantileEstimate(level: alpha, value: xs[point - 1], lower: xs[j - 1], upper: xs[k - 1], confidence: confidence)
+        // j: the largest index in 1…n with P(B < j) = P(B ≤ j − 1) ≤ tail.
+        var j = min(max(Int((nd * alpha - half).rounded(.down)), 1), n)
+        while j > 1 && atMost(j - 1) > tail { j -= 1 }
+        while j < n && atMost(j) <= tail { j += 1 }
+        // k: the smallest index in 1…n with P(B ≥ k) ≤ tail.
+        var k = min(max(Int((nd * alpha + half).rounded(.up)) + 1, 1), n)
+        while k < n && atLeast(k) > tail { k += 1 }
+        while k > 1 && atLeast(k - 1) <= tail { k -= 1 }
+        return (j, k)
     }
 
     /// Expected shortfall at level α of an ascending-sorted sample (see ``ShortfallEstimate``).

@@ -17,8 +17,33 @@ struct StatisticsTests {
         let xs = (1...1000).map(Double.init)
         let q = SampleStatistics.quantile(sorted: xs, level: 0.9, confidence: 0.95)
         #expect(q.value == 900)  // X₍⌈900⌉₎
-        // nα ∓ 1.96·√(1000·0.9·0.1) = 900 ∓ 18.59 → j = 881, k = 919 + 1.
-        #expect(q.lower == 881 && q.upper == 920)
+        // Exact binomial (SciPy): binom.cdf(880, 1000, 0.9) = 0.0220 ≤ 0.025 < binom.cdf(881, …) = 0.0278,
+        // so j = 881; binom.sf(918, 1000, 0.9) = P(B ≥ 919) = 0.0231 ≤ 0.025 < P(B ≥ 918) = 0.0299, so k = 919.
+        #expect(q.lower == 881 && q.upper == 919)
+    }
+
+    /// The interval indices against brute-force binomial sums: (j, k) are the tightest indices
+    /// whose one-sided miss probabilities are ≤ (1 − confidence)/2.
+    @Test("Order-statistic interval indices match brute-force binomial tails", arguments: [
+        (20, 0.5, 0.95), (50, 0.9, 0.95), (200, 0.99, 0.9), (1_000, 0.999, 0.95), (5_000, 0.995, 0.99), (100_000, 0.999, 0.95),
+    ])
+    func intervalIndices(n: Int, alpha: Double, confidence: Double) {
+        let (j, k) = SampleStatistics.orderStatisticInterval(count: n, level: alpha, confidence: confidence)
+        // cdf[m] = P(B ≤ m) by summing the pmf in logs.
+        var cdf = [Double](repeating: 0, count: n + 1)
+        var acc = 0.0
+        for m in 0...n {
+            acc += Double.exp(Double.logGamma(Double(n + 1)) - Double.logGamma(Double(m + 1)) - Double.logGamma(Double(n - m + 1))
+                + Double(m) * Double.log(alpha) + Double(n - m) * Double.log(onePlus: -alpha))
+            cdf[m] = acc
+        }
+        let tail = (1 - confidence) / 2
+        func below(_ i: Int) -> Double { i <= 0 ? 0 : cdf[i - 1] }       // P(B < i)
+        func atLeast(_ i: Int) -> Double { i <= 0 ? 1 : 1 - cdf[i - 1] } // P(B ≥ i)
+        #expect(j == 1 || below(j) <= tail + 1e-9, "j = \(j): P(B < j) = \(below(j))")
+        #expect(j == n || below(j + 1) > tail - 1e-9, "j = \(j) not the largest")
+        #expect(k == n || atLeast(k) <= tail + 1e-9, "k = \(k): P(B ≥ k) = \(atLeast(k))")
+        #expect(k == 1 || atLeast(k - 1) > tail - 1e-9, "k = \(k) not the smallest")
     }
 
     @Test("Quantile interval covers the exact uniform quantile; ES of U(0,1) is (1+α)/2", arguments: [0.95, 0.99, 0.999])
