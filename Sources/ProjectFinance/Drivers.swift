@@ -33,9 +33,12 @@ public enum Driver: String, Sendable, CaseIterable {
 ///     electricity factor  exp(yₜ − ½ Var yₜ),  yₜ = e^(−κΔ) yₜ₋₁ + σ_e √((1 − e^(−2κΔ))/(2κ)) η_e,t
 ///     utilisation shift   Xₜ = e^(−κ_uΔ) Xₜ₋₁ + σ_u √((1 − e^(−2κ_uΔ))/(2κ_u)) η_u,t
 ///
-/// (the exact Ornstein–Uhlenbeck transition, Vasicek 1977; √Δ when κ = 0), and once, at
-/// financial close (t = 0): rate shift σ_r η_r,0, capex factor exp(σ_o η_o,0 − ½σ_o²), delay shift
-/// σ_d η_d,0 years. Because the market drivers come first and L is lower triangular, their
+/// (the exact Ornstein–Uhlenbeck transition, Vasicek 1977; √Δ when κ = 0), and once, from the
+/// **first period's** innovations η₁ (so that the one-off drivers correlate with the first
+/// period's price, electricity and utilisation moves as the matrix says): rate shift σ_r η_r,1,
+/// capex factor exp(σ_o η_o,1 − ½σ_o²), delay shift σ_d η_d,1 years. (A one-off driver's
+/// correlation with a *cumulative* price move over t periods is therefore ρ/√t.)
+/// Because the market drivers come first and L is lower triangular, their
 /// innovations L_mm ε^m depend on the shared market draws only: every site sees the same market,
 /// and the site drivers of two sites are correlated only through it (L_sm L_smᵀ).
 public struct DriverModel: Sendable, Equatable {
@@ -98,8 +101,8 @@ public struct DriverModel: Sendable, Equatable {
 /// Draws the driver paths of all sites for one Monte Carlo path.
 ///
 /// Random numbers: the market stream is `RandomStream(seed, (path, 0, 0))` and site s uses
-/// `(path, 1 + s, 0)`; each consumes exactly 3 normals per period (period 0 first), by
-/// inversion, so a path's draws depend on (seed, path) only — not on threads or batching.
+/// `(path, 1 + s, 0)`; each consumes exactly 3 normals per period, by inversion, so a path's
+/// draws depend on (seed, path) only — not on threads or batching.
 struct DriverSampler {
     let model: DriverModel
     /// Lower-triangular factor, row-major 6 × 6.
@@ -130,12 +133,14 @@ struct DriverSampler {
         var siteStreams = sites.indices.map { RandomStream(seed: seed, stream: (UInt64(path), UInt64(1 + $0), 0)) }
         func draw3(_ s: inout RandomStream) -> [Double] { [s.nextNormal(), s.nextNormal(), s.nextNormal()] }
 
-        // t = 0: the one-off shocks.
-        let m0 = draw3(&market)
+        // t = 1 first: its innovations also give the one-off shocks.
+        let m1 = draw3(&market)
+        var first: [[Double]] = []
         var paths: [DriverPath] = []
         var lengths: [Int] = []
         for (s, p) in sites.enumerated() {
-            let eta = correlate(m0 + draw3(&siteStreams[s]))
+            let eta = correlate(m1 + draw3(&siteStreams[s]))
+            first.append(eta)
             let so = model.overrunVolatility
             var d = DriverPath(rateShift: model.rateVolatility * eta[2],
                                capexFactor: Double.exp(so * eta[4] - 0.5 * so * so),
@@ -157,12 +162,12 @@ struct DriverSampler {
         var y = w, x = w
         let sp = model.priceVolatility, se = model.electricityVolatility, su = model.utilisationVolatility
         for t in 1...max(longest, 1) where longest > 0 {
-            let mt = draw3(&market)
+            let mt = t == 1 ? m1 : draw3(&market)
             for (s, p) in sites.enumerated() {
-                let st = draw3(&siteStreams[s])
+                let st = t == 1 ? [] : draw3(&siteStreams[s])
                 guard t <= lengths[s] else { continue }
                 let delta = 1 / Double(p.timeline.periodsPerYear)
-                let eta = correlate(mt + st)
+                let eta = t == 1 ? first[s] : correlate(mt + st)
                 w[s] += delta.squareRoot() * eta[0]
                 paths[s].priceFactor!.append(Double.exp(sp * w[s] - 0.5 * sp * sp * Double(t) * delta))
                 let (phiE, sdE, varE) = DriverSampler.ou(model.electricityMeanReversion, delta, t)

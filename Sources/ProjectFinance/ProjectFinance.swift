@@ -21,7 +21,8 @@
 // - Lenders' loss at default = min(D, claim − recoveries), recoveries = cash at default + PV at the
 //   loan rate of the positive CFADS until the end of the installed chips' life.
 // - Determinism: path p draws from RandomStream(seed, (p, 0, 0)) (market) and (p, 1 + s, 0)
-//   (site s), 3 normals per period by inversion; results do not depend on the thread count.
+//   (site s), 3 normals per period by inversion; the one-off drivers (rate, overrun, delay) come
+//   from the first period's correlated innovations; results do not depend on the thread count.
 //   With every volatility 0 a Monte Carlo path equals the deterministic run bit for bit.
 //
 // References: annuity and NPV/IRR, e.g. Brealey, Myers & Allen, *Principles of Corporate
