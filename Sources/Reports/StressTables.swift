@@ -133,12 +133,30 @@ public enum StressTables {
         return table
     }
 
+    /// The shock found, for readers: "GPU-hour price −1.81 %", "interest rate +297 bp", "×0.34 ai_winter".
+    static func readable(_ r: ReverseStressResult) -> String {
+        guard let x = r.multiple else { return "none up to the maximum" }
+        if x == 0 { return "already met" }
+        func pct(_ v: Double) -> String { String(format: "%.2f %%", 100 * v) }
+        switch r.direction.id {
+        case "gpu_price": return "GPU-hour price −" + pct(x)
+        case "price_decline": return String(format: "annual price decline +%.2f pp", 100 * x)
+        case "utilisation": return String(format: "utilisation −%.2f pp", 100 * x)
+        case "electricity_price": return "electricity price +" + pct(x)
+        case "rate": return String(format: "interest rate +%.0f bp", 10_000 * x)
+        case "capex_overrun": return "capex overrun +" + pct(x) + " of base capex"
+        case "delay_years": return String(format: "delay above %.2f years (whole periods)", x)
+        default: return String(format: "×%.3f the %@ shock", x, r.direction.id)
+        }
+    }
+
     /// The reverse stress test.
     static func reverse(_ report: StressReport) -> Table {
         var table = Table(name: "reverse_stress", title: "Reverse stress: the smallest shock that meets each criterion",
-                          columns: [Column("criterion", .text), Column("direction", .text), Column("shock", .count),
-                                    Column("bracket_lower", .count), Column("bracket_upper", .count), Column("tolerance", .count),
-                                    Column("evaluations", .count), Column("result", .text), Column("shock_unit", .text)])
+                          columns: [Column("criterion", .text), Column("direction", .text), Column("shock_readable", .text),
+                                    Column("shock", .text), Column("bracket_lower", .text), Column("bracket_upper", .text),
+                                    Column("tolerance", .text), Column("evaluations", .count), Column("result", .text),
+                                    Column("shock_unit", .text)])
         for r in report.reverse {
             var cells: [Cell]
             switch r.outcome {
@@ -146,7 +164,7 @@ public enum StressTables {
             case .atZero: cells = [.number(0), .empty, .empty, .number(r.tolerance), .integer(r.evaluations), "met without shock"]
             case .notReached: cells = [.empty, .number(0), .number(r.direction.maximum), .number(r.tolerance), .integer(r.evaluations), "not met up to the maximum"]
             }
-            table.append([.text(r.criterion.rawValue), .text(r.direction.id)] + cells + [.text(r.direction.unitName)])
+            table.append([.text(r.criterion.rawValue), .text(r.direction.id), .text(readable(r))] + cells + [.text(r.direction.unitName)])
         }
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
         table.notes.append("The delay counts in whole periods (any positive delay adds a full period); capex overruns are paid by equity, so they never reach the lenders on their own.")
