@@ -161,6 +161,27 @@ struct ProjectScenarioTests {
         #expect(found.contains(bad.expected), "\(bad.name): got \(found)")
     }
 
+    @Test("every scalar field of the project sections, given a list instead, is reported at its own line")
+    func everyField() throws {
+        let lines = validProject.components(separatedBy: "\n")
+        var checked = 0
+        for (k, line) in lines.enumerated() {
+            guard let colon = line.firstIndex(of: ":"), !line.hasSuffix(":"), !line.contains("{"), !line.contains("["),
+                  !line.hasPrefix("name:"), !line.hasPrefix("description:"), !line.hasPrefix("unit:") else { continue }
+            var bad = lines
+            bad[k] = String(line[...colon]) + " []"
+            let text = bad.joined(separator: "\n")
+            let errors: [Diagnostic]
+            do {
+                _ = try ScenarioLoader.parse(text, file: "p.yaml")
+                errors = []
+            } catch { errors = error.diagnostics }
+            #expect(errors.contains { $0.line == k + 1 && $0.message.hasPrefix("expected") }, "line \(k + 1) '\(line)': \(errors.map(\.summary))")
+            checked += 1
+        }
+        #expect(checked == 31)   // every block-style scalar field of validProject
+    }
+
     @Test("a driver correlation that is not positive definite names the matrix and the leading minor")
     func notPositiveDefinite() {
         let text = validProject.replacingOccurrences(of: "    - {between: [gpu_price, utilisation], value: 0.5}\n", with: """
