@@ -86,6 +86,22 @@ struct MonteCarloTests {
         #expect(lastP > 0.5)   // +400 % energy: most site-paths default
     }
 
+    @Test("lower prices, lower utilisation, faster decline: no path that defaulted stops defaulting (CRN)",
+          arguments: [Shock(gpuPrice: -0.15), Shock(utilisation: -0.1), Shock(priceDecline: 0.05)])
+    func monotoneRevenue(step: Shock) throws {
+        let model = smallStressModel()
+        var previous: [Bool]?
+        var lastLoss = -1.0
+        for k in 0...4 {
+            let (o, stats) = try model.simulate(step.scaled(by: Double(k)), paths: 300, seed: 12)
+            let flags = o.outcomes.map(\.defaulted)
+            if let previous { #expect(zip(previous, flags).allSatisfy { !$0 || $1 }, "step \(k) of \(step)") }
+            #expect(stats.lenderLoss.mean >= lastLoss - 1e-9)
+            lastLoss = stats.lenderLoss.mean
+            previous = flags
+        }
+    }
+
     @Test("holders' losses reconcile with RiskSharing's waterfall on the same per-path losses")
     func reconcileWaterfall() throws {
         let model = smallStressModel(firstLoss: 0.05)
