@@ -147,8 +147,9 @@ public struct ProjectRun: Sendable, Equatable {
 ///     energy    = GPUs · kW · PUE · (8760/m) · EUR/kWh / 10⁶
 ///     CFADS     = revenue − energy − staff/m − maintenance share · base / m
 ///
-/// Debt service from COD over n = tenor · m periods: annuity A = B·i/(1 − (1 + i)^(−n)) or equal
-/// principal B/n; interest on the opening balance. **Waterfall** each period: available =
+/// Debt service from COD over n = tenor · m periods: annuity A = B·i/(1 − (1 + i)^(−n)), equal
+/// principal B/n, or sculpted to the planned CFADS (constant planned DSCR; Yescombe 2014, §12.6);
+/// interest on the opening balance. **Waterfall** each period: available =
 /// CFADS + reserve; if available < debt service the project **defaults** (payment default after
 /// reserves); else pay, refill the reserve to its target, distribute the rest to equity (refresh
 /// capex, at the end of each chip life, is paid by equity). DSCR = CFADS / debt service; a DSCR
@@ -212,15 +213,42 @@ public enum ProjectModel {
         }
         let debtAtCOD = balance
 
+        let u0 = p.revenue.utilisation
+        let priceBase = p.revenue.priceUSDPerGPUHour
+        let keep = 1 - p.revenue.priceDecline
+        let staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * base / md
+        let energyBase = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
+
         // The scheduled debt service from COD.
         var schedule = [Double](repeating: 0, count: n + k + 1)   // schedule[j] = debt service of operating period j (1-based)
         var scheduledPrincipal = [Double](repeating: 0, count: n + 1)
         do {
             var b = debtAtCOD
             let annuity = CashFlowMath.annuityPayment(principal: debtAtCOD, ratePerPeriod: i, periods: n)
+            // Sculpting: DS_j = κ · max(planned CFADS_j, 0), κ = B / Σ max(planned CFADS_j, 0)(1 + i)^(−j), so that
+            // the planned DSCR is 1/κ in every period; "planned" = these parameters with no driver shock (the case
+            // at financial close). Without any positive planned CFADS it falls back to equal principal.
+            var sculpt: [Double] = []
+            if p.funding.debt.amortisation == .sculpted {
+                let plannedDelay = p.capex.delayYears > 0 ? Int((p.capex.delayYears * md - 1e-9).rounded(.up)) : 0
+                sculpt = [0] + (1...n).map { j -> Double in
+                    let generation = (j - 1) / life
+                    let age = generation == 0 ? Double(plannedDelay + j - 1) / md : Double(j - 1 - generation * life) / md
+                    let revenue = p.capex.gpus * hours * u0 * priceBase * Double.pow(keep, age) / p.capex.usdPerEUR / 1e6
+                    return max(revenue - energyBase - staffMaintenance, 0)
+                }
+                var pv = 0.0
+                for j in 1...n { pv += sculpt[j] * Double.pow(1 + i, -Double(j)) }
+                sculpt = pv > 0 ? sculpt.map { $0 * debtAtCOD / pv } : []
+            }
             for j in 1...n {
                 let interest = b * i
-                var principal = p.funding.debt.amortisation == .annuity ? annuity - interest : debtAtCOD / Double(n)
+                var principal: Double
+                switch p.funding.debt.amortisation {
+                case .annuity: principal = annuity - interest
+                case .linear: principal = debtAtCOD / Double(n)
+                case .sculpted: principal = sculpt.isEmpty ? debtAtCOD / Double(n) : sculpt[j] - interest
+                }
                 if j == n { principal = b }
                 scheduledPrincipal[j] = principal
                 schedule[j] = interest + principal
@@ -245,11 +273,6 @@ public enum ProjectModel {
         var minDSCR: Double?
         var claim = 0.0, recovered = 0.0
         var defaultGenerationEnd = 0, defaultJ = 0
-        let u0 = p.revenue.utilisation
-        let priceBase = p.revenue.priceUSDPerGPUHour
-        let keep = 1 - p.revenue.priceDecline
-        let staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * base / md
-        let energyBase = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
         for j in 1...no {
             let t = ncp + j
             let generation = (j - 1) / life

@@ -105,6 +105,9 @@ public struct ProjectParameters: Sendable, Equatable {
         case annuity
         /// Equal principal B/n each period, interest on the outstanding balance.
         case linear
+        /// Debt service proportional to the planned CFADS (no shocks), DS_j = κ·CFADS_j with
+        /// κ = B / Σ CFADS_j (1 + i)^(−j): a constant planned DSCR of 1/κ.
+        case sculpted
     }
 
     /// Senior debt.

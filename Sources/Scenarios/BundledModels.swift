@@ -367,7 +367,7 @@ project:
       tenor_years: 5              # FACTS §2: 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
       base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H (not in FACTS)
       margin: 0.035               # EST: merchant-risk project finance margin
-      amortisation: linear        # EST: front-loaded repayment for a declining price
+      amortisation: sculpted      # EST: debt service sculpted to the planned CFADS, the usual project-finance profile (Yescombe 2014, ch. 12)
       reserve_periods: 1          # EST: debt-service reserve of one year
       covenant_dscr: 1.2          # EST: common DSCR covenant for merchant-risk projects
 

@@ -18,7 +18,7 @@ import Yams
 ///         eu_share: 0.164
 ///         member_state_share: 0.164
 ///         public_instrument: grant          # or equity
-///         debt: {gearing: 0.4, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: annuity, reserve_periods: 1, covenant_dscr: 1.2}
+///         debt: {gearing: 0.35, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_periods: 1, covenant_dscr: 1.2}   # annuity | linear | sculpted
 ///     drivers:
 ///       gpu_price: {volatility: 0.3}
 ///       electricity_price: {volatility: 0.35, mean_reversion: 0.7}

@@ -112,6 +112,20 @@ struct DeterministicProjectTests {
         #expect(close(run.rows[1].interest, 0.5) && close(run.rows[2].interest, 0.05 * 20 / 3, 1e-12))
     }
 
+    @Test("sculpted debt service is proportional to the planned CFADS: a constant DSCR, fully repaid")
+    func sculpted() {
+        let run = ProjectModel.run(smallProject(amortisation: .sculpted))
+        let cf = [5.013, 4.3122, 3.68148]
+        let kappa = 10 / (cf[0] / 1.05 + cf[1] / pow(1.05, 2) + cf[2] / pow(1.05, 3))
+        for (j, row) in run.rows.dropFirst().enumerated() {
+            #expect(close(row.debtService, kappa * cf[j], 1e-12))
+            #expect(close(row.dscr, 1 / kappa, 1e-12))
+        }
+        #expect(abs(run.rows[3].debtBalance) < 1e-12)
+        #expect(abs(1 / kappa - 1.186578) < 1e-6)
+        #expect(run.covenantBreachPeriod == 2)            // 1/κ ≈ 1.187 < 1.2 from the first year on
+    }
+
     @Test("public equity shares the equity cash flows; grants do not")
     func publicEquity() {
         let grant = ProjectModel.run(smallProject())

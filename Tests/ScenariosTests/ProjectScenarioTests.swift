@@ -112,7 +112,7 @@ struct ProjectScenarioTests {
         ("shares above 100 %", "      gearing: 0.5\n", "      gearing: 0.9\n",
          "p.yaml:30:16: error: project.funding.debt.gearing: EU share + Member State share + gearing = 1.1 is above 1: nothing would be left for equity"),
         ("unknown amortisation", "      amortisation: annuity\n", "      amortisation: bullet\n",
-         "p.yaml:34:21: error: project.funding.debt.amortisation: 'bullet' is not one of: annuity, linear"),
+         "p.yaml:34:21: error: project.funding.debt.amortisation: 'bullet' is not one of: annuity, linear, sculpted"),
         ("missing debt field", "      covenant_dscr: 1.2\n", "",
          "p.yaml:30:7: error: project.funding.debt.covenant_dscr: missing field (required)"),
         ("misspelt field", "    pue: 1.25\n", "    peu: 1.25\n",
