@@ -131,6 +131,27 @@ public struct ProjectRun: Sendable, Equatable {
     public var defaulted: Bool { defaultPeriod != nil }
 }
 
+extension ProjectModel {
+    /// The planned CFADS of operating periods 1…n (n = tenor · m): the unshocked revenue − energy −
+    /// staff and maintenance, with the parameters' own delay; what sculpted debt is shaped to.
+    public static func plannedCFADS(_ p: ProjectParameters) -> [Double] {
+        let md = Double(p.timeline.periodsPerYear)
+        let n = Int((p.funding.debt.tenorYears * md).rounded())
+        let life = Int((p.revenue.chipLifeYears * md).rounded())
+        let delay = p.capex.delayYears > 0 ? Int((p.capex.delayYears * md - 1e-9).rounded(.up)) : 0
+        let hours = p.hoursPerPeriod
+        let staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * p.capex.baseEURm / md
+        let energy = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
+        return (1...max(n, 1)).map { j in
+            let generation = (j - 1) / life
+            let age = generation == 0 ? Double(delay + j - 1) / md : Double(j - 1 - generation * life) / md
+            let price = p.revenue.priceUSDPerGPUHour * Double.pow(1 - p.revenue.priceDecline, age)
+            let revenue = p.capex.gpus * hours * p.revenue.utilisation * price / p.capex.usdPerEUR / 1e6
+            return revenue - energy - staffMaintenance
+        }
+    }
+}
+
 /// The cash-flow model of one gigafactory.
 ///
 /// **Construction** (periods 1…N_c + delay): spending of base · (1 + overrun) spread evenly;
@@ -230,13 +251,9 @@ public enum ProjectModel {
             // at financial close). Without any positive planned CFADS it falls back to equal principal.
             var sculpt: [Double] = []
             if p.funding.debt.amortisation == .sculpted {
-                let plannedDelay = p.capex.delayYears > 0 ? Int((p.capex.delayYears * md - 1e-9).rounded(.up)) : 0
-                sculpt = [0] + (1...n).map { j -> Double in
-                    let generation = (j - 1) / life
-                    let age = generation == 0 ? Double(plannedDelay + j - 1) / md : Double(j - 1 - generation * life) / md
-                    let revenue = p.capex.gpus * hours * u0 * priceBase * Double.pow(keep, age) / p.capex.usdPerEUR / 1e6
-                    return max(revenue - energyBase - staffMaintenance, 0)
-                }
+                var planned = p.funding.debt.plannedCFADS ?? []
+                if planned.count != n { planned = plannedCFADS(p) }
+                sculpt = [0] + planned.map { max($0, 0) }
                 var pv = 0.0
                 for j in 1...n { pv += sculpt[j] * Double.pow(1 + i, -Double(j)) }
                 sculpt = pv > 0 ? sculpt.map { $0 * debtAtCOD / pv } : []

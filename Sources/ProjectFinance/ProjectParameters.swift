@@ -126,6 +126,10 @@ public struct ProjectParameters: Sendable, Equatable {
         public var reservePeriods: Int
         /// DSCR covenant: a period with CFADS/debt service below it is a covenant breach.
         public var covenantDSCR: Double
+        /// For ``Amortisation/sculpted``: the planned CFADS of operating periods 1…n the debt is
+        /// sculpted to; nil = these parameters' own unshocked profile (``ProjectModel/plannedCFADS(_:)``).
+        /// A stress test fixes it at the **base case**, because a stress hits after financial close.
+        public var plannedCFADS: [Double]?
 
         /// Debt terms.
         public init(gearing: Double, tenorYears: Double, baseRate: Double, margin: Double, amortisation: Amortisation,

@@ -101,8 +101,17 @@ public struct StressModel: Sendable, Equatable {
     /// The baseline followed by the named scenarios.
     public var allScenarios: [StressScenario] { [.baseline] + scenarios.filter { $0.id != "baseline" } }
 
-    /// The sites' parameters under `shock`.
-    public func stressedSites(_ shock: Shock) -> [ProjectParameters] { sites.map { shock.applied(to: $0.parameters) } }
+    /// The sites' parameters under `shock`. Sculpted debt keeps the base case's planned CFADS
+    /// (the schedule is fixed at financial close; the stress comes after).
+    public func stressedSites(_ shock: Shock) -> [ProjectParameters] {
+        sites.map { site in
+            var base = site.parameters
+            if base.funding.debt.amortisation == .sculpted && base.funding.debt.plannedCFADS == nil {
+                base.funding.debt.plannedCFADS = ProjectModel.plannedCFADS(base)
+            }
+            return shock.applied(to: base)
+        }
+    }
 
     /// The deterministic runs of every site under `shock`.
     public func deterministic(_ shock: Shock) -> [ProjectRun] {

@@ -126,6 +126,16 @@ struct DeterministicProjectTests {
         #expect(run.covenantBreachPeriod == 2)            // 1/κ ≈ 1.187 < 1.2 from the first year on
     }
 
+    @Test("a stress does not re-sculpt the debt: the schedule stays the base case's")
+    func sculptedUnderStress() {
+        let model = StressModel(sites: [Site(id: "a", label: "a", parameters: smallProject(amortisation: .sculpted))],
+                                drivers: .zero, lenders: LenderStructure(firstLoss: 0.1), scenarios: [])
+        let base = model.deterministic(.none)[0], stressed = model.deterministic(Shock(gpuPrice: -0.1))[0]
+        for (b, s) in zip(base.rows, stressed.rows).dropFirst() { #expect(b.debtService == s.debtService) }
+        #expect(stressed.minimumDSCR! < base.minimumDSCR!)
+        #expect(ProjectModel.plannedCFADS(smallProject()).enumerated().allSatisfy { close($1, [5.013, 4.3122, 3.68148][$0], 1e-12) })
+    }
+
     @Test("public equity shares the equity cash flows; grants do not")
     func publicEquity() {
         let grant = ProjectModel.run(smallProject())
