@@ -334,7 +334,7 @@ chains:
 # One AI gigafactory's capital stack (≥ 100,000 advanced AI processors, Council Regulation (EU) 2026/150).
 # Amounts in EUR bn. Figures from ../shared/FACTS.md §2 "AI gigafactories" and §3 "Grant-share stack".
 name: AI gigafactory capital stack
-description: One AI gigafactory — 5 bn capex, EU ~17 % (capped by the 4.1 bn for 5 sites), host state matching, private remainder.
+description: One AI gigafactory — 5 bn capex, EU ~17 % (capped by the 4.1 bn for 5 sites), host state matching, private remainder; cash flows and stress test of 5 sites (leverage stress gigafactory).
 unit: eur_bn
 
 stacks:
@@ -379,6 +379,95 @@ stacks:
         source: private
         instrument: mixed
         remainder: true     # FACTS §2 Vienna bid: ≥ 65 % private — H
+
+# ---------------------------------------------------------------------------------------------
+# Project finance stress test (`leverage stress gigafactory`). Amounts in EUR m (names end in
+# _eur_m), GPU prices in USD converted at usd_per_eur, rates and shares as fractions. EST = our
+# estimate, to be read as a range (FACTS.md's convention).
+project:
+  periods_per_year: 1         # yearly periods (4 = quarterly)
+  construction_years: 2       # EST: build and fit-out before the first sales; FACTS §2 (Bloomberg): only 2 of 5 sites fundable before 2028 — M
+  operating_years: 10         # FACTS §2: the consortium lasts ≥ 5 years (Reg. (EU) 2026/150) — H; 10 = two chip lives, EST
+  discount_rate: 0.08         # EST: project (unlevered) discount rate for the NPV
+  capex:
+    gpus: 100000              # FACTS §2: > 100,000 advanced AI processors (Reg. (EU) 2026/150) — H; ~100k chips a site (Bloomberg) — M
+    chip_unit_cost_usd: 40000 # FACTS §2 data-centre economics: H100 card $25–40k, all-in ~$50k per GPU — M/L; $40k for servers + network, the building in facility_eur_m
+    usd_per_eur: 1.08         # ECB euro reference rate, 2024 average 1.0824 USD per EUR — H (not in FACTS)
+    facility_eur_m: 1300      # EST: FACTS §2 ~5 bn average capex − 3.7 bn of chips
+    overrun: 0                # base case: on budget
+    delay_years: 0            # base case: on time
+  revenue:
+    price_usd_per_gpu_hour: 3.2   # FACTS §2 data-centre economics: B200 $3.20/h early 2025 (floor $2.80/h) — M
+    price_decline: 0.15           # EST between B200 $3.20 → $2.80 floor (−12.5 %) and H100 −22 %, H200 −29 % in 2025 — M
+    utilisation: 0.8              # EST: share of GPU-hours sold
+    chip_life_years: 5            # FACTS §2: hyperscalers depreciate servers over 5–6 years — H; critics ~3 years — M
+    refresh_cost_factor: 1        # EST: the next generation costs what this one did
+  opex:
+    power_per_gpu_kw: 1.667       # FACTS §2: GB200 NVL72 rack ~120 kW for 72 GPUs — M/L (120/72)
+    pue: 1.2                      # FACTS §2: PUE 1.1–1.2 for new liquid-cooled builds — M
+    electricity_eur_per_kwh: 0.2  # FACTS §2: EU non-household electricity ~0.20 €/kWh excl. VAT (H2 2023) — H
+    staff_eur_m_per_year: 60      # EST: a few hundred staff and services
+    maintenance_share: 0.02       # EST: 2 % of capex a year
+  funding:
+    eu_share: 0.164               # FACTS §2: EU up to ~17 % of capex — M, capped at 4.1 bn / 5 sites = 0.82 of 5.0 bn (Bloomberg) — M
+    member_state_share: 0.164     # FACTS §2 (Bloomberg, Jun 2026): EU subsidies matched by host states — M
+    public_instrument: grant      # FACTS §2: EU 4.1 bn direct subsidies — M
+    debt:
+      gearing: 0.35               # EST: senior debt 35 % of base capex
+      tenor_years: 5              # FACTS §2: 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
+      base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H (not in FACTS)
+      margin: 0.035               # EST: merchant-risk project finance margin
+      amortisation: sculpted      # EST: debt service sculpted to the planned CFADS, the usual project-finance profile (Yescombe 2014, ch. 12)
+      reserve_periods: 1          # EST: debt-service reserve of one year
+      covenant_dscr: 1.2          # EST: common DSCR covenant for merchant-risk projects
+
+# Stochastic drivers (all EST, calibrated to the ranges in FACTS §2 data-centre economics).
+drivers:
+  gpu_price: {volatility: 0.15}                           # EST: $8 → $2/h in 2023–24, −22 %/−29 % in 2025 — M
+  electricity_price: {volatility: 0.25, mean_reversion: 0.7}  # EST: EU prices range 0.094–0.256 €/kWh (H1 2024) — H
+  utilisation: {volatility: 0.3, mean_reversion: 1}      # EST
+  rate: {volatility: 0.01}                                # EST: ±100 bp at financial close
+  capex_overrun: {volatility: 0.1}                        # EST
+  delay: {volatility_years: 0.25}                          # EST
+  correlations:
+    - {between: [gpu_price, utilisation], value: 0.5}     # EST: AI demand moves both
+    - {between: [electricity_price, rate], value: 0.3}    # EST: energy-driven inflation raises rates
+    - {between: [capex_overrun, delay], value: 0.6}       # EST: late projects cost more
+
+# The five gigafactories simulated jointly (shared market drivers).
+sites:                            # FACTS §2 (Bloomberg, Jun 2026): 5 sites, ~1 GW and ~100k chips each — M
+  - {id: fi, label: Finland site, electricity_eur_per_kwh: 0.094}   # FACTS §2: Finland 0.094 €/kWh (H1 2024) — H
+  - {id: ie, label: Ireland site, electricity_eur_per_kwh: 0.256}   # FACTS §2: Ireland 0.256 €/kWh (H1 2024) — H
+  - {id: eu_a, label: EU-average site A}                           # project default, EU ~0.20 €/kWh — H
+  - {id: eu_b, label: EU-average site B}
+  - {id: eu_c, label: EU-average site C}
+
+# The lenders' portfolio of the five senior loans, with a public first-loss tranche.
+lenders:
+  first_loss: 0.2                 # FACTS §2 risk sharing: COSME cap 20 % of portfolio volume — H; as a first-loss tranche, EST
+  first_loss_holder: EU (InvestAI)    # FACTS §1: public contributions "cover the risk" (seed 004) — H
+  senior_holder: private lenders
+
+# Named stress scenarios: shocks to the base parameters (fractions; years for delays).
+stresses:
+  - id: energy_shock
+    label: Energy shock (electricity price doubles)
+    shocks: {electricity_price: 1.0}                      # EST: the 2022 crisis roughly doubled EU prices
+  - id: price_collapse
+    label: GPU-hour price collapse
+    shocks: {gpu_price: -0.4, price_decline: 0.1}         # FACTS §2: $8 → $2/h (2023–24), H200 −29 % in 2025 — M
+  - id: demand_shortfall
+    label: Demand shortfall (utilisation −25 points)
+    shocks: {utilisation: -0.25}                          # EST
+  - id: rate_rise
+    label: Rate rise (+300 bp)
+    shocks: {rate: 0.03}                                  # ECB raised rates by 450 bp in 2022–23 — H (not in FACTS); EST
+  - id: construction_delay
+    label: Construction delay (1 year, +20 % capex)
+    shocks: {delay_years: 1, capex_overrun: 0.2}          # EST
+  - id: ai_winter
+    label: AI winter (prices, demand, energy and rates together)
+    shocks: {gpu_price: -0.3, price_decline: 0.1, utilisation: -0.2, electricity_price: 0.3, rate: 0.01}   # EST
 
 """#),
         BundledModel(name: "investai", text: #"""

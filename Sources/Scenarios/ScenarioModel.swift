@@ -1,5 +1,6 @@
 import CapitalStacks
 import Foundation
+import ProjectFinance
 import Yams
 
 /// The money unit a model states its amounts in; table headers carry it (`amount_eur_bn`).
@@ -22,9 +23,11 @@ public struct ScenarioModel: Sendable {
     public var risk: RiskModel?
     /// Risk-cover analysis settings (`risk_cover`), for `sweep` and `solve`.
     public var riskCover: RiskCoverSpec?
+    /// The gigafactory stress test (`project`, `drivers`, `sites`, `lenders`, `stresses`), if the file has one.
+    public var stress: StressModel?
 
     public init(name: String, description: String, unit: MoneyUnit, stacks: [CapitalStack] = [], chains: [LeverageChain] = [],
-                risk: RiskModel? = nil, riskCover: RiskCoverSpec? = nil) {
+                risk: RiskModel? = nil, riskCover: RiskCoverSpec? = nil, stress: StressModel? = nil) {
         self.name = name
         self.description = description
         self.unit = unit
@@ -32,6 +35,7 @@ public struct ScenarioModel: Sendable {
         self.chains = chains
         self.risk = risk
         self.riskCover = riskCover
+        self.stress = stress
     }
 }
 
@@ -94,6 +98,7 @@ struct ModelReader {
     let readDataFile: (String) -> (path: String, text: String)?
 
     static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover"]
+        + ProjectReader.rootFields
 
     func read() -> ScenarioModel? {
         let top = YAMLValue(node: root, path: .root, sink: sink)
@@ -121,8 +126,9 @@ struct ModelReader {
         if let section = m["risk_cover"], m.has("portfolio") {
             riskCover = RiskCoverReader(sink: sink).read(section)
         }
-        if !m.has("stacks") && !m.has("chains") && !m.has("portfolio") {
-            sink.error(root.mark, .root, "a model needs at least one section: stacks, chains or portfolio")
+        let stress = ProjectReader(sink: sink, root: root).read(m)
+        if !m.has("stacks") && !m.has("chains") && !m.has("portfolio") && !m.has("project") {
+            sink.error(root.mark, .root, "a model needs at least one section: stacks, chains, portfolio or project")
         }
         guard !sink.hasErrors, let name, let description, let unit else { return nil }
         // The accounting's own consistency, located at the field it names.
@@ -132,7 +138,8 @@ struct ModelReader {
         for (k, chain) in chains.enumerated() {
             do { _ = try chain.evaluate() } catch { locate(error, under: "chains[\(k)]") }
         }
-        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, risk: risk, riskCover: riskCover)
+        return ScenarioModel(name: name, description: description, unit: unit, stacks: stacks, chains: chains, risk: risk, riskCover: riskCover,
+                             stress: stress)
     }
 
     private func checkUnique(_ list: [YAMLValue], ids: [String], what: String) {

@@ -129,8 +129,8 @@ struct AccountingScenarioTests {
     @Test("An empty file and a file that is not a mapping are errors")
     func emptyAndScalar() {
         #expect(diagnostics("") == ["m.yaml: error: the file is empty"])
-        #expect(diagnostics("42\n") == ["m.yaml:1:1: error: expected a mapping with fields name, description, unit, stacks, chains, portfolio, risk_sharing, simulation, risk_cover, got '42'"])
-        #expect(diagnostics("name: x\ndescription: y\nunit: eur_bn\n") == ["m.yaml:1:1: error: a model needs at least one section: stacks, chains or portfolio"])
+        #expect(diagnostics("42\n") == ["m.yaml:1:1: error: expected a mapping with fields name, description, unit, stacks, chains, portfolio, risk_sharing, simulation, risk_cover, project, drivers, sites, lenders, stresses, got '42'"])
+        #expect(diagnostics("name: x\ndescription: y\nunit: eur_bn\n") == ["m.yaml:1:1: error: a model needs at least one section: stacks, chains, portfolio or project"])
     }
 
     @Test("A missing file names itself; a bundled model loads by name")

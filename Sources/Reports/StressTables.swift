@@ -1,0 +1,174 @@
+import ProjectFinance
+import Stochastics
+
+/// The tables of `leverage stress`: the baseline cash-flow waterfall, each scenario's
+/// deterministic results per site, the Monte Carlo statistics per scenario and the reverse
+/// stress test. Money in EUR m (the project section's unit), rates as fractions.
+public enum StressTables {
+    /// All tables of a stress report.
+    public static func tables(for report: StressReport) -> [Table] {
+        [cashFlows(report), deterministic(report), monteCarlo(report), sites(report), holders(report), reverse(report)]
+    }
+
+    static let m = Unit.eurMillion
+    static func money(_ name: String) -> Column { Column("\(name)_eur_m", .eurMillion) }
+
+    /// The baseline's period-by-period waterfall for every site.
+    static func cashFlows(_ report: StressReport) -> Table {
+        var table = Table(name: "cash_flows", title: "Baseline cash-flow waterfall by site and period",
+                          columns: [Column("site", .text), Column("period", .count), Column("year_end", .years), Column("phase", .text),
+                                    money("capex"), money("grants"), money("debt_drawn"), money("revenue"), money("energy"),
+                                    money("staff_and_maintenance"), money("cfads"), money("interest"), money("principal"),
+                                    money("debt_service"), Column("dscr", .count), money("reserve"), money("equity"),
+                                    money("debt_balance"), money("lender_recovery")])
+        guard let baseline = report.scenarios.first else { return table }
+        for (site, run) in zip(report.model.sites, baseline.deterministic) {
+            for r in run.rows {
+                table.append([.text(site.id), .integer(r.period), .number(Double(r.period) / Double(run.periodsPerYear)), .text(r.phase.rawValue),
+                              .number(r.capex), .number(r.grants), .number(r.debtDrawn), .number(r.revenue), .number(r.energy),
+                              .number(r.staffAndMaintenance), .number(r.cfads), .number(r.interest), .number(r.principal),
+                              .number(r.debtService), .number(r.dscr), .number(r.reserve), .number(r.equity),
+                              .number(r.debtBalance), .number(r.lenderRecovery)])
+            }
+        }
+        table.notes.append("cfads = revenue − energy − staff and maintenance; dscr = cfads / debt service; interest is capitalised during construction.")
+        table.notes.append("equity: cash to (+) or from (−) all equity holders (construction, reserve funding, refresh capex, distributions).")
+        return table
+    }
+
+    /// Each scenario run deterministically: one row per site.
+    static func deterministic(_ report: StressReport) -> Table {
+        var table = Table(name: "stress_deterministic", title: "Stress scenarios, deterministic run per site",
+                          columns: [Column("scenario", .text), Column("site", .text), Column("min_dscr", .count),
+                                    Column("covenant_breach_year", .years), Column("default_year", .years), Column("equity_irr", .fraction),
+                                    money("project_npv"), money("capex"), money("lender_loss"), money("equity_loss")])
+        for result in report.scenarios {
+            for (site, run) in zip(report.model.sites, result.deterministic) {
+                let year = { (p: Int?) -> Cell in p.map { .number(Double($0) / Double(run.periodsPerYear)) } ?? .empty }
+                table.append([.text(result.scenario.id), .text(site.id), .number(run.minimumDSCR), year(run.covenantBreachPeriod),
+                              year(run.defaultPeriod), .number(run.equityIRR), .number(run.projectNPV), .number(run.capexSpent),
+                              .number(run.lenderLoss), .number(run.equityLoss)])
+            }
+        }
+        table.notes.append("Years count from financial close to the end of the period. Default: cash + reserve below the debt service.")
+        return table
+    }
+
+    /// Monte Carlo statistics per scenario.
+    static func monteCarlo(_ report: StressReport) -> Table {
+        var table = Table(name: "stress_monte_carlo", title: "Stress scenarios, Monte Carlo (\(report.paths) paths, seed \(report.seed))",
+                          columns: [Column("scenario", .text), Column("p_default", .fraction), Column("p_default_se", .fraction),
+                                    Column("p_any_site_default", .fraction), Column("p_covenant_breach", .fraction),
+                                    Column("dscr_p5", .count), Column("dscr_p50", .count), Column("dscr_p95", .count),
+                                    Column("equity_irr_p5", .fraction), Column("equity_irr_p50", .fraction), Column("equity_irr_p95", .fraction),
+                                    money("npv_mean"), money("npv_se"), money("public_loss"), money("private_loss"),
+                                    Column("public_multiplier", .multiple), Column("private_per_public", .multiple)])
+        for result in report.scenarios {
+            let s = result.statistics
+            let irr = { (k: Int) -> Cell in s.equityIRR.count > k ? .number(s.equityIRR[k].value) : .empty }
+            let (publicLoss, privateLoss) = split(s, report.model.lenders)
+            table.append([.text(result.scenario.id), .number(s.defaultProbability.mean), .number(s.defaultProbability.standardError),
+                          .number(s.anyDefault.probability), .number(s.breachProbability.mean),
+                          .number(s.dscr[0].value), .number(s.dscr[1].value), .number(s.dscr[2].value), irr(0), irr(1), irr(2),
+                          .number(s.npv.mean), .number(s.npv.standardError), .number(publicLoss), .number(privateLoss),
+                          .number(s.publicMultiplier), .number(s.privatePerPublic)])
+        }
+        table.notes.append("p_default: mean over paths of the share of sites that default on their debt (payment default after the reserve); SE over paths.")
+        table.notes.append("dscr: minimum DSCR of a site over its debt life; percentiles pooled over sites and paths. npv: per site.")
+        table.notes.append("public_loss: the public first-loss tranche of the lenders' portfolio + public equity; private_loss: senior lenders + private equity (portfolio, mean).")
+        table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)); private_per_public: (capex − public money) / public money.")
+        table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
+        return table
+    }
+
+    /// Per site and scenario: P(default), P(covenant breach) and the lenders' expected loss.
+    static func sites(_ report: StressReport) -> Table {
+        var table = Table(name: "stress_sites", title: "Stress scenarios, Monte Carlo per site",
+                          columns: [Column("scenario", .text), Column("site", .text), Column("p_default", .fraction),
+                                    Column("p_default_se", .fraction), Column("p_covenant_breach", .fraction),
+                                    money("lender_loss"), money("lender_loss_se"), money("debt")])
+        for result in report.scenarios {
+            let s = result.statistics
+            for (k, site) in report.model.sites.enumerated() {
+                let debt = site.parameters.funding.debt.gearing * site.parameters.capex.baseEURm
+                table.append([.text(result.scenario.id), .text(site.id), .number(s.siteDefault[k].probability),
+                              .number(s.siteDefault[k].standardError), .number(s.siteBreach[k].probability),
+                              .number(s.siteLenderLoss[k].mean), .number(s.siteLenderLoss[k].standardError), .number(debt)])
+            }
+        }
+        table.notes.append("debt: committed senior debt D = gearing · base capex, the site's share of the lenders' portfolio volume.")
+        return table
+    }
+
+    static func split(_ s: StressStatistics, _ lenders: LenderStructure) -> (Double, Double) {
+        var publicLoss = s.publicEquityLoss.mean, privateLoss = s.privateEquityLoss.mean
+        for (holder, loss) in s.holderLosses {
+            if holder == lenders.publicHolder { publicLoss += loss.mean } else { privateLoss += loss.mean }
+        }
+        return (publicLoss, privateLoss)
+    }
+
+    /// Holders' mean losses per scenario, with standard errors.
+    static func holders(_ report: StressReport) -> Table {
+        var table = Table(name: "stress_holders", title: "Losses by holder (portfolio of all sites, Monte Carlo mean)",
+                          columns: [Column("scenario", .text), Column("holder", .text), Column("instrument", .text),
+                                    money("expected_loss"), money("expected_loss_se"), money("exposure")])
+        for result in report.scenarios {
+            let s = result.statistics
+            let lenders = report.model.lenders
+            for (holder, loss) in s.holderLosses {
+                let isPublic = holder == lenders.publicHolder
+                let exposure = isPublic ? lenders.firstLoss * s.volume : (1 - lenders.firstLoss) * s.volume
+                table.append([.text(result.scenario.id), .text(holder), .text(isPublic ? "first-loss tranche" : "senior tranche"),
+                              .number(loss.mean), .number(loss.standardError), .number(exposure)])
+            }
+            table.append([.text(result.scenario.id), "public equity", "equity", .number(s.publicEquityLoss.mean),
+                          .number(s.publicEquityLoss.standardError), .empty])
+            table.append([.text(result.scenario.id), "private equity", "equity", .number(s.privateEquityLoss.mean),
+                          .number(s.privateEquityLoss.standardError), .empty])
+            table.append([.text(result.scenario.id), "public grants", "grant (cost, not a loss)", .empty, .empty, .number(s.publicMoney)])
+        }
+        table.notes.append("Lenders' losses per path are split by RiskSharing's waterfall: tranche loss = min(max(L − a, 0), d − a)·V, V = committed senior debt.")
+        table.notes.append("Equity loss = max(0, paid in − received), nominal; public equity holds its share of every equity flow.")
+        return table
+    }
+
+    /// The shock found, for readers: "GPU-hour price −1.81 %", "interest rate +297 bp", "×0.34 ai_winter".
+    static func readable(_ r: ReverseStressResult) -> String {
+        guard let x = r.multiple else { return "none up to the maximum" }
+        if x == 0 { return "already met" }
+        func pct(_ v: Double) -> String { String(format: "%.2f %%", 100 * v) }
+        switch r.direction.id {
+        case "gpu_price": return "GPU-hour price −" + pct(x)
+        case "price_decline": return String(format: "annual price decline +%.2f pp", 100 * x)
+        case "utilisation": return String(format: "utilisation −%.2f pp", 100 * x)
+        case "electricity_price": return "electricity price +" + pct(x)
+        case "rate": return String(format: "interest rate +%.0f bp", 10_000 * x)
+        case "capex_overrun": return "capex overrun +" + pct(x) + " of base capex"
+        case "delay_years": return String(format: "delay above %.2f years (whole periods)", x)
+        default: return String(format: "×%.3f the %@ shock", x, r.direction.id)
+        }
+    }
+
+    /// The reverse stress test.
+    static func reverse(_ report: StressReport) -> Table {
+        var table = Table(name: "reverse_stress", title: "Reverse stress: the smallest shock that meets each criterion",
+                          columns: [Column("criterion", .text), Column("direction", .text), Column("shock_readable", .text),
+                                    Column("shock", .text), Column("bracket_lower", .text), Column("bracket_upper", .text),
+                                    Column("tolerance", .text), Column("evaluations", .count), Column("result", .text),
+                                    Column("shock_unit", .text)])
+        for r in report.reverse {
+            var cells: [Cell]
+            switch r.outcome {
+            case .found(let root): cells = [.number(root.value), .number(root.lower), .number(root.upper), .number(r.tolerance), .integer(r.evaluations), "found"]
+            case .atZero: cells = [.number(0), .empty, .empty, .number(r.tolerance), .integer(r.evaluations), "met without shock"]
+            case .notReached: cells = [.empty, .number(0), .number(r.direction.maximum), .number(r.tolerance), .integer(r.evaluations), "not met up to the maximum"]
+            }
+            table.append([.text(r.criterion.rawValue), .text(r.direction.id), .text(readable(r))] + cells + [.text(r.direction.unitName)])
+        }
+        table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
+        table.notes.append("The delay counts in whole periods (any positive delay adds a full period); capex overruns are paid by equity, so they never reach the lenders on their own.")
+        table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
+        return table
+    }
+}
