@@ -103,12 +103,14 @@ public struct DriverModel: Sendable, Equatable {
 /// Random numbers: the market stream is `RandomStream(seed, (path, 0, 0))` and site s uses
 /// `(path, 1 + s, 0)`; each consumes exactly 3 normals per period, by inversion, so a path's
 /// draws depend on (seed, path) only — not on threads or batching.
-struct DriverSampler {
-    let model: DriverModel
+public struct DriverSampler: Sendable {
+    /// The driver model sampled.
+    public let model: DriverModel
     /// Lower-triangular factor, row-major 6 × 6.
     let l: [Double]
 
-    init(model: DriverModel) throws(LinearAlgebraError) {
+    /// Factors the driver correlation matrix (Cholesky; an error names the leading minor).
+    public init(model: DriverModel) throws(LinearAlgebraError) {
         self.model = model
         let f = try model.factor()
         var l = [Double](repeating: 0, count: 36)
@@ -128,7 +130,7 @@ struct DriverSampler {
     }
 
     /// The driver paths of `sites` (their parameters fix the lengths) for Monte Carlo path `path`.
-    func sample(seed: UInt64, path: Int, sites: [ProjectParameters]) -> [DriverPath] {
+    public func sample(seed: UInt64, path: Int, sites: [ProjectParameters]) -> [DriverPath] {
         var market = RandomStream(seed: seed, stream: (UInt64(path), 0, 0))
         var siteStreams = sites.indices.map { RandomStream(seed: seed, stream: (UInt64(path), UInt64(1 + $0), 0)) }
         func draw3(_ s: inout RandomStream) -> [Double] { [s.nextNormal(), s.nextNormal(), s.nextNormal()] }

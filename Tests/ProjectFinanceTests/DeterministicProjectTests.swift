@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ProjectFinance
+import ProjectFinance
 import TestSupport
 
 /// A 1 + 3-year project small enough to check by hand: 1 000 GPUs at $20 000 (1.25 USD/EUR →

@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import Stochastics
 import Testing
-@testable import ProjectFinance
+import ProjectFinance
 import TestSupport
 
 @Suite("Driver processes: means, correlations, shared market")

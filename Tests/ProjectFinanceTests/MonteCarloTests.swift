@@ -3,7 +3,7 @@ import LinearAlgebra
 import RiskSharing
 import Stochastics
 import Testing
-@testable import ProjectFinance
+import ProjectFinance
 import TestSupport
 
 /// Four small sites that differ in their electricity price, with every driver uncertain.
