@@ -123,6 +123,43 @@ ax2.set_yscale("log"); ax2.set_xlabel("portfolio loss (% of volume)"); ax2.set_y
 ax2.set_title("Portfolio loss distribution (±2 SE)")
 plt.tight_layout(); plt.show()"""),
     ],
+    "gigafactory-stress.ipynb": [
+        new_markdown_cell("""# Does a gigafactory's financing survive the shocks?
+
+`leverage stress` on `Models/gigafactory.yaml`: five sites simulated jointly with shared market
+drivers (GPU-hour price, utilisation, electricity, rates, overruns, delays), each named stress run
+deterministically and as Monte Carlo around it; then the reverse stress test — the smallest shock
+that breaks the DSCR covenant, causes a payment default, or wipes out the public first loss."""),
+        new_code_cell(SETUP),
+        new_code_cell("""manifest, t = run("stress", "gigafactory", "--paths", "2000")
+mc, fan, reverse = t["stress_monte_carlo"], t["dscr_fan"], t["reverse_stress"]
+mc[["scenario", "p_default", "p_default_se", "p_any_site_default", "p_covenant_breach", "dscr_p50", "public_loss_eur_m", "private_loss_eur_m"]]"""),
+        new_code_cell("""# Every stress is at least as bad as the baseline (common random numbers), and P(default) carries its SE.
+base = mc.set_index("scenario").loc["baseline", "p_default"]
+assert (mc.p_default >= base - 1e-12).all(), mc[["scenario", "p_default"]]
+assert (mc.p_default_se > 0).all()
+fig, ax = plt.subplots(figsize=(8, 3.5))
+ax.barh(mc.scenario, 100 * mc.p_default, xerr=200 * mc.p_default_se, capsize=3, color="#0072B2")
+ax.set_xlabel("P(default) of a site, % (±2 SE)"); ax.invert_yaxis(); ax.set_title("Monte Carlo P(default) by stress scenario")
+plt.tight_layout(); plt.show()"""),
+        new_code_cell("""# DSCR fan charts: percentiles per year among the sites still servicing debt (5–95 % and 25–75 % bands).
+covenant = 1.2
+scenarios = ["baseline", "energy_shock", "price_collapse", "ai_winter"]
+fig, axes = plt.subplots(1, len(scenarios), figsize=(14, 3.5), sharey=True)
+for ax, name in zip(axes, scenarios):
+    df = fan[fan.scenario == name]
+    ax.fill_between(df.year_end, df.dscr_p5, df.dscr_p95, alpha=0.25, color="#0072B2", label="5–95 %")
+    ax.fill_between(df.year_end, df.dscr_p25, df.dscr_p75, alpha=0.45, color="#0072B2", label="25–75 %")
+    ax.plot(df.year_end, df.dscr_p50, color="#0072B2", label="median")
+    ax.axhline(covenant, color="#D55E00", linestyle="--", label="covenant 1.2")
+    ax.set_title(name); ax.set_xlabel("year")
+axes[0].set_ylabel("DSCR"); axes[0].legend(fontsize=7)
+plt.tight_layout(); plt.show()"""),
+        new_code_cell("""# Reverse stress: the smallest shock on each driver (and along each scenario's direction) that breaks each criterion.
+found = reverse[reverse.result == "found"]
+assert (found.bracket_lower <= found.shock).all() and (found.shock <= found.bracket_upper).all()
+found.pivot(index="direction", columns="criterion", values="shock_readable")"""),
+    ],
 }
 
 for name, cells in NOTEBOOKS.items():

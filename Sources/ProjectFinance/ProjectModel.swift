@@ -112,6 +112,8 @@ public struct ProjectRun: Sendable, Equatable {
     public var covenantBreachPeriod: Int?
     /// The smallest DSCR over the debt-service periods run (nil without debt service).
     public var minimumDSCR: Double?
+    /// The DSCR of every period (NaN where no debt is serviced), recorded even without `rows`.
+    public var dscrPath: [Double]
     /// Equity IRR (effective annual) of all equity cash flows; −1 when nothing comes back.
     public var equityIRR: Double?
     /// Project NPV at the timeline's discount rate of the unlevered free cash flows, EUR m.
@@ -208,6 +210,7 @@ public enum ProjectModel {
         if recordRows { rows.reserveCapacity(total) }
         var equityFlows = [Double](repeating: 0, count: total)
         var projectFlows = [Double](repeating: 0, count: total)
+        var dscrPath = [Double](repeating: .nan, count: total)
 
         // Construction.
         var balance = 0.0
@@ -327,6 +330,7 @@ public enum ProjectModel {
                 row.principal = principal
                 row.debtService = service
                 row.dscr = dscr
+                dscrPath[t - 1] = dscr
                 minDSCR = min(minDSCR ?? dscr, dscr)
                 if breach == nil && dscr < p.funding.debt.covenantDSCR { breach = t }
                 if available < service {
@@ -362,7 +366,7 @@ public enum ProjectModel {
         return ProjectRun(
             rows: rows, periodsPerYear: m, constructionPeriods: ncp, capexSpent: spent, publicMoney: publicMoney,
             debtCommitted: debtCommitted, debtAtCOD: debtAtCOD, publicEquityShare: publicEquityShare,
-            defaultPeriod: defaultPeriod, covenantBreachPeriod: breach, minimumDSCR: minDSCR,
+            defaultPeriod: defaultPeriod, covenantBreachPeriod: breach, minimumDSCR: minDSCR, dscrPath: dscrPath,
             equityIRR: CashFlowMath.irr(flows: equityFlows, periodsPerYear: m),
             projectNPV: CashFlowMath.npv(rate: p.timeline.discountRate, flows: projectFlows, periodsPerYear: m),
             lenderLoss: lenderLoss, equityInvested: invested, equityReceived: received)

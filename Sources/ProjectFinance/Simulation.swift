@@ -71,6 +71,22 @@ public struct SiteOutcome: Sendable, Equatable {
     public var publicMoney: Double
     /// Committed senior debt D (EUR m).
     public var debtCommitted: Double
+    /// DSCR of each period (NaN where there is no debt service: construction, after maturity, after default).
+    public var dscrPath: [Double]
+    /// Periods per year of the run (to date the periods).
+    public var periodsPerYear: Int
+
+    /// Field-by-field equality, NaN equal to NaN (an undefined IRR or a period without debt
+    /// service is the same outcome on both sides).
+    public static func == (a: SiteOutcome, b: SiteOutcome) -> Bool {
+        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
+        return a.defaulted == b.defaulted && a.breached == b.breached && same(a.minimumDSCR, b.minimumDSCR)
+            && same(a.equityIRR, b.equityIRR) && same(a.npv, b.npv) && same(a.lenderLoss, b.lenderLoss)
+            && same(a.equityLoss, b.equityLoss) && same(a.publicEquityShare, b.publicEquityShare)
+            && same(a.capexSpent, b.capexSpent) && same(a.publicMoney, b.publicMoney) && same(a.debtCommitted, b.debtCommitted)
+            && a.dscrPath.count == b.dscrPath.count && zip(a.dscrPath, b.dscrPath).allSatisfy(same)
+            && a.periodsPerYear == b.periodsPerYear
+    }
 
     /// The summary of a run.
     public init(_ run: ProjectRun) {
@@ -85,6 +101,8 @@ public struct SiteOutcome: Sendable, Equatable {
         capexSpent = run.capexSpent
         publicMoney = run.publicMoney
         debtCommitted = run.debtCommitted
+        dscrPath = run.dscrPath
+        periodsPerYear = run.periodsPerYear
     }
 }
 
@@ -171,6 +189,20 @@ struct OutcomeBuffer: @unchecked Sendable {
 /// Percentiles reported for DSCR and IRR distributions.
 public let reportedPercentiles: [Double] = [0.05, 0.5, 0.95]
 
+/// Percentiles of the per-period DSCR fan chart.
+public let fanPercentiles: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
+
+/// The DSCR distribution of one period, pooled over sites and paths on which the debt is serviced.
+public struct DSCRFanPoint: Sendable, Equatable {
+    /// Period number (1-based) and its end in years from the start of construction.
+    public var period: Int
+    public var yearEnd: Double
+    /// Percentiles (``fanPercentiles``) of the DSCR among the site-paths with debt service in the period.
+    public var percentiles: [QuantileEstimate]
+    /// Share of site-paths with debt service in the period (the rest: construction, repaid, or defaulted).
+    public var serviced: ProbabilityEstimate
+}
+
 /// The statistics `leverage stress` reports for one scenario (amounts EUR m, per site unless
 /// "portfolio").
 public struct StressStatistics: Sendable, Equatable {
@@ -210,6 +242,8 @@ public struct StressStatistics: Sendable, Equatable {
     public var publicMoney: Double
     /// Mean capex spent over all sites.
     public var capex: MeanEstimate
+    /// The DSCR fan: per period with any debt service, the DSCR percentiles pooled over sites and paths.
+    public var dscrFan: [DSCRFanPoint]
 
     /// Field-by-field equality (bit-identical statistics).
     public static func == (a: StressStatistics, b: StressStatistics) -> Bool {
@@ -219,7 +253,7 @@ public struct StressStatistics: Sendable, Equatable {
             && a.irrUndefined == b.irrUndefined && a.npv == b.npv && a.volume == b.volume && a.lenderLoss == b.lenderLoss
             && a.holderLosses.map(\.holder) == b.holderLosses.map(\.holder) && a.holderLosses.map(\.loss) == b.holderLosses.map(\.loss)
             && a.publicEquityLoss == b.publicEquityLoss && a.privateEquityLoss == b.privateEquityLoss
-            && a.publicMoney == b.publicMoney && a.capex == b.capex
+            && a.publicMoney == b.publicMoney && a.capex == b.capex && a.dscrFan == b.dscrFan
     }
 
     /// The multiplier on public money: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)).
@@ -285,5 +319,25 @@ public struct StressStatistics: Sendable, Equatable {
         privateEquityLoss = SampleStatistics.mean(privEq)
         publicMoney = (0..<o.sites).reduce(0.0) { $0 + o[0, $1].publicMoney }
         capex = SampleStatistics.mean(capexes)
+        dscrFan = StressStatistics.fan(o)
+    }
+
+    /// Per period: the DSCR percentiles among site-paths that service debt in that period.
+    static func fan(_ o: SimulationOutcomes) -> [DSCRFanPoint] {
+        let periods = o.outcomes.map(\.dscrPath.count).max() ?? 0
+        let perYear = o.outcomes.first?.periodsPerYear ?? 1
+        var points: [DSCRFanPoint] = []
+        for t in 0..<periods {
+            var values: [Double] = []
+            for outcome in o.outcomes where t < outcome.dscrPath.count && outcome.dscrPath[t].isFinite {
+                values.append(outcome.dscrPath[t])
+            }
+            guard !values.isEmpty else { continue }
+            values.sort()
+            points.append(DSCRFanPoint(period: t + 1, yearEnd: Double(t + 1) / Double(perYear),
+                                       percentiles: fanPercentiles.map { SampleStatistics.quantile(sorted: values, level: $0) },
+                                       serviced: ProbabilityEstimate(successes: values.count, trials: o.outcomes.count)))
+        }
+        return points
     }
 }

@@ -7,7 +7,7 @@ import Stochastics
 public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
-        [cashFlows(report), deterministic(report), monteCarlo(report), sites(report), holders(report), reverse(report)]
+        [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report), reverse(report)]
     }
 
     static let m = Unit.eurMillion
@@ -78,6 +78,22 @@ public enum StressTables {
         table.notes.append("public_loss: the public first-loss tranche of the lenders' portfolio + public equity; private_loss: senior lenders + private equity (portfolio, mean).")
         table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)); private_per_public: (capex − public money) / public money.")
         table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
+        return table
+    }
+
+    /// The DSCR fan chart: per scenario and period, DSCR percentiles among the site-paths servicing debt.
+    static func dscrFan(_ report: StressReport) -> Table {
+        var table = Table(name: "dscr_fan", title: "DSCR fan by period (Monte Carlo)",
+                          columns: [Column("scenario", .text), Column("period", .count), Column("year_end", .years)]
+                              + fanPercentiles.map { Column("dscr_p\(Int(($0 * 100).rounded()))", .count) }
+                              + [Column("share_serviced", .fraction)])
+        for result in report.scenarios {
+            for point in result.statistics.dscrFan {
+                table.append([.text(result.scenario.id), .integer(point.period), .number(point.yearEnd)]
+                             + point.percentiles.map { .number($0.value) } + [.number(point.serviced.probability)])
+            }
+        }
+        table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them); defaulted, repaid and construction periods are left out.")
         return table
     }
 

@@ -15,7 +15,7 @@ struct StressCLITests {
         #expect(one.status == 0 && two.status == 0, "\(one.stderr)")
         #expect(one.stdout == two.stdout && !one.stdout.isEmpty)
         #expect(one.stderr.isEmpty && two.stderr.isEmpty)
-        for table in ["cash_flows", "stress_deterministic", "stress_monte_carlo", "stress_sites", "stress_holders", "reverse_stress"] {
+        for table in ["cash_flows", "stress_deterministic", "stress_monte_carlo", "dscr_fan", "stress_sites", "stress_holders", "reverse_stress"] {
             #expect(one.stdout.contains("# \(table)\n"))
         }
     }
@@ -95,7 +95,7 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "stress_sites.txt", "stress_holders.txt",
+        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt",
                           "reverse_stress.txt", "manifest.json", "report.html", "tables.xlsx"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))

@@ -173,3 +173,23 @@ struct MonteCarloTests {
         #expect(ReverseStress.search(ShockDirection.drivers[3], criterion: .covenantBreach, model: tight).outcome == .atZero)
     }
 }
+
+@Suite("DSCR fan")
+struct DSCRFanTests {
+    @Test("With zero volatility every percentile of the fan is the deterministic DSCR of the period")
+    func zeroVolatilityFan() throws {
+        var model = smallStressModel()
+        model.drivers = DriverModel(correlation: model.drivers.correlation)
+        let site = model.sites[0]
+        let one = StressModel(sites: [site], drivers: model.drivers, lenders: model.lenders, scenarios: model.scenarios)
+        let exact = one.deterministic(.none)[0]
+        let (outcomes, _) = try one.simulate(.none, paths: 40, seed: 3)
+        let statistics = try StressStatistics(outcomes, lenders: one.lenders)
+        let serviced = exact.rows.filter { $0.dscr != nil }
+        #expect(statistics.dscrFan.map(\.period) == serviced.map(\.period))
+        for (point, row) in zip(statistics.dscrFan, serviced) {
+            #expect(point.percentiles.allSatisfy { $0.value == row.dscr! }, "period \(point.period)")
+            #expect(point.serviced.probability == 1)
+        }
+    }
+}
