@@ -187,6 +187,16 @@ enum ChartPlanner {
         case "tranches": return tranches(table) ?? standard(table)
         case "holders": return holders(table) ?? standard(table)
         case "guarantees": return standard(table, preferring: "expected_calls")
+        case "sweep":
+            return labelled(table, value: "leverage", describedBy: ["first_loss", "guarantee_rate", "guarantee_cap"], group: "scenario",
+                            caption: "Leverage (portfolio / public commitment) at each cover, by scenario.") ?? standard(table)
+        case "solution":
+            return labelled(table, value: "leverage", describedBy: [], group: "scenario", band: ("leverage_lower", "leverage_upper"),
+                            caption: "Maximum leverage at the minimum first loss; whiskers: the Monte Carlo band.") ?? standard(table)
+        case "stress_monte_carlo": return standard(table, preferring: "p_default")
+        case "dscr_fan":
+            return labelled(table, value: "dscr_p50", describedBy: ["year_end"], group: "scenario", band: ("dscr_p5", "dscr_p95"),
+                            caption: "Median DSCR per year among the sites servicing debt; whiskers: 5th–95th percentiles.") ?? standard(table)
         default: return standard(table)
         }
     }
@@ -288,6 +298,36 @@ enum ChartPlanner {
         let chart = HorizontalBarChart(title: table.title, groups: groups, axisTitle: axisTitle(table.columns[v]), unit: unit, legend: legend)
         var caption = "One bar per row: \(HumanFormat.header(table.columns[v]))" + (names.count > 1 ? ", coloured by \(group)." : ".")
         if skipped > 0 { caption += " \(skipped) row\(skipped == 1 ? "" : "s") without a value \(skipped == 1 ? "is" : "are") left out." }
+        return (chart.svg(), caption)
+    }
+
+    /// One bar per row of `value`, labelled by the `describedBy` columns that vary across rows
+    /// (formatted in their units), coloured by `group`, with an optional band from two columns.
+    static func labelled(_ table: Table, value: String, describedBy: [String], group: String,
+                         band: (String, String)? = nil, caption: String) -> (svg: String, caption: String)? {
+        guard let v = table.columnIndex(value) else { return nil }
+        let unit = table.columns[v].unit
+        let g = table.columnIndex(group)
+        let varying = describedBy.compactMap(table.columnIndex).filter { j in Set(table.rows.map { HumanFormat.string($0[j], unit: table.columns[j].unit) }).count > 1 }
+        var names: [String] = []
+        if let g { for row in table.rows { if let n = text(row[g]), !names.contains(n) { names.append(n) } } }
+        let lower = band.flatMap { table.columnIndex($0.0) }, upper = band.flatMap { table.columnIndex($0.1) }
+        var groups: [BarGroup] = []
+        for row in table.rows {
+            guard let x = number(row[v]) else { continue }
+            let name = g.flatMap { text(row[$0]) } ?? ""
+            let parts = varying.map { j in "\(HumanFormat.header(table.columns[j])) \(HumanFormat.string(row[j], unit: table.columns[j].unit))" }
+            let label = ([names.count > 1 || varying.isEmpty ? name : ""] + parts).filter { !$0.isEmpty }.joined(separator: ", ")
+            var interval: (Double, Double)?
+            if let lower, let upper, let a = number(row[lower]), let b = number(row[upper]) { interval = (min(a, b), max(a, b)) }
+            let colour = Palette.colour(names.firstIndex(of: name) ?? 0)
+            groups.append(BarGroup(label: label, bars: [Bar(segments: [Bar.Segment(value: x, colour: colour, label: nil,
+                                                                                    tooltip: "\(label): \(HumanFormat.number(x, unit: unit))")],
+                                                            interval: interval, valueLabel: HumanFormat.number(x, unit: unit))]))
+        }
+        guard !groups.isEmpty, groups.count <= 80 else { return nil }
+        let chart = HorizontalBarChart(title: table.title, groups: groups, axisTitle: axisTitle(table.columns[v]), unit: unit,
+                                       legend: names.count > 1 ? names.enumerated().map { ($1, Palette.colour($0)) } : [])
         return (chart.svg(), caption)
     }
 
