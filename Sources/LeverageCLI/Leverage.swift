@@ -12,7 +12,7 @@ struct LeverageCommand: ParsableCommand {
         commandName: "leverage",
         abstract: "Public–private co-investment and leverage for Europe's AI financing.",
         discussion: """
-            With no arguments, runs the embedded InvestAI baseline and prints its tables.
+            With no arguments, runs the embedded InvestAI baseline and prints its tables. \
             Models are YAML files (see Models/); bundled models can be named without a path (`leverage run efsi`).
             """,
         version: Manifest.toolVersion,

@@ -58,9 +58,9 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Leverage, public cost and risk, and investor constraints over a grid of risk cover.",
         discussion: """
-            Covers: a public first loss [0, f) and a guarantee (rate g, cap c as a fraction of the portfolio) on the
-            private tranche. Axes: first-loss, guarantee-rate, guarantee-cap, each as from:to:step, x,y,z or x; the grid
-            is their product (default: the model's risk_cover.sweep, else first-loss=0:0.30:0.01). One simulation of the
+            Covers: a public first loss [0, f) and a guarantee (rate g, cap c as a fraction of the portfolio) on the \
+            private tranche. Axes: first-loss, guarantee-rate, guarantee-cap, each as from:to:step, x,y,z or x; the grid \
+            is their product (default: the model's risk_cover.sweep, else first-loss=0:0.30:0.01). One simulation of the \
             portfolio serves the whole grid (common random numbers).
             """)
 
@@ -105,9 +105,9 @@ struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The minimum public first loss that meets the investors' constraints, the maximum leverage, provisioning and capacity.",
         discussion: """
-            Constraints come from the model's risk_cover.investors (or the options below). With a guarantee
-            (risk_cover.guarantee or --guarantee-rate/--guarantee-cap) held fixed, also reports the provisioning rate
-            covering its calls at risk_cover.confidence and the budget multiplier; with a budget, the largest portfolio it
+            Constraints come from the model's risk_cover.investors (or the options below). With a guarantee \
+            (risk_cover.guarantee or --guarantee-rate/--guarantee-cap) held fixed, also reports the provisioning rate \
+            covering its calls at risk_cover.confidence and the budget multiplier; with a budget, the largest portfolio it \
             supports. Every answer comes with its Monte Carlo band.
             """)
 

@@ -7,7 +7,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a portfolio's correlated losses and who bears them: tranches, guarantees, holders.",
         discussion: """
-            Every figure carries its standard error or confidence interval. The same model and seed give
+            Every figure carries its standard error or confidence interval. The same model and seed give \
             bit-identical results for any --threads.
             """)
 

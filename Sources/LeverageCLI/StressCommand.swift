@@ -7,8 +7,8 @@ struct Stress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stress a gigafactory's project cash flows: scenarios, Monte Carlo under correlated shocks, reverse stress.",
         discussion: """
-            Needs a model with a `project` section (e.g. the bundled `gigafactory`). Every scenario runs
-            deterministically and as Monte Carlo with the same seed (common random numbers); the same
+            Needs a model with a `project` section (e.g. the bundled `gigafactory`). Every scenario runs \
+            deterministically and as Monte Carlo with the same seed (common random numbers); the same \
             model and seed give bit-identical results for any --threads.
             """)
 
