@@ -88,8 +88,8 @@ plt.tight_layout(); plt.show()"""),
         new_code_cell("""# The answer analysts ask for: minimum first loss and maximum leverage, with their Monte Carlo bands.
 _, solved = run("solve", "investai-risk-sharing", "--paths", "20000")
 s = solved["solution"]
-assert (s.first_loss_lower <= s.first_loss).all() and (s.first_loss <= s.first_loss_upper).all()
-s[["scenario", "binding_constraint", "first_loss", "first_loss_lower", "first_loss_upper", "leverage", "leverage_lower", "leverage_upper"]]"""),
+assert (s.cover_lower <= s.cover).all() and (s.cover <= s.cover_upper).all() and (s.solved_for == "first-loss").all()
+s[["scenario", "binding_constraint", "cover", "cover_lower", "cover_upper", "leverage", "leverage_lower", "leverage_upper"]]"""),
         new_code_cell("""solved.get("stress_effect")"""),
     ],
     "loss-distributions.ipynb": [

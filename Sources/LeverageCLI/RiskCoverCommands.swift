@@ -103,8 +103,10 @@ struct Sweep: ParsableCommand {
 /// `leverage solve MODEL`: the minimum cover investors accept, hence the maximum leverage.
 struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The minimum public first loss that meets the investors' constraints, the maximum leverage, provisioning and capacity.",
+        abstract: "The minimum public cover that meets the investors' constraints, the maximum leverage, provisioning and capacity.",
         discussion: """
+            Solves for one cover axis (--solve-for: first-loss by default, guarantee-rate — uncapped unless \
+            --guarantee-cap is given — or guarantee-cap), the others held fixed. \
             Constraints come from the model's risk_cover.investors (or the options below). With a guarantee \
             (risk_cover.guarantee or --guarantee-rate/--guarantee-cap) held fixed, also reports the provisioning rate \
             covering its calls at risk_cover.confidence and the budget multiplier; with a budget, the largest portfolio it \
@@ -114,6 +116,9 @@ struct Solve: ParsableCommand {
     @Argument(help: "A model file with `portfolio` and `risk_cover` sections, or a bundled model name.")
     var model: String
 
+    @Option(help: "The cover axis to solve for: first-loss, guarantee-rate or guarantee-cap (the others held fixed).")
+    var solveFor: CoverGrid.Axis = .firstLoss
+    @Option(help: "First loss held fixed while solving for a guarantee axis (default 0).") var firstLoss: Double?
     @Option(help: "Guarantee rate on the private tranche, held fixed.") var guaranteeRate: Double?
     @Option(help: "Guarantee cap (fraction of the portfolio), held fixed.") var guaranteeCap: Double?
     @Option(help: "Public budget (model money unit) for the largest-portfolio answer.") var budget: Double?
@@ -125,10 +130,14 @@ struct Solve: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        for (name, value) in [("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap), ("--max-loss-probability", maxLossProbability)] {
+        for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
+                              ("--max-loss-probability", maxLossProbability)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
         }
-        if (guaranteeRate == nil) != (guaranteeCap == nil) { throw ValidationError("--guarantee-rate and --guarantee-cap go together") }
+        if (guaranteeRate == nil) != (guaranteeCap == nil) && solveFor == .firstLoss {
+            throw ValidationError("--guarantee-rate and --guarantee-cap go together")
+        }
+        if solveFor == .firstLoss && firstLoss != nil { throw ValidationError("--first-loss is what --solve-for first-loss solves; give it only with a guarantee axis") }
         if let budget, budget <= 0 { throw ValidationError("--budget must be above 0") }
         if let bp = maxExpectedLossBp, bp < 0 || bp > 10_000 { throw ValidationError("--max-expected-loss-bp \(bp) is outside [0, 10000]") }
     }
@@ -143,17 +152,29 @@ struct Solve: ParsableCommand {
             Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
             throw ExitCode(1)
         }
-        let guarantee = guaranteeRate.map { (rate: $0, cap: guaranteeCap!) } ?? spec?.guarantee
+        // The cover held fixed: the command line first, then the model's risk_cover.guarantee.
+        var base = Cover(firstLoss: firstLoss ?? 0, guaranteeRate: guaranteeRate ?? spec?.guarantee?.rate ?? 0,
+                         guaranteeCap: guaranteeCap ?? spec?.guarantee?.cap ?? 0)
+        switch solveFor {
+        case .firstLoss: break
+        case .guaranteeRate:
+            if base.guaranteeCap == 0 { base.guaranteeCap = 1 }   // an uncapped guarantee unless a cap is given
+        case .guaranteeCap:
+            if base.guaranteeRate == 0 {
+                Console.error("\(file.path): solving for the guarantee cap needs a guarantee rate (--guarantee-rate or risk_cover.guarantee)")
+                throw ExitCode(1)
+            }
+        }
         let stress = stressOption.stress(spec)
         let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints)
         var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
         var tables: [Table]
         do {
             for (name, analysis) in analyses {
-                let solution = try analysis.minimumFirstLoss(guaranteeRate: guarantee?.rate ?? 0, guaranteeCap: guarantee?.cap ?? 0)
+                let solution = try analysis.minimumCover(solveFor, from: base)
                 rows.append((name, analysis, solution, budget ?? spec?.budget))
             }
-            tables = try RiskCoverTables.solve(rows, guarantee: guarantee, unit: file.model.unit)
+            tables = try RiskCoverTables.solve(rows, unit: file.model.unit)
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
@@ -162,10 +183,10 @@ struct Solve: ParsableCommand {
             let base = rows[0].solution.leverage.value, stressed = rows[1].solution.leverage.value
             var effect = Table(name: "stress_effect", title: "How far leverage falls under stress",
                                columns: [Column("baseline_leverage", .multiple), Column("stressed_leverage", .multiple), Column("change", .fraction),
-                                         Column("baseline_first_loss", .fraction), Column("stressed_first_loss", .fraction)])
+                                         Column("solved_for", .text), Column("baseline_cover", .fraction), Column("stressed_cover", .fraction)])
             effect.append([.number(base.isFinite ? base : nil), .number(stressed.isFinite ? stressed : nil),
                            .number(base.isFinite && stressed.isFinite ? stressed / base - 1 : nil),
-                           .number(rows[0].solution.firstLoss.value), .number(rows[1].solution.firstLoss.value)])
+                           .text(solveFor.rawValue), .number(rows[0].solution.level.value), .number(rows[1].solution.level.value)])
             tables.append(effect)
         }
         let risk = try requirePortfolio(file)
@@ -174,3 +195,5 @@ struct Solve: ParsableCommand {
         try output.emit(tables, manifest: manifest)
     }
 }
+
+extension CoverGrid.Axis: ExpressibleByArgument {}

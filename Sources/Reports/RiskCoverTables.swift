@@ -39,21 +39,23 @@ public enum RiskCoverTables {
         return table
     }
 
-    /// `solve`: the minimum first loss, maximum leverage, provisioning and largest portfolio, per scenario.
+    /// `solve`: the minimum cover, maximum leverage, provisioning and largest portfolio, per scenario.
     public static func solve(_ rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)],
-                             guarantee: (rate: Double, cap: Double)?, unit money: MoneyUnit) throws -> [Table] {
+                             unit money: MoneyUnit) throws -> [Table] {
         let unit = Unit(money), u = unit.rawValue
+        let axis = rows.first?.solution.axis ?? .firstLoss
         var solution = Table(
-            name: "solution", title: "Minimum public first loss and maximum leverage",
-            columns: [Column("scenario", .text), Column("binding_constraint", .text), Column("feasible", .text),
-                      Column("first_loss", .fraction), Column("first_loss_lower", .fraction), Column("first_loss_upper", .fraction),
+            name: "solution", title: "Minimum public cover (\(axis.rawValue.replacingOccurrences(of: "-", with: " "))) and maximum leverage",
+            columns: [Column("scenario", .text), Column("solved_for", .text), Column("binding_constraint", .text), Column("feasible", .text),
+                      Column("cover", .fraction), Column("cover_lower", .fraction), Column("cover_upper", .fraction),
+                      Column("first_loss", .fraction), Column("guarantee_rate", .fraction), Column("guarantee_cap", .fraction),
                       Column("leverage", .multiple), Column("leverage_lower", .multiple), Column("leverage_upper", .multiple),
                       Column("public_commitment_\(u)", unit), Column("public_expected_loss_\(u)", unit), Column("public_expected_loss_se_\(u)", unit),
                       Column("private_expected_loss_rate", .fraction), Column("private_loss_probability", .fraction)])
         var constraints = Table(
-            name: "constraints", title: "Minimum first loss per investor constraint",
-            columns: [Column("scenario", .text), Column("constraint", .text), Column("limit", .fraction),
-                      Column("first_loss", .fraction), Column("first_loss_lower", .fraction), Column("first_loss_upper", .fraction)])
+            name: "constraints", title: "Minimum cover per investor constraint",
+            columns: [Column("scenario", .text), Column("solved_for", .text), Column("constraint", .text), Column("limit", .fraction),
+                      Column("cover", .fraction), Column("cover_lower", .fraction), Column("cover_upper", .fraction)])
         var provisioning = Table(
             name: "provisioning", title: "Provisioning of the guarantee",
             columns: [Column("scenario", .text), Column("confidence", .fraction), Column("guarantee_liability_\(u)", unit),
@@ -65,8 +67,9 @@ public enum RiskCoverTables {
                       Column("volume_lower_\(u)", unit), Column("volume_upper_\(u)", unit)])
         for (scenario, analysis, s, budget) in rows {
             let e = s.evaluation
-            solution.append([.text(scenario), s.binding.map { .text($0.rawValue) } ?? .empty, .text(s.feasible ? "yes" : "no"),
-                             .number(s.firstLoss.value), .number(s.firstLoss.lower), .number(s.firstLoss.upper),
+            solution.append([.text(scenario), .text(s.axis.rawValue), s.binding.map { .text($0.rawValue) } ?? .empty, .text(s.feasible ? "yes" : "no"),
+                             .number(s.level.value), .number(s.level.lower), .number(s.level.upper),
+                             .number(e.cover.firstLoss), .number(e.cover.guaranteeRate), .number(e.cover.guaranteeCap),
                              .number(finite(s.leverage.value)), .number(finite(s.leverage.lower)), .number(finite(s.leverage.upper)),
                              .number(e.publicCommitment), .number(e.publicLoss.mean), .number(e.publicLoss.standardError),
                              .number(e.privateExpectedLossRate.mean), .number(e.privateLossProbability.probability)])
@@ -77,9 +80,9 @@ public enum RiskCoverTables {
                 case .lossProbability: limit = analysis.constraints.maxLossProbability
                 case .netReturn: limit = analysis.constraints.hurdle
                 }
-                constraints.append([.text(scenario), .text(kind.rawValue), .number(limit), .number(f.value), .number(f.lower), .number(f.upper)])
+                constraints.append([.text(scenario), .text(s.axis.rawValue), .text(kind.rawValue), .number(limit), .number(f.value), .number(f.lower), .number(f.upper)])
             }
-            if let guarantee, let p = try analysis.provisioning(for: Cover(firstLoss: s.firstLoss.value, guaranteeRate: guarantee.rate, guaranteeCap: guarantee.cap)) {
+            if e.cover.hasGuarantee, let p = try analysis.provisioning(for: e.cover) {
                 provisioning.append([.text(scenario), .number(analysis.terms.confidence), .number(e.guaranteeLiability),
                                      .number(p.rate.value), .number(p.rate.lower), .number(p.rate.upper),
                                      .number(finite(p.budgetMultiplier.value)), .number(finite(p.budgetMultiplier.lower)), .number(finite(p.budgetMultiplier.upper))])
@@ -90,7 +93,7 @@ public enum RiskCoverTables {
             }
         }
         solution.notes.append("lower/upper: the same constraint solved at its estimate ± z standard errors (z = \(rows.first.map { "\($0.analysis.terms.z)" } ?? "2")), i.e. the Monte Carlo uncertainty of the answer.")
-        solution.notes.append("feasible = no: even a 100 % first loss does not meet a constraint.")
+        solution.notes.append("cover: the solved level on the solved_for axis, the other axes held fixed; feasible = no: even 100 % does not meet a constraint.")
         provisioning.notes.append("provisioning rate: quantile of guarantee calls at the confidence / maximum liability; budget multiplier = volume / (rate × liability).")
         capacity.notes.append("Assumes the portfolio grows by more of the same exposures (loss fractions unchanged).")
         var tables = [solution, constraints]

@@ -10,53 +10,81 @@ public struct SolvedValue: Sendable, Hashable {
     public var upper: Double
 }
 
-/// The minimum first loss that meets the investors' constraints, hence the maximum leverage.
+/// The minimum cover on one axis (first loss, guarantee rate or guarantee cap, the others held
+/// fixed) that meets the investors' constraints, hence the maximum leverage.
 public struct CoverSolution: Sendable, Hashable {
-    /// Minimum first-loss size f* (fraction of the portfolio) with its band.
-    public var firstLoss: SolvedValue
-    /// The constraint that sets f* (the largest of the per-constraint minima).
+    /// The axis solved for.
+    public var axis: CoverGrid.Axis
+    /// The minimum level x* on that axis (a fraction) with its band.
+    public var level: SolvedValue
+    /// The constraint that sets x* (the largest of the per-constraint minima).
     public var binding: ConstraintCheck.Kind?
-    /// Per constraint: its own minimum first loss.
-    public var perConstraint: [(kind: ConstraintCheck.Kind, firstLoss: SolvedValue)]
-    /// The cover evaluated at f*.
+    /// Per constraint: its own minimum level.
+    public var perConstraint: [(kind: ConstraintCheck.Kind, level: SolvedValue)]
+    /// The cover evaluated at x*.
     public var evaluation: CoverEvaluation
-    /// Maximum leverage V / public commitment at f*, and at the band's ends (upper f ⇒ lower leverage).
+    /// Maximum leverage V / public commitment at x*, and at the band's ends (more cover ⇒ lower leverage).
     public var leverage: SolvedValue
-    /// False when even f = 1 (full public cover) cannot meet a constraint.
+    /// The public commitment at x* and at the band's ends.
+    public var publicCommitment: SolvedValue
+    /// False when even the full axis (level 1) cannot meet a constraint.
     public var feasible: Bool
 
+    /// The minimum first loss, when the axis is the first loss.
+    public var firstLoss: SolvedValue { level }
+
     public static func == (a: CoverSolution, b: CoverSolution) -> Bool {
-        a.firstLoss == b.firstLoss && a.binding == b.binding && a.evaluation == b.evaluation && a.feasible == b.feasible
+        a.axis == b.axis && a.level == b.level && a.binding == b.binding && a.evaluation == b.evaluation && a.feasible == b.feasible
     }
-    public func hash(into h: inout Hasher) { h.combine(firstLoss.value) }
+    public func hash(into h: inout Hasher) { h.combine(level.value) }
+}
+
+extension Cover {
+    /// This cover with `axis` set to `level`.
+    public func with(_ axis: CoverGrid.Axis, _ level: Double) -> Cover {
+        var c = self
+        switch axis {
+        case .firstLoss: c.firstLoss = level
+        case .guaranteeRate: c.guaranteeRate = level
+        case .guaranteeCap: c.guaranteeCap = level
+        }
+        return c
+    }
 }
 
 extension RiskCoverAnalysis {
     /// The smallest first loss f ∈ [0, 1] meeting every declared investor constraint, with a
-    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none).
-    ///
-    /// Each constraint's estimate is monotone in f on the common simulated losses (the private
-    /// tranche's loss (L − f)⁺ and its rate (L − f)⁺/(1 − f) fall path by path as f grows), so
-    /// the minimum is found by bisection to `tolerance`; the band solves the same constraint at
-    /// estimate ± z·SE.
+    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:)``.
     public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
+        try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance)
+    }
+
+    /// The smallest level x ∈ [0, 1] on `axis` (the rest of `base` held fixed) meeting every
+    /// declared investor constraint.
+    ///
+    /// Each constraint's estimate is monotone in every axis on the common simulated losses — the
+    /// private tranche's loss (L − f)⁺ and its rate (L − f)⁺/(1 − f) fall path by path as f grows,
+    /// and the loss kept after the guarantee, max((1 − g)·T, T − c·V), falls as g or c grows — so
+    /// the minimum is found by bisection to `tolerance`; the band solves the same constraint at
+    /// estimate ± z·SE (``CoverTerms/z``).
+    public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
         var perConstraint: [(ConstraintCheck.Kind, SolvedValue)] = []
         var feasible = true
         for kind in activeConstraints {
-            func gap(_ f: Double, _ shift: Double) throws(RiskModelError) -> Bool {
-                let e = try evaluate(Cover(firstLoss: f, guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap))
+            func holds(_ x: Double, _ shift: Double) throws(RiskModelError) -> Bool {
+                let e = try evaluate(base.with(axis, x))
                 let check = e.checks.first { $0.kind == kind }!
                 // shift −1: the optimistic end (estimate − z·SE for a maximum), +1: the pessimistic end.
                 let adjusted = check.estimate + shift * terms.z * check.standardError * (kind == .netReturn ? -1 : 1)
                 return kind == .netReturn ? adjusted >= check.limit : adjusted <= check.limit
             }
             func solve(_ shift: Double) throws(RiskModelError) -> Double? {
-                if try gap(0, shift) { return 0 }
-                if !(try gap(1, shift)) { return nil }
+                if try holds(0, shift) { return 0 }
+                if !(try holds(1, shift)) { return nil }
                 var lo = 0.0, hi = 1.0
                 while hi - lo > tolerance {
                     let mid = 0.5 * (lo + hi)
-                    if try gap(mid, shift) { hi = mid } else { lo = mid }
+                    if try holds(mid, shift) { hi = mid } else { lo = mid }
                 }
                 return hi
             }
@@ -65,16 +93,15 @@ extension RiskCoverAnalysis {
             perConstraint.append((kind, SolvedValue(value: value ?? 1, lower: lower ?? 1, upper: upper ?? 1)))
         }
         let best = perConstraint.max { $0.1.value < $1.1.value }
-        let f = SolvedValue(value: best?.1.value ?? 0,
+        let x = SolvedValue(value: best?.1.value ?? 0,
                             lower: perConstraint.map(\.1.lower).max() ?? 0,
                             upper: perConstraint.map(\.1.upper).max() ?? 0)
-        let evaluation = try evaluate(Cover(firstLoss: f.value, guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap))
-        func leverage(_ f: Double) throws(RiskModelError) -> Double {
-            try evaluate(Cover(firstLoss: f, guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap)).leverage
-        }
-        return CoverSolution(firstLoss: f, binding: best?.0, perConstraint: perConstraint.map { (kind: $0.0, firstLoss: $0.1) },
+        let evaluation = try evaluate(base.with(axis, x.value))
+        let atLower = try evaluate(base.with(axis, x.lower)), atUpper = try evaluate(base.with(axis, x.upper))
+        return CoverSolution(axis: axis, level: x, binding: best?.0, perConstraint: perConstraint.map { (kind: $0.0, level: $0.1) },
                              evaluation: evaluation,
-                             leverage: SolvedValue(value: evaluation.leverage, lower: try leverage(f.upper), upper: try leverage(f.lower)),
+                             leverage: SolvedValue(value: evaluation.leverage, lower: atUpper.leverage, upper: atLower.leverage),
+                             publicCommitment: SolvedValue(value: evaluation.publicCommitment, lower: atLower.publicCommitment, upper: atUpper.publicCommitment),
                              feasible: feasible)
     }
 
@@ -97,11 +124,11 @@ extension RiskCoverAnalysis {
     }
 
     /// The largest portfolio a public budget B supports at the solved cover: the public
-    /// commitment per euro of portfolio is f* + r·liability/V, so V_max = B / (f* + r·liability/V).
+    /// commitment per euro of portfolio is s = (f·V + r·liability)/V, so V_max = B / s.
     /// Assumes the portfolio scales by adding more of the same exposures (loss fractions unchanged).
     public func largestPortfolio(budget: Double, solution: CoverSolution) -> SolvedValue {
-        let guaranteeShare = terms.provisioningRate * solution.evaluation.guaranteeLiability / volume
-        func v(_ f: Double) -> Double { let share = f + guaranteeShare; return share > 0 ? budget / share : .infinity }
-        return SolvedValue(value: v(solution.firstLoss.value), lower: v(solution.firstLoss.upper), upper: v(solution.firstLoss.lower))
+        func v(_ commitment: Double) -> Double { commitment > 0 ? budget / (commitment / volume) : .infinity }
+        let c = solution.publicCommitment
+        return SolvedValue(value: v(c.value), lower: v(c.upper), upper: v(c.lower))
     }
 }

@@ -31,14 +31,34 @@ struct RiskCoverCLITests {
         #expect(table.rows.map { $0[0] as? String } == ["baseline", "stressed"])
         let c = { (name: String) in table.columns.firstIndex(of: name)! }
         for row in table.rows {
-            let f = try #require(row[c("first_loss")] as? Double)
-            #expect((row[c("first_loss_lower")] as! Double) <= f && f <= (row[c("first_loss_upper")] as! Double))
+            #expect(row[c("solved_for")] as? String == "first-loss")
+            let f = try #require(row[c("cover")] as? Double)
+            #expect(row[c("first_loss")] as? Double == f)
+            #expect((row[c("cover_lower")] as! Double) <= f && f <= (row[c("cover_upper")] as! Double))
             #expect(abs((row[c("leverage")] as! Double) - 1 / f) < 1e-9)
         }
-        #expect((table.rows[1][c("first_loss")] as! Double) > (table.rows[0][c("first_loss")] as! Double))
+        #expect((table.rows[1][c("cover")] as! Double) > (table.rows[0][c("cover")] as! Double))
         let effect = try #require(try jsonTable(result.stdout, "stress_effect"))
         #expect((effect.rows[0][2] as! Double) < 0, "leverage falls under stress")
         #expect(try jsonTable(result.stdout, "largest_portfolio")?.rows.count == 2)
+    }
+
+    @Test("solve --solve-for guarantee-cap: the smallest cap of a 50 % guarantee that brings the banks' expected loss to their limit")
+    func solveForCap() throws {
+        let result = try leverage("solve", "sme-guarantee", "--solve-for", "guarantee-cap", "--paths", "20000", "--format", "json", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try #require(try jsonTable(result.stdout, "solution"))
+        let c = { (name: String) in table.columns.firstIndex(of: name)! }
+        let row = table.rows[0]
+        let cap = try #require(row[c("cover")] as? Double)
+        #expect(row[c("solved_for")] as? String == "guarantee-cap" && row[c("guarantee_cap")] as? Double == cap)
+        #expect(row[c("guarantee_rate")] as? Double == 0.5 && row[c("first_loss")] as? Double == 0)
+        #expect((row[c("cover_lower")] as! Double) <= cap && cap <= (row[c("cover_upper")] as! Double) && cap > 0 && cap < 0.2)
+        // At the solved cap the private expected-loss rate sits at the 100 bp limit (bisection to 1e-6 on the estimate).
+        let rate = try #require(row[c("private_expected_loss_rate")] as? Double)
+        #expect(rate <= 0.01 && rate > 0.0099)
+        // Leverage = V / (r · liability) with r = 40 % and liability = c · V (the cap binds below the rate's reach).
+        #expect(abs((row[c("leverage")] as! Double) - 1 / (0.4 * cap)) < 1e-6 / cap)
     }
 
     @Test("solve with a guarantee reports its provisioning rate and budget multiplier")
@@ -58,6 +78,8 @@ struct RiskCoverCLITests {
         (["sweep", "investai-risk-sharing", "--cover", "first-loss=1.5"], 64),
         (["solve", "investai-risk-sharing", "--stress", "pd=-1"], 64),
         (["solve", "investai-risk-sharing", "--guarantee-rate", "0.5"], 64),
+        (["solve", "investai-risk-sharing", "--solve-for", "guarantee-cap", "--paths", "1000"], 1),
+        (["solve", "investai-risk-sharing", "--solve-for", "cap"], 64),
         (["solve", "benchmark-b1000", "--paths", "1000"], 1),
         (["sweep", "efsi"], 1),
     ])

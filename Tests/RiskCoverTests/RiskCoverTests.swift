@@ -77,6 +77,30 @@ struct RiskCoverValidationTests {
                 "exact \(exact) outside [\(solution.firstLoss.lower), \(solution.firstLoss.upper)]")
     }
 
+    @Test("Vasicek limit: the minimum cap of a 100 % guarantee for an expected-loss target matches the closed form within its band")
+    func vasicekMinimumGuaranteeCap() throws {
+        // With f = 0 and g = 1 the lenders keep max(L − c, 0)·V of the whole portfolio, so the EL
+        // rate on the portfolio is E[(L − c)⁺], i.e. the senior rate at attachment c times (1 − c).
+        let pd = 0.03, rho = 0.12, lgd = 0.6, target = 0.0010
+        let analysis = try RiskCoverAnalysis(
+            portfolio: vasicekPool(pd: pd, rho: rho, lgd: lgd), settings: SimulationSettings(paths: 200_000, seed: 43),
+            terms: CoverTerms(z: 4), constraints: InvestorConstraints(maxExpectedLoss: target))
+        let solution = try analysis.minimumCover(.guaranteeCap, from: Cover(guaranteeRate: 1))
+        var lo = 0.0, hi = 1.0
+        while hi - lo > 1e-9 {
+            let mid = 0.5 * (lo + hi)
+            if vasicekSeniorRate(firstLoss: mid, pd: pd, rho: rho, lgd: lgd) * (1 - mid) <= target { hi = mid } else { lo = mid }
+        }
+        #expect(solution.axis == .guaranteeCap && solution.evaluation.cover.guaranteeCap == solution.level.value)
+        #expect(solution.level.lower <= hi && hi <= solution.level.upper,
+                "exact cap \(hi) outside [\(solution.level.lower), \(solution.level.upper)] around \(solution.level.value)")
+        #expect(solution.level.upper - solution.level.lower < 0.005)
+        // On the same sample the first-loss answer is at least the cap: its rate (L − x)⁺/(1 − x) is
+        // never below (L − x)⁺ (up to the bisection tolerance of 1e-6).
+        let firstLoss = try analysis.minimumFirstLoss()
+        #expect(firstLoss.level.value >= solution.level.value - 1e-6)
+    }
+
     @Test("A solved cover, re-simulated with fresh seeds, meets its target within its uncertainty")
     func resimulation() throws {
         let portfolio = vasicekPool(pd: 0.03, rho: 0.12, lgd: 0.6, count: 100_000)
