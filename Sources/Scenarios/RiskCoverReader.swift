@@ -100,7 +100,7 @@ struct RiskCoverReader {
         if let s = m["stress"] {
             if let sm = s.mapping(allowed: ["pd", "correlation", "lgd"]) {
                 var st = PortfolioStress()
-                if let v = sm["pd"] { if let k = v.nonNegative() { st.pdMultiplier = k } else { ok = false } }
+                if let v = sm["pd"] { if let k = v.positive() { st.pdMultiplier = k } else { ok = false } }
                 if let v = sm["correlation"] { if let d = v.number() { st.correlationShift = d } else { ok = false } }
                 if let v = sm["lgd"] { if let d = v.number() { st.lgdShift = d } else { ok = false } }
                 stress = st

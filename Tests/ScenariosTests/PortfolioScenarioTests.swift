@@ -173,6 +173,12 @@ struct RiskCoverScenarioTests {
         ("first_loss: \"0:0.2:0.05\"", "first_loss: \"0:2:0.5\"", "p.yaml:28:23: error: risk_cover.sweep.first_loss: 1.5 is outside [0, 1] (covers are fractions: 5 % is 0.05)"),
         ("provisioning_rate: 0.4", "provisioning_rate: 40%", "p.yaml:25:22: error: risk_cover.provisioning_rate: '40%': write rates and shares as fractions (17 % is 0.17), not percentages"),
         ("private_holder: private", "private_holder: EU", "p.yaml:24:19: error: risk_cover.private_holder: the private holder must differ from the public holder 'EU'"),
+        ("stress: {pd: 1.5}", "stress: {pd: 1.5}\n  budget: -5", "p.yaml:30:11: error: risk_cover.budget: -5 must be above 0"),
+        ("stress: {pd: 1.5}", "stress: {pd: 1.5}\n  confidence: 1", "p.yaml:30:15: error: risk_cover.confidence: 1 must be strictly between 0 and 1"),
+        ("max_loss_probability: 0.005", "max_loss_prob: 0.005", "p.yaml:26:41: error: risk_cover.investors.max_loss_prob: unknown field (expected one of: max_expected_loss_bp, max_loss_probability, coupon, hurdle)"),
+        ("max_expected_loss_bp: 25", "max_expected_loss_bp: 20000", "p.yaml:26:37: error: risk_cover.investors.max_expected_loss_bp: 20000 bp is above 10000 bp (100 %)"),
+        ("guarantee: {rate: 0.5, cap: 0.2}", "guarantee: {rate: 0.5}", "p.yaml:27:14: error: risk_cover.guarantee.cap: missing field (required)"),
+        ("stress: {pd: 1.5}", "stress: {pd: -1}", "p.yaml:29:16: error: risk_cover.stress.pd: -1 must be above 0"),
     ])
     func bad(_ from: String, _ to: String, _ expected: String) {
         #expect(RiskCoverScenarioTests.model.contains(from))
