@@ -115,9 +115,13 @@ public struct AccountingError: Error, Equatable, CustomStringConvertible, Sendab
     }
     public var description: String { "\(path): \(message)" }
 
-    /// A number as a reader would write it: no `.0` on whole numbers and no floating-point noise.
-    static func show(_ x: Double) -> String {
-        let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
-        return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
-    }
+    /// A number as a reader would write it (see ``readableNumber(_:)``).
+    static func show(_ x: Double) -> String { readableNumber(x) }
+}
+
+/// A number as a reader would write it in a message: no `.0` on whole numbers and no
+/// floating-point noise (`110`, not `110.00000000000001`). Used by every error message about inputs.
+public func readableNumber(_ x: Double) -> String {
+    let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
+    return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
 }

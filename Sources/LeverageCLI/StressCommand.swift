@@ -40,7 +40,7 @@ struct Stress: ParsableCommand {
             Console.error("\(file.path): the model has no `project` section to stress (try `leverage run`)")
             throw ExitCode(1)
         }
-        let showProgress = !output.quiet && isatty(STDERR_FILENO) == 1
+        let showProgress = !output.quiet && Progress.stderrIsTerminal
         let start = Date()
         let report: StressReport
         do {

@@ -1,3 +1,4 @@
+import CapitalStacks
 import Yams
 
 /// A YAML node with its field path, read with located errors. Every accessor returns nil and
@@ -143,10 +144,7 @@ struct YAMLValue {
 
     /// A number as a reader would write it: no `.0` on whole numbers, no floating-point
     /// noise (`110 %`, not `110.00000000000001 %`).
-    static func show(_ x: Double) -> String {
-        let clean = abs(x) < 1e6 ? (x * 1e9).rounded() / 1e9 : x
-        return clean == clean.rounded() && abs(clean) < 1e15 ? String(Int64(clean)) : "\(clean)"
-    }
+    static func show(_ x: Double) -> String { readableNumber(x) }
 
     /// The allowed name nearest to a misspelt one (edit distance ≤ 2), for "did you mean".
     static func closest(_ word: String, in candidates: [String]) -> String? {

@@ -36,6 +36,17 @@ func vasicekSeniorRate(firstLoss f: Double, pd: Double, rho: Double, lgd: Double
 }
 
 
+/// The smallest x in [0, 1] where the monotone condition `holds` becomes true, by bisection to 1e-9
+/// (the exact reference the solver's answers are compared with).
+func smallestLevel(where holds: (Double) -> Bool) -> Double {
+    var lo = 0.0, hi = 1.0
+    while hi - lo > 1e-9 {
+        let mid = 0.5 * (lo + hi)
+        if holds(mid) { hi = mid } else { lo = mid }
+    }
+    return hi
+}
+
 @Suite("Risk cover: validation against exact references")
 struct RiskCoverValidationTests {
     @Test("Vasicek limit: the minimum first loss for a senior expected-loss target matches the closed form within its band")
@@ -46,12 +57,7 @@ struct RiskCoverValidationTests {
             terms: CoverTerms(z: 4), constraints: InvestorConstraints(maxExpectedLoss: target))
         let solution = try analysis.minimumFirstLoss()
         // Exact f*: bisection on the quadrature.
-        var lo = 0.0, hi = 1.0
-        while hi - lo > 1e-9 {
-            let mid = 0.5 * (lo + hi)
-            if vasicekSeniorRate(firstLoss: mid, pd: pd, rho: rho, lgd: lgd) <= target { hi = mid } else { lo = mid }
-        }
-        let exact = hi
+        let exact = smallestLevel { vasicekSeniorRate(firstLoss: $0, pd: pd, rho: rho, lgd: lgd) <= target }
         #expect(solution.feasible && solution.binding == .expectedLoss)
         #expect(solution.firstLoss.lower <= exact && exact <= solution.firstLoss.upper,
                 "exact f* \(exact) outside the band [\(solution.firstLoss.lower), \(solution.firstLoss.upper)] around \(solution.firstLoss.value)")
@@ -86,11 +92,7 @@ struct RiskCoverValidationTests {
             portfolio: vasicekPool(pd: pd, rho: rho, lgd: lgd), settings: SimulationSettings(paths: 200_000, seed: 43),
             terms: CoverTerms(z: 4), constraints: InvestorConstraints(maxExpectedLoss: target))
         let solution = try analysis.minimumCover(.guaranteeCap, from: Cover(guaranteeRate: 1))
-        var lo = 0.0, hi = 1.0
-        while hi - lo > 1e-9 {
-            let mid = 0.5 * (lo + hi)
-            if vasicekSeniorRate(firstLoss: mid, pd: pd, rho: rho, lgd: lgd) * (1 - mid) <= target { hi = mid } else { lo = mid }
-        }
+        let hi = smallestLevel { vasicekSeniorRate(firstLoss: $0, pd: pd, rho: rho, lgd: lgd) * (1 - $0) <= target }
         #expect(solution.axis == .guaranteeCap && solution.evaluation.cover.guaranteeCap == solution.level.value)
         #expect(solution.level.lower <= hi && hi <= solution.level.upper,
                 "exact cap \(hi) outside [\(solution.level.lower), \(solution.level.upper)] around \(solution.level.value)")
