@@ -15,7 +15,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
@@ -40,7 +39,7 @@ let package = Package(
         // Scenario files: YAML documents validated into models, with located errors.
         .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "RiskCover", "ProjectFinance", "Yams"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
-        .target(name: "Reports", dependencies: ["Scenarios", .product(name: "Crypto", package: "swift-crypto"), "ZIPFoundation"]),
+        .target(name: "Reports", dependencies: ["Scenarios", "ZIPFoundation"]),
         // The one library users import.
         .target(name: "Leverage", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing", "RiskCover", "ProjectFinance", "CapitalStacks", "Scenarios", "Reports"]),
         // The `leverage` command: argument parsing and wiring only.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What produced a set of tables: the tool, the command, the model file and its SHA-256,
@@ -32,13 +31,8 @@ public struct Manifest: Sendable, Equatable {
 
     public static func == (a: Manifest, b: Manifest) -> Bool { a.json == b.json }
 
-    /// SHA-256 (FIPS 180-4) of `bytes` as lowercase hex, via swift-crypto.
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
+    /// SHA-256 (FIPS 180-4) of `bytes` as lowercase hex (see `SHA256`).
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { SHA256.hex(bytes) }
 
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
