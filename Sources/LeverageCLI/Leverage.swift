@@ -29,6 +29,9 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write one file per table, manifest.json, report.html (tables and charts) and tables.xlsx into this folder, atomically.", valueName: "DIR"))
     var output: String?
 
+    @Flag(help: ArgumentHelp("With --output: if the folder exists and is not a result folder leverage wrote (it holds other files), move it aside to DIR.replaced-<time> instead of refusing. Nothing is ever deleted."))
+    var force = false
+
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
 
@@ -37,8 +40,10 @@ struct OutputOptions: ParsableArguments {
     func emit(_ tables: [Table], manifest: Manifest) throws {
         if let output {
             do {
-                let files = try ResultFolder.write(tables, manifest: manifest, format: format, to: output)
-                if !quiet { Console.status("wrote \(files.count) files to \(output)") }
+                let written = try ResultFolder.write(tables, manifest: manifest, format: format, to: output,
+                                                     policy: force ? .moveAside : .refuse)
+                if let aside = written.movedAside { Console.status("moved the existing folder aside to \(aside)") }
+                if !quiet { Console.status("wrote \(written.files.count) files to \(output)") }
             } catch {
                 Console.error("\(error)")
                 throw ExitCode(1)
