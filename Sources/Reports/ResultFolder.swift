@@ -300,7 +300,7 @@ public enum ResultFolder {
 
     // MARK: - Staging folders
 
-    static var hostName: String {
+    public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
         let name = String(cString: buffer).filter { $0.isLetter || $0.isNumber || $0 == "-" }

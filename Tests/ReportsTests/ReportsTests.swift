@@ -80,7 +80,7 @@ struct ResultFolderTests {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out").path
-        let files = try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out)
+        let files = try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out).files
         #expect(files == ["sample.csv", "manifest.json", "report.html", "tables.xlsx"])
         #expect(try String(contentsOfFile: out + "/sample.csv", encoding: .utf8) == Renderer.csv(sample))
         #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8) == HTMLReport.render([sample], manifest: fixedManifest))
@@ -102,14 +102,104 @@ struct ResultFolderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
     }
 
-    @Test("A folder holding other files is not replaced")
+    @Test("A folder holding other files is not replaced, and nothing in it is touched")
     func refusesForeignFolder() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
-        try Data("keep".utf8).write(to: root.appendingPathComponent("thesis.docx"))
-        #expect(throws: ResultFolderError.notAResultFolder(path: root.path)) {
-            try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: root.path)
+        let folder = root.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: folder.appendingPathComponent("thesis.docx"))
+        #expect(throws: ResultFolderError.self) {
+            try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: folder.path)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["thesis.docx"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["thesis.docx"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["work"], "no staging folder left")
+    }
+
+    @Test("A note saved into an earlier result folder makes it the user's: the next run refuses and keeps the note")
+    func noteInResultFolderIsKept() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("res")
+        try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out.path)
+        try Data("my notes".utf8).write(to: out.appendingPathComponent("notes.txt"))
+        do {
+            try ResultFolder.write([sample], manifest: fixedManifest, format: .markdown, to: out.path)
+            Issue.record("replaced a folder holding the user's note")
+        } catch let error as ResultFolderError {
+            #expect(error.description.contains("'notes.txt'"))
+            #expect(error.description.contains("--force"))
+        }
+        #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "my notes")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("sample.csv").path), "old result intact")
+    }
+
+    @Test("A manifest.json that is not leverage's own does not make a folder replaceable")
+    func foreignManifest() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"{"tool": "leverage", "version": "0.0.1"}"#.utf8).write(to: folder.appendingPathComponent("manifest.json"))
+        #expect(ResultFolder.refusal(toReplace: folder) != nil)
+        #expect(throws: ResultFolderError.self) {
+            try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: folder.path)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["manifest.json"])
+    }
+
+    @Test("--force moves a foreign folder aside, whole, and deletes nothing")
+    func forceMovesAside() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: folder.appendingPathComponent("thesis.docx"))
+        let outcome = try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: folder.path, policy: .moveAside)
+        let aside = try #require(outcome.movedAside)
+        #expect(URL(fileURLWithPath: aside).lastPathComponent.hasPrefix("out.replaced-"))
+        #expect(try String(contentsOfFile: aside + "/thesis.docx", encoding: .utf8) == "keep")
+        #expect(ResultFolder.refusal(toReplace: folder) == nil, "the new folder is leverage's own")
+    }
+
+    @Test("An empty path, the current folder and its parents are never replaced")
+    func neverTheWorkingDirectory() throws {
+        #expect(throws: ResultFolderError.emptyPath) {
+            try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: "")
+        }
+        let cwd = FileManager.default.currentDirectoryPath
+        for path in [".", cwd, URL(fileURLWithPath: cwd).deletingLastPathComponent().path, "/"] {
+            #expect(throws: ResultFolderError.containsWorkingDirectory(path: path)) {
+                try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: path)
+            }
+        }
+    }
+
+    @Test("Staging folders of processes that no longer run are removed; those of running ones are left")
+    func staleStagingIsCleaned() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let host = ResultFolder.hostName
+        // A pid above the kernel's maximum (4194304) never runs.
+        let dead = ".out.leverage-staging.\(host).99999999.deadbeef"
+        let live = ".out.leverage-staging.\(host).\(getpid()).cafecafe"
+        let otherHost = ".out.leverage-staging.elsewhere.99999999.0badf00d"
+        for name in [dead, live, otherHost] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: root.appendingPathComponent("out").path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == [live, otherHost, "out"].sorted())
+    }
+
+    @Test("The manifest lists every file leverage wrote, under its own schema")
+    func manifestRecordsFiles() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out")
+        try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out.path)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
+        let record = try #require(object["result_folder"] as? [String: Any])
+        #expect(record["schema"] as? String == ResultFolder.schema)
+        #expect((record["files"] as? [String])?.sorted() == ["manifest.json", "report.html", "sample.csv", "tables.xlsx"])
     }
 }

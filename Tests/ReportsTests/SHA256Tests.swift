@@ -1,5 +1,5 @@
 import Testing
-@testable import Reports
+import Reports
 
 /// SHA-256 against the FIPS 180-4 examples (Appendix B of the 2002 edition, NIST's
 /// "SHA256.pdf" example sheet), the million-'a' message, and messages whose lengths straddle
