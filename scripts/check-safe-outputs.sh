@@ -33,7 +33,7 @@ description: Names that spreadsheets run as formulas.
 unit: eur_bn
 stacks:
   - id: s1
-    label: "=cmd|' /C calc'!A0"
+    label: Hostile stack
     contributors:
       - id: a
         label: "+HYPERLINK(\"http://example.invalid\",\"x\")"
@@ -45,8 +45,13 @@ stacks:
         label: "-2+3"
         source: private
         instrument: equity
-        programme: "=1+2"
+        programme: "=cmd|' /C calc'!A0"
         amount: 150
+      - id: c
+        label: "=1+2"
+        source: member_state
+        instrument: debt
+        amount: 10
 YAML
 "$leverage" run "$out/hostile.yaml" --format csv --output "$out/result" --quiet
 cp "$out"/result/*.csv "$out/csv/"

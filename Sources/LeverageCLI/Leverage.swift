@@ -90,15 +90,26 @@ enum Console {
             throw ExitCode(1)
         }
     }
+    /// The longest line printed on stderr: a message quoting a huge value is cut.
+    static let maximumLineLength = 2000
+    /// The most diagnostics printed for one file; the rest are counted.
+    static let maximumDiagnostics = 100
+
     static func error(_ text: String) {
-        writeError("error: " + SafeText.terminalLines(text) + "\n")
+        writeError("error: " + SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
     }
     static func status(_ text: String) {
-        writeError(SafeText.terminalLines(text) + "\n")
+        writeError(SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
     }
-    /// Prints a scenario's diagnostics (each with its source line and caret) and fails with exit code 1.
+    /// Prints a scenario's diagnostics (each with its source line and caret; the first
+    /// ``maximumDiagnostics``, then how many more) and fails with exit code 1.
     static func fail(_ error: ScenarioError) -> ExitCode {
-        writeError(SafeText.terminalLines(error.description) + "\n")
+        let shown = error.diagnostics.count > maximumDiagnostics ? ScenarioError(Array(error.diagnostics.prefix(maximumDiagnostics))) : error
+        var text = shown.description
+        if error.diagnostics.count > maximumDiagnostics {
+            text += "\n… and \(error.diagnostics.count - maximumDiagnostics) more problems (the first \(maximumDiagnostics) are shown)"
+        }
+        writeError(SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
         return ExitCode(1)
     }
     /// stderr is best effort: a closed stderr must not turn into a crash.

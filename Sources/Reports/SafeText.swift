@@ -101,10 +101,17 @@ public enum SafeText {
     }
 
     /// Multi-line terminal text (a diagnostic with its source line and caret): each line as
-    /// ``terminal(_:)``, the line breaks kept.
-    public static func terminalLines(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0 != "\n" && needsEscape($0) }) else { return s }
-        return s.split(separator: "\n", omittingEmptySubsequences: false).map { terminal(String($0)) }.joined(separator: "\n")
+    /// ``terminal(_:)``, the line breaks kept; with `maximumLineLength`, a longer line is cut
+    /// there and ends with `… (N more characters)` (a 10 MB value echoed in a message).
+    public static func terminalLines(_ s: String, maximumLineLength: Int? = nil) -> String {
+        let needsCut = maximumLineLength.map { limit in s.split(separator: "\n").contains { $0.count > limit } } ?? false
+        guard needsCut || s.unicodeScalars.contains(where: { $0 != "\n" && needsEscape($0) }) else { return s }
+        return s.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            if let limit = maximumLineLength, line.count > limit {
+                return terminal(String(line.prefix(limit))) + "… (\(line.count - limit) more characters)"
+            }
+            return terminal(String(line))
+        }.joined(separator: "\n")
     }
 
     /// Whether a scalar is shown escaped on a terminal.

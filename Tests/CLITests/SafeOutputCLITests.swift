@@ -9,7 +9,7 @@ description: "<script>alert(1)</script>"
 unit: eur_bn
 stacks:
   - id: s1
-    label: "=cmd|' /C calc'!A0"
+    label: Hostile stack
     contributors:
       - id: a
         label: "+HYPERLINK(\"http://example.invalid\",\"x\")"
@@ -21,12 +21,18 @@ stacks:
         label: "-2+3 <img src=x onerror=alert(1)> | [x](javascript:alert(1))"
         source: private
         instrument: equity
+        programme: "=cmd|' /C calc'!A0"
         amount: 150
+      - id: c
+        label: "plain"
+        source: member_state
+        instrument: debt
+        amount: 10
 """#.replacingOccurrences(of: "\"\"", with: "\\\"")
 
 /// The same model with terminal escape sequences in a label (YAML's `\e` is ESC) and a raw ESC
 /// byte in a comment-free value, for the terminal and the diagnostics.
-let escapeModel = hostileModel.replacingOccurrences(of: "label: \"=cmd|' /C calc'!A0\"",
+let escapeModel = hostileModel.replacingOccurrences(of: "label: \"plain\"",
                                                     with: "label: \"\\e]0;owned\\a\\e[2J\\e[31mred\\rover\\u202Eevil\"")
 
 @Suite("Safe outputs end to end: what leverage writes from a hostile model")
@@ -97,6 +103,22 @@ struct SafeOutputCLITests {
         #expect(bad.status == 1 && bad.stdout == "")
         #expect(!bad.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(bad.stderr.debugDescription)")
         #expect(bad.stderr.contains("raw.yaml"))
+    }
+
+    @Test("A file with 150 problems: the first 100 diagnostics are printed, then how many more; nothing on stdout")
+    func diagnosticsCap() throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var lines = ["name: many", "description: many bad amounts", "unit: eur_bn", "stacks:", "  - id: s", "    label: S", "    contributors:"]
+        for i in 0..<150 {
+            lines += ["      - id: c\(i)", "        label: C\(i)", "        source: private", "        instrument: equity", "        amount: -1"]
+        }
+        let model = try write(lines.joined(separator: "\n") + "\n", "many.yaml", in: folder)
+        let result = try leverage(["validate", model])
+        #expect(result.status == 1 && result.stdout == "")
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error:") }
+        #expect(errors.count == 100)
+        #expect(result.stderr.hasSuffix("… and 50 more problems (the first 100 are shown)\n"), "\(result.stderr.suffix(200))")
     }
 
     @Test("An ESC in a command-line argument is not echoed raw either")

@@ -85,6 +85,8 @@ struct SafeTextTests {
         #expect(SafeText.terminal("abc\u{202E}fed") == "abc\\u{202E}fed")
         #expect(SafeText.terminal("Zürich — 5 € ×4.0") == "Zürich — 5 € ×4.0")
         #expect(SafeText.terminalLines("line one\nline \u{1B}two") == "line one\nline \\etwo")
+        let huge = String(repeating: "x", count: 5000)
+        #expect(SafeText.terminalLines("short\n" + huge, maximumLineLength: 100) == "short\n" + String(repeating: "x", count: 100) + "… (4900 more characters)")
         let text = Renderer.terminal(hostileTable)
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character but the line breaks")
         #expect(text.split(separator: "\n").count == 4 + hostileNames.count + 1, "title, rule, header, rule, rows, one note")
