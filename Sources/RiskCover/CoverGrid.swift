@@ -46,7 +46,7 @@ public struct CoverGrid: Sendable, Hashable {
 
     /// Sets one axis from `axis=spec`; returns an error message for a malformed spec.
     public mutating func set(_ assignment: String) -> String? {
-        let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+        let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let axis = Axis(rawValue: parts[0]) else {
             return "'\(assignment)': expected AXIS=VALUES with AXIS one of \(Axis.allCases.map(\.rawValue).joined(separator: ", "))"
         }

@@ -41,7 +41,7 @@ let commandLineCorpus: [MistakeCase] = {
     add(["models", "extra"], 64, "Unexpected argument")
     add(["run", "--nope"], 64, "Unknown option")
     add(["simulate"], 64, "Missing expected argument")
-    add(["validate"], 64, "name at least one model file")
+    add(["validate"], 64, "Missing expected argument")
 
     // Output options.
     add(["run", "efsi", "--output", ""], 64, "--output needs a folder name")
