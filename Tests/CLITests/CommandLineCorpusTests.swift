@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// One mistaken or hostile command line: what `leverage` must answer.
 struct MistakeCase: CustomTestStringConvertible, Sendable {
@@ -230,5 +231,51 @@ struct CommandLineCorpusTests {
         let lines = mixed.stderr.split(separator: "\n")
         #expect(lines.first.map { String($0) } == verdicts.first.map { String($0) })
         #expect(lines.last?.hasPrefix("investeu: ok") == true)
+    }
+}
+
+/// Option values built from a grammar of hostile pieces (signs, exponents, percentages,
+/// `inf`, `nan`, hexadecimal, the limits of Int and UInt64, denormals, ESC), on a fixed seed:
+/// every command line must end in 0 (a value that is fine; `--estimate` runs nothing) or 64
+/// (refused, with nothing on stdout) — never a crash, never 1.
+let randomOptionValues: [MistakeCase] = {
+    var random = SplitMix64(seed: 14)
+    let pieces = ["-", "+", "", "0", "1", "7", ".", "5", "e", "E", "%", "inf", "nan", "0x1p", "_", " ", "1e308", "5e-324",
+                  "9223372036854775807", "18446744073709551616", "\u{1B}[2J", "1e", "-0", "00", "1,5", "∞"]
+    func value() -> String {
+        (0..<(1 + Int(random.next() % 4))).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+    }
+    var cases: [MistakeCase] = []
+    for k in 0..<96 {
+        let v = value()
+        switch k % 8 {
+        case 0: cases.append(MistakeCase(["simulate", "benchmark-b1000", "--estimate", "--paths", v], 0, ""))
+        case 1: cases.append(MistakeCase(["simulate", "benchmark-b1000", "--estimate", "--seed", v], 0, ""))
+        case 2: cases.append(MistakeCase(["simulate", "benchmark-b1000", "--estimate", "--threads", v], 0, ""))
+        case 3: cases.append(MistakeCase(["sweep", "investai-risk-sharing", "--estimate", "--cover", "first-loss=\(v)"], 0, ""))
+        case 4: cases.append(MistakeCase(["sweep", "investai-risk-sharing", "--estimate", "--cover", "guarantee-rate=\(value()):\(v):\(value())"], 0, ""))
+        case 5: cases.append(MistakeCase(["solve", "investai-risk-sharing", "--estimate", "--budget", v], 0, ""))
+        case 6: cases.append(MistakeCase(["solve", "investai-risk-sharing", "--estimate", "--max-expected-loss-bp", v], 0, ""))
+        default: cases.append(MistakeCase(["stress", "gigafactory", "--estimate", "--paths", v], 0, ""))
+        }
+    }
+    return cases
+}()
+
+@Suite("Command-line values from a hostile grammar")
+struct RandomOptionValueTests {
+    @Test("Never a crash: exit 0 (accepted) or 64 (refused, nothing on stdout)", arguments: randomOptionValues)
+    func value(_ c: MistakeCase) throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try runProcess(leverageBinary, c.arguments, in: folder)
+        #expect(result.status == 0 || result.status == 64, "stderr: \(result.stderr.prefix(400))")
+        if result.status == 64 {
+            #expect(result.stdout == "" && result.stderr.contains("rror"))
+            #expect(!result.stderr.contains("\u{1B}"), "the echoed value is escaped")
+        } else {
+            #expect(result.stdout.contains("\"bytes\""), "accepted values only estimate: \(result.stdout.prefix(200))")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 }
