@@ -5,9 +5,31 @@ import Leverage
 /// `leverage`: argument parsing and wiring only; the modelling lives in the library.
 ///
 /// Exit codes: 0 success; 1 a model or data problem (located diagnostics on stderr), or a failed
-/// write; 64 a command-line problem (ArgumentParser's usage error).
+/// write; 64 a command-line problem (ArgumentParser's usage error, an unknown command, a value
+/// the model does not have, a run refused as too large). A failed run prints nothing on stdout.
 @main
 struct LeverageCommand: ParsableCommand {
+    /// Checks the command name first (see ``CommandCheck``), then lets ArgumentParser parse and run.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let commands = configuration.subcommands.map { $0._commandName }
+        if let problem = CommandCheck.problem(arguments, commands: commands) {
+            Console.error(problem)
+            Foundation.exit(64)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            // Help, version and completion scripts (exit 0) as ArgumentParser prints them; errors
+            // through Console, so that a control character in an echoed value stays escaped.
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            Console.status(fullMessage(for: error))
+            Foundation.exit(code.rawValue)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "leverage",
         abstract: "Public–private co-investment and leverage for Europe's AI financing.",
@@ -35,6 +57,12 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
 
+    func validate() throws {
+        if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--output needs a folder name (it was empty)")
+        }
+    }
+
     /// Renders to stdout, or writes the result folder (tables in the format, manifest.json,
     /// report.html, tables.xlsx); reports on stderr unless quiet.
     func emit(_ tables: [Table], manifest: Manifest) throws {
@@ -49,27 +77,49 @@ struct OutputOptions: ParsableArguments {
                 throw ExitCode(1)
             }
         } else {
-            Console.out(Renderer.render(tables, manifest: manifest, format: format))
+            try Console.out(Renderer.render(tables, manifest: manifest, format: format))
         }
     }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
 
+/// The only place the CLI writes. Everything written to stderr may quote a model file (names,
+/// source lines) or the command line, so its control characters are shown escaped
+/// (``SafeText/terminalLines(_:)``): no ESC sequence from a file reaches the terminal.
 enum Console {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    /// Writes the result to stdout; a failed write (a full disk, a closed pipe) is exit code 1.
+    static func out(_ text: String) throws {
+        do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
+            Console.error("cannot write to standard output: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
     }
+    /// The longest line printed on stderr: a message quoting a huge value is cut.
+    static let maximumLineLength = 2000
+    /// The most diagnostics printed for one file; the rest are counted.
+    static let maximumDiagnostics = 100
+
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+        writeError("error: " + SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
     }
     static func status(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        writeError(SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
     }
-    /// Prints a scenario's diagnostics (each with its source line and caret) and fails with exit code 1.
+    /// Prints a scenario's diagnostics (each with its source line and caret; the first
+    /// ``maximumDiagnostics``, then how many more) and fails with exit code 1.
     static func fail(_ error: ScenarioError) -> ExitCode {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        let shown = error.diagnostics.count > maximumDiagnostics ? ScenarioError(Array(error.diagnostics.prefix(maximumDiagnostics))) : error
+        var text = shown.description
+        if error.diagnostics.count > maximumDiagnostics {
+            text += "\n… and \(error.diagnostics.count - maximumDiagnostics) more problems (the first \(maximumDiagnostics) are shown)"
+        }
+        writeError(SafeText.terminalLines(text, maximumLineLength: maximumLineLength) + "\n")
         return ExitCode(1)
+    }
+    /// stderr is best effort: a closed stderr must not turn into a crash.
+    private static func writeError(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }
 

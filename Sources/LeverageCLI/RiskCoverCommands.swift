@@ -77,13 +77,27 @@ struct Sweep: ParsableCommand {
     func validate() throws {
         var grid = CoverGrid()
         for axis in axes { if let problem = grid.set(axis) { throw ValidationError("--cover \(problem)") } }
+        if let problem = grid.sizeProblem { throw ValidationError("--cover: \(problem)") }
     }
 
     func run() throws {
         let file = try loadModel(model)
+        let risk = try requirePortfolio(file)
         var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
         for axis in axes { _ = grid.set(axis) }
+        if let problem = grid.sizeProblem {
+            // The model's risk_cover.sweep axes combined with the command line's.
+            if axes.isEmpty {
+                Console.error("\(file.path): risk_cover.sweep: \(problem)")
+                throw ExitCode(1)
+            }
+            throw usageError("--cover: \(problem)")
+        }
         let stress = stressOption.stress(file.model.riskCover)
+        let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
+        try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
+                                                                          covers: grid.count, threads: simulation.workers),
+                                       what: "sweep of \(grid.count) covers with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
         let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet)
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
         for (name, analysis) in analyses {
@@ -93,7 +107,6 @@ struct Sweep: ParsableCommand {
             }
         }
         let table = RiskCoverTables.sweep(rows, unit: file.model.unit)
-        let risk = try requirePortfolio(file)
         let manifest = Manifest(command: "sweep", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
                                 parameters: simulation.parameters(simulation.settings(risk)) + [("covers", .integer(grid.covers.count))] + stressParameters(stress))
         try output.emit([table], manifest: manifest)
@@ -118,32 +131,33 @@ struct Solve: ParsableCommand {
 
     @Option(help: "The cover axis to solve for: first-loss, guarantee-rate or guarantee-cap (the others held fixed).")
     var solveFor: CoverGrid.Axis = .firstLoss
-    @Option(help: "First loss held fixed while solving for a guarantee axis (default 0).") var firstLoss: Double?
-    @Option(help: "Guarantee rate on the private tranche, held fixed.") var guaranteeRate: Double?
-    @Option(help: "Guarantee cap (fraction of the portfolio), held fixed.") var guaranteeCap: Double?
-    @Option(help: "Public budget (model money unit) for the largest-portfolio answer.") var budget: Double?
-    @Option(help: "Investors' maximum expected loss on the private tranche, in basis points.") var maxExpectedLossBp: Double?
-    @Option(help: "Investors' maximum probability of any loss on the private tranche.") var maxLossProbability: Double?
+    @Option(parsing: .unconditional, help: "First loss held fixed while solving for a guarantee axis (default 0); a fraction or a percentage.",
+            transform: ArgumentValue.fraction) var firstLoss: Double?
+    @Option(parsing: .unconditional, help: "Guarantee rate on the private tranche, held fixed; a fraction or a percentage.",
+            transform: ArgumentValue.fraction) var guaranteeRate: Double?
+    @Option(parsing: .unconditional, help: "Guarantee cap (fraction of the portfolio, or a percentage), held fixed.",
+            transform: ArgumentValue.fraction) var guaranteeCap: Double?
+    @Option(parsing: .unconditional, help: "Public budget (model money unit) for the largest-portfolio answer.",
+            transform: ArgumentValue.positiveAmount) var budget: Double?
+    @Option(parsing: .unconditional, help: "Investors' maximum expected loss on the private tranche, in basis points.",
+            transform: ArgumentValue.basisPoints) var maxExpectedLossBp: Double?
+    @Option(parsing: .unconditional, help: "Investors' maximum probability of any loss on the private tranche; a fraction or a percentage.",
+            transform: ArgumentValue.fraction) var maxLossProbability: Double?
 
     @OptionGroup var stressOption: StressOption
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--max-loss-probability", maxLossProbability)] {
-            if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
-        }
         if (guaranteeRate == nil) != (guaranteeCap == nil) && solveFor == .firstLoss {
             throw ValidationError("--guarantee-rate and --guarantee-cap go together")
         }
         if solveFor == .firstLoss && firstLoss != nil { throw ValidationError("--first-loss is what --solve-for first-loss solves; give it only with a guarantee axis") }
-        if let budget, budget <= 0 { throw ValidationError("--budget must be above 0") }
-        if let bp = maxExpectedLossBp, bp < 0 || bp > 10_000 { throw ValidationError("--max-expected-loss-bp \(bp) is outside [0, 10000]") }
     }
 
     func run() throws {
         let file = try loadModel(model)
+        let risk = try requirePortfolio(file)
         let spec = file.model.riskCover
         var constraints = spec?.constraints ?? InvestorConstraints()
         if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
@@ -166,6 +180,10 @@ struct Solve: ParsableCommand {
             }
         }
         let stress = stressOption.stress(spec)
+        let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
+        try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
+                                                                          covers: RiskCoverAnalysis.solveEvaluations, threads: simulation.workers),
+                                       what: "solve with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
         let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints)
         var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
         var tables: [Table]
@@ -189,7 +207,6 @@ struct Solve: ParsableCommand {
                            .text(solveFor.rawValue), .number(rows[0].solution.level.value), .number(rows[1].solution.level.value)])
             tables.append(effect)
         }
-        let risk = try requirePortfolio(file)
         let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
                                 parameters: simulation.parameters(simulation.settings(risk)) + stressParameters(stress))
         try output.emit(tables, manifest: manifest)

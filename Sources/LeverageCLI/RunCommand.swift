@@ -37,18 +37,25 @@ struct Validate: ParsableCommand {
         if models.isEmpty { throw ValidationError("name at least one model file") }
     }
 
+    /// The verdicts go to stdout only when every file is valid; when one is not, nothing is
+    /// printed on stdout (a failed run never does) and the valid files' `ok` lines go to stderr
+    /// beside the diagnostics, in the order of the files.
     func run() throws {
         var failed = false
+        var verdicts: [String] = []
         for path in models {
             do {
                 let file = try ScenarioLoader.load(path)
-                if !quiet { Console.out("\(path): ok (\(file.model.name))\n") }
+                verdicts.append("\(path): ok (\(file.model.name))")
+                if failed && !quiet { Console.status(verdicts.last!) }
             } catch {
+                if !failed && !quiet { for line in verdicts { Console.status(line) } }
                 _ = Console.fail(error)
                 failed = true
             }
         }
         if failed { throw ExitCode(1) }
+        if !quiet { try Console.out(verdicts.map { SafeText.terminal($0) + "\n" }.joined()) }
     }
 }
 

@@ -21,6 +21,8 @@ struct Simulate: ParsableCommand {
         let file = try loadModel(model)
         let risk = try requirePortfolio(file)
         let settings = simulation.settings(risk)
+        try simulation.resources.admit(risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: simulation.workers),
+                                       what: "simulate with \(settings.paths) paths", quiet: output.quiet)
         let progress = Progress(label: "simulate", enabled: !output.quiet)
         let start = Date()
         let report: SimulationReport
@@ -56,19 +58,22 @@ struct Simulate: ParsableCommand {
 
 /// Monte Carlo controls shared by `simulate`, `sweep` and `solve`.
 struct SimulationOptions: ParsableArguments {
-    @Option(help: "Monte Carlo paths (default: the model's `simulation.paths`, else 100000).")
+    @Option(parsing: .unconditional, help: "Monte Carlo paths (default: the model's `simulation.paths`, else 100000).",
+            transform: ArgumentValue.paths)
     var paths: Int?
 
-    @Option(help: "Seed of the random streams (default: the model's `simulation.seed`, else 1).")
+    @Option(parsing: .unconditional, help: "Seed of the random streams (default: the model's `simulation.seed`, else 1).",
+            transform: ArgumentValue.seed)
     var seed: UInt64?
 
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.",
+            transform: ArgumentValue.threads)
     var threads: Int?
 
-    func validate() throws {
-        if let paths, paths < 1 { throw ValidationError("--paths must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var resources: ResourceOptions
+
+    /// The worker count the engine will use.
+    var workers: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     /// The engine settings: command line first, then the model's `simulation` section.
     func settings(_ risk: RiskModel) -> SimulationSettings {

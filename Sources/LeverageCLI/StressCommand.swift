@@ -18,20 +18,23 @@ struct Stress: ParsableCommand {
     @Option(name: .customLong("scenario"), help: ArgumentHelp("A stress scenario to run (repeatable; default: all). The baseline always runs.", valueName: "NAME"))
     var scenarios: [String] = []
 
-    @Option(help: "Monte Carlo paths per scenario.")
+    @Option(parsing: .unconditional, help: "Monte Carlo paths per scenario.", transform: ArgumentValue.paths)
     var paths: Int = 10_000
 
-    @Option(help: "Seed of the random streams.")
+    @Option(parsing: .unconditional, help: "Seed of the random streams.", transform: ArgumentValue.seed)
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.",
+            transform: ArgumentValue.threads)
     var threads: Int?
 
+    @OptionGroup var resources: ResourceOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if paths < 1 { throw ValidationError("--paths must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let empty = scenarios.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--scenario needs a scenario name (it was '\(empty)')")
+        }
     }
 
     func run() throws {
@@ -40,6 +43,13 @@ struct Stress: ParsableCommand {
             Console.error("\(file.path): the model has no `project` section to stress (try `leverage run`)")
             throw ExitCode(1)
         }
+        let known = stress.allScenarios.map(\.id)
+        if let unknown = scenarios.first(where: { !known.contains($0) }) {
+            throw usageError("--scenario '\(unknown)': \(file.path) has no such stress scenario; it has: \(known.joined(separator: ", "))")
+        }
+        let chosen = scenarios.isEmpty ? stress.allScenarios : stress.allScenarios.filter { $0.id == "baseline" || scenarios.contains($0.id) }
+        try resources.admit(stress.resourceEstimate(scenarios: chosen, paths: paths, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
+                            what: "stress with \(chosen.count) scenarios × \(paths) paths", quiet: output.quiet)
         let showProgress = !output.quiet && Progress.stderrIsTerminal
         let start = Date()
         let report: StressReport

@@ -101,14 +101,15 @@ public enum Renderer {
     }
 
     /// RFC 4180 CSV: a header of column names (units are part of the names), numbers in full
-    /// precision (shortest round-trip form), empty cells for missing values.
+    /// precision (shortest round-trip form), empty cells for missing values. Text that a
+    /// spreadsheet would run as a formula gets a leading `'` (``SafeText/csvText(_:)``).
     public static func csv(_ table: Table) -> String {
-        var lines = [table.columns.map { field($0.name) }.joined(separator: ",")]
+        var lines = [table.columns.map { field(SafeText.csvText($0.name)) }.joined(separator: ",")]
         for row in table.rows {
             lines.append(row.map { cell in
                 switch cell {
                 case .empty: return ""
-                case .text(let s): return field(s)
+                case .text(let s): return field(SafeText.csvText(s))
                 case .integer(let i): return String(i)
                 case .number(let x): return x.isFinite ? "\(x)" : (x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf"))
                 }
@@ -161,8 +162,11 @@ public enum Renderer {
     }
 
     /// Aligned plain text for a terminal: title, header, rule, rows (numbers right-aligned), notes.
+    /// Control characters in any text are shown escaped (``SafeText/terminal(_:)``).
     public static func terminal(_ table: Table) -> String {
-        let (header, body, numeric) = humanCells(table)
+        let (rawHeader, rawBody, numeric) = humanCells(table)
+        let header = rawHeader.map(SafeText.terminal), body = rawBody.map { $0.map(SafeText.terminal) }
+        let title = SafeText.terminal(table.title)
         var width = header.map(\.count)
         for row in body { for (j, s) in row.enumerated() { width[j] = max(width[j], s.count) } }
         func line(_ cells: [String]) -> String {
@@ -171,22 +175,24 @@ public enum Renderer {
                 return numeric[j] ? pad + s : s + pad
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
-        var out = [table.title, String(repeating: "=", count: table.title.count), line(header),
+        var out = [title, String(repeating: "=", count: title.count), line(header),
                    width.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         out += body.map(line)
-        out += table.notes.map { "  " + $0 }
+        out += table.notes.map { "  " + SafeText.terminal($0) }
         return out.joined(separator: "\n") + "\n"
     }
 
     /// GitHub-flavoured Markdown: a heading, a pipe table (numbers right-aligned), notes as a list.
+    /// Cells are escaped by ``SafeText/markdownCell(_:)`` (no raw HTML, links, broken rows);
+    /// the title and notes by ``SafeText/markdownText(_:)``.
     public static func markdown(_ table: Table) -> String {
         let (header, body, numeric) = humanCells(table)
-        func escape(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
-        var out = ["### \(table.title)", "",
+        let escape = SafeText.markdownCell
+        var out = ["### \(SafeText.markdownText(table.title))", "",
                    "| " + header.map(escape).joined(separator: " | ") + " |",
                    "|" + numeric.map { $0 ? "---:|" : "---|" }.joined()]
         out += body.map { "| " + $0.map(escape).joined(separator: " | ") + " |" }
-        if !table.notes.isEmpty { out += [""] + table.notes.map { "- " + $0 } }
+        if !table.notes.isEmpty { out += [""] + table.notes.map { "- " + SafeText.markdownText($0) } }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -2,13 +2,22 @@ import Foundation
 
 /// A grid of covers: the Cartesian product of values on three axes, written on the command line
 /// as `first-loss=0:0.30:0.01` (from:to:step, both ends included), `guarantee-rate=0.5` or
-/// `guarantee-cap=0.1,0.15,0.2`.
+/// `guarantee-cap=0.1,0.15,0.2`. Values are fractions or percentages (`first-loss=0%:30%:1%`);
+/// every value must be a finite number in [0, 1], an axis has at most ``maximumAxisValues``
+/// values and the whole grid (the product of the axes) at most ``maximumCovers`` covers.
 public struct CoverGrid: Sendable, Hashable {
     public enum Axis: String, Sendable, CaseIterable {
         case firstLoss = "first-loss"
         case guaranteeRate = "guarantee-rate"
         case guaranteeCap = "guarantee-cap"
     }
+
+    /// The most values one axis may have.
+    public static let maximumAxisValues = 10_000
+    /// The most covers a grid may have (the product of its axes): each cover is one pass over
+    /// every simulated path and one row of the report, so 10,000 covers of 100,000 paths are
+    /// already about 10⁹ allocations and a 10,000-row table.
+    public static let maximumCovers = 10_000
 
     public var firstLoss: [Double] = [0]
     public var guaranteeRate: [Double] = [0]
@@ -20,6 +29,16 @@ public struct CoverGrid: Sendable, Hashable {
         self.guaranteeCap = guaranteeCap
     }
 
+    /// The number of covers: the product of the axes' lengths.
+    public var count: Int { firstLoss.count * guaranteeRate.count * guaranteeCap.count }
+
+    /// Why the grid is too large to evaluate (more than ``maximumCovers`` covers), or nil.
+    public var sizeProblem: String? {
+        guard count > CoverGrid.maximumCovers else { return nil }
+        return "the grid has \(count) covers (first-loss \(firstLoss.count) × guarantee-rate \(guaranteeRate.count) × guarantee-cap \(guaranteeCap.count) values); "
+            + "a sweep evaluates at most \(CoverGrid.maximumCovers): use coarser steps or fewer values"
+    }
+
     /// Every combination, first loss varying slowest.
     public var covers: [Cover] {
         firstLoss.flatMap { f in guaranteeRate.flatMap { g in guaranteeCap.map { c in Cover(firstLoss: f, guaranteeRate: g, guaranteeCap: c) } } }
@@ -27,7 +46,7 @@ public struct CoverGrid: Sendable, Hashable {
 
     /// Sets one axis from `axis=spec`; returns an error message for a malformed spec.
     public mutating func set(_ assignment: String) -> String? {
-        let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+        let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let axis = Axis(rawValue: parts[0]) else {
             return "'\(assignment)': expected AXIS=VALUES with AXIS one of \(Axis.allCases.map(\.rawValue).joined(separator: ", "))"
         }
@@ -58,21 +77,56 @@ public struct CoverGrid: Sendable, Hashable {
         }
     }
 
+    /// One value: a decimal number (`0.05`, `5e-2`) or a percentage (`5%`), finite.
+    static func number(_ text: Substring) -> Result<Double, Message> {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        var scale = 1.0
+        if t.hasSuffix("%") {
+            t = String(t.dropLast()).trimmingCharacters(in: .whitespaces)
+            scale = 0.01
+        }
+        guard let x = Double(t) else { return .failure(Message(text: "'\(text)' is not a number")) }
+        guard x.isFinite else { return .failure(Message(text: "'\(text)' is not a finite number")) }
+        // Decimal notation only (Swift would also read hexadecimal floats such as 0x1p-3).
+        guard t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else {
+            return .failure(Message(text: "'\(text)' is not a decimal number"))
+        }
+        return .success(x * scale)
+    }
+
     /// `a:b:s` (a, a + s, …, up to b within rounding), `x,y,z`, or `x`.
     static func values(_ spec: String) -> Result<[Double], Message> {
-        let range = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        if range.count == 3 {
-            guard let a = range[0], let b = range[1], let s = range[2] else { return .failure(Message(text: "'\(spec)': from:to:step must be numbers")) }
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 3 {
+            var range: [Double] = []
+            for part in parts {
+                switch number(part) {
+                case .success(let x): range.append(x)
+                case .failure(let m): return .failure(Message(text: "'\(spec)': from:to:step: \(m.text)"))
+                }
+            }
+            let a = range[0], b = range[1], s = range[2]
             guard s > 0 else { return .failure(Message(text: "'\(spec)': the step must be above 0")) }
             guard b >= a else { return .failure(Message(text: "'\(spec)': to is below from")) }
-            let n = Int(((b - a) / s + 1e-9).rounded(.down))
-            guard n <= 10_000 else { return .failure(Message(text: "'\(spec)': more than 10000 values")) }
-            return .success((0...n).map { a + Double($0) * s })
+            // Counted in floating point first: a denormal step gives ∞ here, not a trap.
+            let steps = ((b - a) / s + 1e-9).rounded(.down)
+            guard steps.isFinite, steps < Double(maximumAxisValues) else {
+                return .failure(Message(text: "'\(spec)': more than \(maximumAxisValues) values on one axis (use a larger step)"))
+            }
+            return .success((0...Int(steps)).map { a + Double($0) * s })
         }
-        if range.count != 1 { return .failure(Message(text: "'\(spec)': expected from:to:step, a list x,y,z or a value")) }
-        let list = spec.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !list.isEmpty, list.allSatisfy({ $0 != nil }) else { return .failure(Message(text: "'\(spec)': expected numbers")) }
-        return .success(list.map { $0! })
+        if parts.count != 1 { return .failure(Message(text: "'\(spec)': expected from:to:step, a list x,y,z or a value")) }
+        let items = spec.split(separator: ",")
+        guard !items.isEmpty else { return .failure(Message(text: "'\(spec)': expected numbers")) }
+        guard items.count <= maximumAxisValues else { return .failure(Message(text: "more than \(maximumAxisValues) values on one axis")) }
+        var list: [Double] = []
+        for item in items {
+            switch number(item) {
+            case .success(let x): list.append(x)
+            case .failure(let m): return .failure(Message(text: "'\(spec)': \(m.text)"))
+            }
+        }
+        return .success(list)
     }
 }
 

@@ -1,0 +1,116 @@
+import Foundation
+import LinearAlgebra
+import RiskCover
+import RiskSharing
+import Testing
+
+@Suite("Bounded runs: cover grids and resource estimates")
+struct ResourceLimitTests {
+    @Test("Cover axes accept percentages where a fraction is meant: 0%:30%:1% is 0:0.30:0.01")
+    func percentages() throws {
+        let percent = try CoverGrid.axisValues("0%:30%:1%").get()
+        let fraction = try CoverGrid.axisValues("0:0.30:0.01").get()
+        #expect(percent.count == 31 && fraction.count == 31)
+        for (a, b) in zip(percent, fraction) { #expect(abs(a - b) < 1e-15) }
+        #expect(try CoverGrid.axisValues("5%,10 %,0.2").get() == [0.05, 0.1, 0.2])
+    }
+
+    @Test("Non-finite, denormal and runaway axes are refused with a message, never a trap",
+          arguments: [("0:inf:0.1", "finite"), ("0:1:5e-324", "more than 10000 values"), ("0:1:1e-5", "more than 10000 values"),
+                      ("nan", "finite"), ("0,inf", "finite"), ("0:1:0", "step must be above 0"), ("0.3:0.1:0.1", "below"),
+                      ("0x1p-3", "decimal"), ("a:b:c", "not a number"), ("0:1e308:1e-308", "more than 10000 values"),
+                      ("-inf:0:1", "finite"), ("1e400", "finite")])
+    func refusedAxes(_ spec: String, _ fragment: String) {
+        switch CoverGrid.axisValues(spec) {
+        case .success(let values): Issue.record("\(spec) accepted as \(values.count) values")
+        case .failure(let message): #expect(message.text.contains(fragment), "\(spec): \(message.text)")
+        }
+    }
+
+    @Test("The grid's product is capped, not only each axis: 100 × 100 × 2 covers are refused, naming the limit")
+    func gridProduct() {
+        var grid = CoverGrid()
+        #expect(grid.set("first-loss=0:0.99:0.01") == nil)
+        #expect(grid.set("guarantee-rate=0:0.99:0.01") == nil)
+        #expect(grid.count == 10_000 && grid.sizeProblem == nil)
+        #expect(grid.set("guarantee-cap=0.1,0.2") == nil)
+        #expect(grid.count == 20_000)
+        let problem = grid.sizeProblem ?? ""
+        #expect(problem.contains("20000 covers") && problem.contains("at most \(CoverGrid.maximumCovers)"))
+    }
+
+    @Test("/proc/meminfo: MemAvailable and MemTotal in bytes")
+    func meminfo() {
+        let text = "MemTotal:       16318412 kB\nMemFree:         1234 kB\nMemAvailable:    8000000 kB\nHugePages_Total:       0\n"
+        let info = MachineResources.parseMeminfo(text)
+        #expect(info.total == 16_318_412 * 1024 && info.available == 8_000_000 * 1024)
+        #expect(MachineResources.parseMeminfo("garbage\n: :\n").available == nil)
+        let here = MachineResources.current()
+        #expect(here.cores >= 1)
+        if FileManager.default.fileExists(atPath: "/proc/meminfo") { #expect((here.totalBytes ?? 0) > 0) }
+    }
+
+    @Test("Admission: refuse what exceeds the available memory, announce what takes more than 3 minutes")
+    func admission() {
+        let machine = MachineResources(availableBytes: 4e9, totalBytes: 8e9, cores: 2)
+        #expect(RunAdmission.judge(ResourceEstimate(bytes: 1e9, seconds: 10), on: machine, what: "x") == .proceed)
+        guard case .tooLarge(let message) = RunAdmission.judge(ResourceEstimate(bytes: 5e9, seconds: 10), on: machine, what: "simulate") else {
+            Issue.record("5 GB on a 4 GB machine was not refused"); return
+        }
+        #expect(message.contains("5.0 GB") && message.contains("4.0 GB"))
+        guard case .slow(let slow) = RunAdmission.judge(ResourceEstimate(bytes: 1e9, seconds: 600), on: machine, what: "sweep") else {
+            Issue.record("a 10-minute run was not announced"); return
+        }
+        #expect(slow.contains("10 min"))
+        let unknown = MachineResources(availableBytes: nil, totalBytes: nil, cores: 1)
+        #expect(RunAdmission.judge(ResourceEstimate(bytes: 1e15, seconds: 1), on: unknown, what: "x") == .proceed)
+    }
+
+    func portfolio(exposures: Int, factors: Int) -> Portfolio {
+        Portfolio(exposures: (0..<exposures).map {
+            Exposure(name: "e\($0)", exposureAtDefault: 1, probabilityOfDefault: 0.01, lossGivenDefault: .fixed(0.45),
+                     loadings: Array(repeating: 0.3, count: factors))
+        }, dependence: .factors(correlation: .identity(factors), repair: .none))
+    }
+
+    @Test("A simulation's memory grows by what the engine keeps per path: the loss (8 B) and one derived sample per summarising thread")
+    func simulationMemory() {
+        let p = portfolio(exposures: 100, factors: 3)
+        let structure = RiskSharingStructure.wholePortfolio()
+        func bytes(_ paths: Int, threads: Int) -> Double {
+            p.resourceEstimate(structure: structure, settings: SimulationSettings(paths: paths, seed: 1), threads: threads).bytes
+        }
+        // Whole portfolio: 4 summary jobs (portfolio, allocation check, 1 tranche, 1 holder).
+        #expect(bytes(2_000_000, threads: 2) - bytes(1_000_000, threads: 2) == 1_000_000 * 8 * 3)
+        #expect(bytes(2_000_000, threads: 8) - bytes(1_000_000, threads: 8) == 1_000_000 * 8 * 5)
+        // 10⁹ paths cannot take less than their losses: 8 GB.
+        #expect(bytes(1_000_000_000, threads: 1) > 8e9)
+        // The README's measurement: 100,000 paths of B1000 peak at 32 MiB; the estimate is above it but not wildly.
+        let b1000 = portfolio(exposures: 1000, factors: 10)
+        let estimate = b1000.resourceEstimate(structure: structure, settings: SimulationSettings(paths: 100_000, seed: 1), threads: 2).bytes
+        #expect(estimate > 32 * 1_048_576 && estimate < 3 * 32 * 1_048_576)
+    }
+
+    @Test("Time grows with paths × obligors and falls with threads")
+    func simulationTime() {
+        let p = portfolio(exposures: 1000, factors: 10)
+        func seconds(_ paths: Int, _ threads: Int) -> Double {
+            p.resourceEstimate(structure: .wholePortfolio(), settings: SimulationSettings(paths: paths, seed: 1), threads: threads).seconds
+        }
+        #expect(abs(seconds(2_000_000, 1) / seconds(1_000_000, 1) - 2) < 1e-9)
+        #expect(abs(seconds(1_000_000, 1) / seconds(1_000_000, 2) - 2) < 1e-9)
+        // 10⁹ paths of 1000 obligors at 2 × 10⁸ draws/s on 2 threads: 2500 s — announced as slow.
+        #expect(seconds(1_000_000_000, 2) > RunAdmission.slowSeconds)
+    }
+
+    @Test("Sweeps keep each scenario's losses and evaluate covers one after the other")
+    func coverEstimate() {
+        let p = portfolio(exposures: 100, factors: 1)
+        let settings = SimulationSettings(paths: 1_000_000, seed: 1)
+        let one = RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: settings, scenarios: 1, covers: 31, threads: 2)
+        let two = RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: settings, scenarios: 2, covers: 31, threads: 2)
+        #expect(two.bytes - one.bytes >= 8e6, "a stressed scenario keeps its 10⁶ losses")
+        let many = RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: settings, scenarios: 1, covers: 10_000, threads: 2)
+        #expect(many.seconds > one.seconds + 9_000 * 1e6 / Throughput.coverPathsPerSecond)
+    }
+}
