@@ -368,7 +368,7 @@ struct PortfolioReader {
         let table: CSVTable
         do { table = try CSVTable(text) } catch {
             switch error {
-            case .empty: csvSink.error(line: 0, column: 0, value.path, "the file has no header row")
+            case .empty: csvSink.error(line: 1, column: 1, value.path, "the file has no header row")
             case let .unterminatedQuote(line, column): csvSink.error(line: line, column: column, value.path, "a quoted field is not closed")
             }
             return [nil]
@@ -380,9 +380,9 @@ struct PortfolioReader {
             let key = h.text.trimmingCharacters(in: .whitespaces)
             if !allowed.contains(key) {
                 let hint = YAMLValue.closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? " (expected: \(allowed.joined(separator: ", ")))"
-                csvSink.error(line: h.line, column: h.column, value.path, "unknown column '\(key)'\(hint)")
+                csvSink.error(line: h.line, column: h.column, value.path, "unknown column '\(Diagnostic.quote(key, limit: 40))'\(hint)")
             } else if column[key] != nil {
-                csvSink.error(line: h.line, column: h.column, value.path, "column '\(key)' appears twice")
+                csvSink.error(line: h.line, column: h.column, value.path, "column '\(Diagnostic.quote(key, limit: 40))' appears twice")
             } else { column[key] = j }
         }
         for key in required where column[key] == nil {
@@ -404,7 +404,7 @@ struct PortfolioReader {
                 guard let f = field(key) else { return nil }
                 let text = f.text.trimmingCharacters(in: .whitespaces)
                 guard let x = Double(text), x.isFinite else {
-                    csvSink.error(line: f.line, column: f.column, rowPath.key(key), "expected a number, got '\(text)'")
+                    csvSink.error(line: f.line, column: f.column, rowPath.key(key), "expected a number, got '\(Diagnostic.quote(text))'")
                     return nil
                 }
                 if let problem = check(x) { csvSink.error(line: f.line, column: f.column, rowPath.key(key), problem); return nil }

@@ -70,7 +70,7 @@ struct YAMLValue {
             error("expected text, got \(kindName)")
             return nil
         }
-        if s.string.trimmingCharacters(in: .whitespaces).isEmpty { error("expected text, got an empty value"); return nil }
+        if s.string.allSatisfy(\.isWhitespace) { error("expected text, got an empty value"); return nil }
         if s.string.unicodeScalars.contains(where: { Diagnostic.isControl($0) && $0 != "\n" }) {
             error("'\(Diagnostic.quote(s.string))' contains a control character"); return nil
         }
@@ -91,7 +91,8 @@ struct YAMLValue {
             error("expected a number, got \(kindName)")
             return nil
         }
-        let text = s.string.trimmingCharacters(in: .whitespaces)
+        let raw = s.string
+        let text = raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespaces) : raw
         if s.style != .plain {
             error("expected a number, got the quoted text \"\(Diagnostic.quote(text))\" (remove the quotes)")
             return nil
@@ -100,7 +101,7 @@ struct YAMLValue {
             error("'\(Diagnostic.quote(text))': write rates and shares as fractions (17 % is 0.17), not percentages")
             return nil
         }
-        guard let x = Double(text.replacingOccurrences(of: "_", with: "")) else {
+        guard let x = Double(text.contains("_") ? text.replacingOccurrences(of: "_", with: "") : text) else {
             error("expected a number, got \(kindName)")
             return nil
         }
@@ -245,10 +246,15 @@ enum YAMLDocument {
             sink.error(line: problem.line, column: problem.column, .root, problem.message)
             return nil
         }
-        let problems = YAMLLimits.check(text)
-        if !problems.isEmpty {
+        switch YAMLLimits.compose(text) {
+        case .document(let node?): return node
+        case .document(nil):
+            sink.error(line: 1, column: 1, .root, "the file holds no YAML document (only comments?)")
+            return nil
+        case .refused(let problems):
             for p in problems { sink.error(line: p.line, column: p.column, .root, p.message) }
             return nil
+        case .syntaxError: break   // Yams' composer reports it, located
         }
         do {
             guard let node = try Yams.compose(yaml: text) else {

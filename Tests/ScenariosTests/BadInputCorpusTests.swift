@@ -136,7 +136,7 @@ struct BadInputCorpusTests {
     func basesAreValid() throws {
         _ = try ScenarioLoader.parse(corpusAccounting, file: "m.yaml")
         _ = try ScenarioLoader.parse(corpusPortfolio, file: "m.yaml")
-        #expect(sites(in: corpusAccounting, names: false).count >= 20)
+        #expect(sites(in: corpusAccounting, names: false).count >= 15)
         #expect(sites(in: corpusPortfolio, names: false).count >= 30)
     }
 
@@ -190,8 +190,9 @@ struct BadInputCorpusTests {
             ("escape character", "name: a\u{1B}[31m\n", [:], "m.yaml:1:8: error: the control character U+001B"),
             ("DEL character", "name: a\u{7F}\n", [:], "m.yaml:1:8: error: the control character U+007F"),
             ("C1 control character", "name: a\u{9B}b\n", [:], "m.yaml:1:8: error: the control character U+009B"),
-            ("alias bomb as a mapping key", bomb + "? *a9\n: 1\n", [:], "error: an alias (*a9) cannot be a field name"),
-            ("alias bomb inside a mapping key", bomb + "? [*a9, *a9]\n: 1\n", [:], "cannot be a field name"),
+            ("an alias as a mapping key", "a: &a [x, y]\n? *a\n: 1\n", [:], "m.yaml:2:3: error: an alias (*a) cannot be a field name"),
+            ("an alias inside a mapping key", "a: &a [x, y]\n? [*a, *a]\n: 1\n", [:], "m.yaml:2:4: error: an alias (*a) cannot be a field name"),
+            ("alias bomb", bomb, [:], "aliases expand to more than 100000 values"),
             ("alias bomb as values", bomb + "name: *a9\n", [:], "aliases expand to more than 100000 values"),
             ("deep nesting", "name: " + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "\n", [:],
              "m.yaml:1:"),
@@ -200,13 +201,14 @@ struct BadInputCorpusTests {
             ("duplicate field, reported at the duplicate", "name: a\ndescription: b\nunit: eur_m\nname: c\n", [:],
              "m.yaml:4:1: error: the field 'name' appears twice in one mapping (first at line 1)"),
             ("duplicate field in a flow mapping", accounting("{label: first, multiplier: 3}", "{label: first, multiplier: 3, multiplier: 4}"), [:],
-             "appears twice in one mapping (first at line 24)"),
+             "m.yaml:25:39: error: the field 'multiplier' appears twice in one mapping (first at line 25)"),
             ("undefined alias", "name: *nowhere\n", [:], "m.yaml:1:7: error: YAML"),
             ("two documents", "name: a\n---\nname: b\n", [:], "m.yaml:"),
             ("a list at the root", "- a\n- b\n", [:], "m.yaml:1:1: error: expected a mapping"),
             ("a scalar at the root", "hello\n", [:], "m.yaml:1:1: error: expected a mapping"),
             ("a 100 kB value is not echoed whole", "name: [" + long + "\n", [:], "m.yaml:"),
-            ("unknown 100 kB field name", "name: a\ndescription: b\nunit: eur_m\n" + long + ": 1\n", [:], "unknown field"),
+            ("unknown 100 kB field name", "name: a\ndescription: b\nunit: eur_m\n" + long + ": 1\n", [:], "m.yaml:4:100001: error: YAML syntax"),
+            ("unknown 1 kB field name", "name: a\ndescription: b\nunit: eur_m\n" + String(repeating: "k", count: 1000) + ": 1\n", [:], "m.yaml:4:1: error: kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk… (1000 characters): unknown field"),
             // Empty and duplicate identifiers (each a trap before).
             ("empty contributor id", accounting("{id: eu,", "{id: \"\","), [:], "stacks[0].contributors[0].id: expected text, got an empty value"),
             ("empty stack id", accounting("  - id: s\n", "  - id: ''\n"), [:], "stacks[0].id: expected text, got an empty value"),
@@ -233,7 +235,7 @@ struct BadInputCorpusTests {
             ("exposure and pool with one name", portfolio("{name: sme,", "{name: gf1,"), [:], "portfolio.pools[0].name: two exposures or pools are called 'gf1'"),
             ("duplicate tranche names", portfolio("{name: mezzanine, attachment: 0.05", "{name: first_loss, attachment: 0.05"), [:], "two tranches are called 'first_loss'"),
             ("duplicate factor names", portfolio("names: [energy, demand]", "names: [energy, energy]"), [:], "factor 'energy' is named twice"),
-            ("a name with an escape sequence", accounting("{id: eu,", "{id: \"e\\eu\","), [:], "not a valid name"),
+            ("a name with an escape sequence", accounting("{id: eu,", "{id: \"e\\eu\","), [:], "stacks[0].contributors[0].id: 'e\\u{1B}u' contains a control character"),
             // Whole numbers: checked conversions.
             ("batch size 1e9", portfolio("batch_size: 1024", "batch_size: 1e9"), [:], "simulation.batch_size: 1000000000 is too large: at most 1048576"),
             ("paths 1e19", portfolio("paths: 5000", "paths: 1e19"), [:], "simulation.paths: 1e+19 is too large: at most 1000000000"),
@@ -246,10 +248,17 @@ struct BadInputCorpusTests {
             ("units 1e300", accounting("units: 4", "units: 1e300"), [:], "stacks[0].allocations[0].units: 1e+300 is too large"),
             ("units -1", accounting("units: 4", "units: -1"), [:], "stacks[0].allocations[0].units: -1 is below 1"),
             // Overflow and degenerate amounts.
-            ("stack amounts that overflow", accounting("amount: 1}", "amount: 1e308}\n      - {id: more, label: M, source: private, instrument: debt, amount: 1e308}")
-                .replacingOccurrences(of: "        total: 10\n", with: "").replacingOccurrences(of: ", share: 0.2, cap: 5", with: ", amount: 1")
-                .replacingOccurrences(of: "    - {id: rest, label: P, source: private, instrument: mixed, remainder: true}\n", with: "")
-                .replacingOccurrences(of: "    - {id: a2, label: B, share: 0.1}\n", with: ""), [:], "the total overflows"),
+            ("stack amounts that overflow", """
+                name: a
+                description: b
+                unit: eur_bn
+                stacks:
+                  - id: s
+                    label: S
+                    contributors:
+                      - {id: a, label: A, source: eu_budget, instrument: grant, amount: 1e308}
+                      - {id: b, label: B, source: private, instrument: grant, amount: 1e308}
+                """, [:], "m.yaml:8:7: error: stacks[0].contributors: the contributions add up to more than 1.7976931348623157e+308: the total overflows"),
             ("matching ratio that overflows", accounting("ratio: 1}", "ratio: 1e308}"), [:], "stacks[0].contributors[1]: the amounts this contributor matches add up to more than"),
             ("exposures that overflow", portfolio("ead: 1500, pd: 0.03, lgd: 0.45", "ead: 1e308, pd: 0.03, lgd: 0.45").replacingOccurrences(of: "ead: 1500, pd: 0.03, lgd: {", with: "ead: 1e308, pd: 0.03, lgd: {"), [:],
              "portfolio: the exposures add up to more than"),
@@ -281,13 +290,13 @@ struct BadInputCorpusTests {
             // CSV data files.
             ("CSV with a 10 kB unknown column", csvModel, ["loans.csv": String(repeating: "y", count: 10_000) + ",name,ead,pd,lgd\n1,a,1,0.1,0.4\n"],
              "loans.csv:1:1: error: portfolio.exposures_csv: unknown column 'yyyyyyyyyy"),
-            ("CSV row of the wrong width", csvModel, ["loans.csv": "name,ead,pd,lgd\na,1,0.1\n"], "loans.csv:2:7: error: portfolio.exposures_csv[0]: expected 4 fields, got 3"),
+            ("CSV row of the wrong width", csvModel, ["loans.csv": "name,ead,pd,lgd\na,1,0.1\n"], "loans.csv:2:5: error: portfolio.exposures_csv[0]: expected 4 fields, got 3"),
             ("CSV bad number", csvModel, ["loans.csv": "name,ead,pd,lgd\na,1,nan,0.4\n"], "loans.csv:2:5: error: portfolio.exposures_csv[0].pd: expected a number, got 'nan'"),
             ("CSV infinite EAD", csvModel, ["loans.csv": "name,ead,pd,lgd\na,inf,0.1,0.4\n"], "portfolio.exposures_csv[0].ead: expected a number, got 'inf'"),
             ("CSV empty name", csvModel, ["loans.csv": "name,ead,pd,lgd\n,1,0.1,0.4\n"], "loans.csv:2:1: error: portfolio.exposures_csv[0].name: expected a name, got an empty value"),
             ("CSV duplicate names", csvModel, ["loans.csv": "name,ead,pd,lgd\na,1,0.1,0.4\na,2,0.1,0.4\n"], "loans.csv:3:1: error: portfolio.exposures_csv[1].name: two exposures or pools are called 'a'"),
             ("CSV amounts that overflow", csvModel, ["loans.csv": "name,ead,pd,lgd\na,1e308,0.1,0.4\nb,1e308,0.1,0.4\n"], "the total overflows"),
-            ("CSV loadings too large", csvModel, ["loans.csv": "name,ead,pd,lgd,energy\na,1,0.1,0.4,1.5\n"], "loans.csv:2:15: error: portfolio.exposures_csv[0]: βᵀΣβ"),
+            ("CSV loadings too large", csvModel, ["loans.csv": "name,ead,pd,lgd,energy\na,1,0.1,0.4,1.5\n"], "loans.csv:2:13: error: portfolio.exposures_csv[0]: βᵀΣβ = 2.25 ≥ 1"),
             ("CSV unclosed quote", csvModel, ["loans.csv": "name,ead,pd,lgd\n\"a,1,0.1,0.4\n"], "loans.csv:2:1: error: portfolio.exposures_csv: a quoted field is not closed"),
             ("CSV header only", csvModel, ["loans.csv": "name,ead,pd,lgd\n"], "loans.csv:1:1: error: portfolio.exposures_csv: the file has a header but no exposures"),
             ("CSV empty", csvModel, ["loans.csv": ""], "loans.csv:1:1: error: portfolio.exposures_csv: the file has no header row"),
@@ -347,7 +356,7 @@ struct BadInputCorpusTests {
         let text = corpusPortfolio
             .replacingOccurrences(of: "factors: {names: [energy, demand], correlation: [[1, 0.3], [0.3, 1]]}",
                                   with: "factors: {names: [energy, demand, ai], correlation: [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]], repair: nearest}")
-            .replacingOccurrences(of: "loadings: [0.4, 0.3]", with: "loadings: [0.6, 0.6, 0]")
+            .replacingOccurrences(of: "loadings: [0.4, 0.3]", with: "loadings: [0.5, 0.3, 0]")
         let model = try ScenarioLoader.parse(text, file: "m.yaml")
         let risk = try #require(model.risk)
         try validateSimulation(portfolio: risk.portfolio, structure: risk.structure,
