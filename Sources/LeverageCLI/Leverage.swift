@@ -32,6 +32,10 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
 
+    @Flag(name: .customLong("allow-data-outside-model-folder"),
+          help: "Let the model read data files (exposures_csv) outside its own folder.")
+    var allowDataOutsideModelFolder = false
+
     /// Renders to stdout, or writes the result folder (tables in the format, manifest.json,
     /// report.html, tables.xlsx); reports on stderr unless quiet.
     func emit(_ tables: [Table], manifest: Manifest) throws {
@@ -69,6 +73,6 @@ enum Console {
 }
 
 /// Loads a model file (or bundled model), turning diagnostics into exit code 1.
-func loadModel(_ path: String) throws -> ScenarioFile {
-    do { return try ScenarioLoader.load(path) } catch { throw Console.fail(error) }
+func loadModel(_ path: String, dataFilesAnywhere: Bool = false) throws -> ScenarioFile {
+    do { return try ScenarioLoader.load(path, dataFilesAnywhere: dataFilesAnywhere) } catch { throw Console.fail(error) }
 }

@@ -80,7 +80,7 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
         for axis in axes { _ = grid.set(axis) }
         let stress = stressOption.stress(file.model.riskCover)
@@ -143,7 +143,7 @@ struct Solve: ParsableCommand {
     }
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let spec = file.model.riskCover
         var constraints = spec?.constraints ?? InvestorConstraints()
         if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }

@@ -18,7 +18,7 @@ struct Simulate: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let risk = try requirePortfolio(file)
         let settings = simulation.settings(risk)
         let progress = Progress(label: "simulate", enabled: !output.quiet)
