@@ -287,6 +287,17 @@ struct BadInputCorpusTests {
             ("zero volume", portfolio("ead: 1500, pd: 0.03, lgd: 0.45", "ead: 0, pd: 0.03, lgd: 0.45")
                 .replacingOccurrences(of: "ead: 1500, pd: 0.03, lgd: {", with: "ead: 0, pd: 0.03, lgd: {")
                 .replacingOccurrences(of: "ead: 0.2", with: "ead: 0"), [:], "the portfolio's volume is 0"),
+            // Sweep axes in risk_cover: non-finite values and grids too fine (each a trap before).
+            ("sweep to infinity", portfolio("budget: 2000", "budget: 2000\n  sweep: {first_loss: \"0:inf:0.1\"}"), [:],
+             "risk_cover.sweep.first_loss: 'inf' is not a finite number"),
+            ("sweep with a denormal step", portfolio("budget: 2000", "budget: 2000\n  sweep: {guarantee_rate: \"0:1:4.9e-324\"}"), [:],
+             "risk_cover.sweep.guarantee_rate: '0:1:4.9e-324': more than 10000 values"),
+            ("sweep with a tiny step", portfolio("budget: 2000", "budget: 2000\n  sweep: {guarantee_cap: \"0:1:1e-300\"}"), [:],
+             "risk_cover.sweep.guarantee_cap: '0:1:1e-300': more than 10000 values"),
+            ("sweep of nan", portfolio("budget: 2000", "budget: 2000\n  sweep: {first_loss: \"nan\"}"), [:],
+             "risk_cover.sweep.first_loss: 'nan' is not a finite number"),
+            ("sweep list with nan", portfolio("budget: 2000", "budget: 2000\n  sweep: {first_loss: \"0.1,nan\"}"), [:],
+             "risk_cover.sweep.first_loss: 'nan' is not a finite number"),
             // CSV data files.
             ("CSV with a 10 kB unknown column", csvModel, ["loans.csv": String(repeating: "y", count: 10_000) + ",name,ead,pd,lgd\n1,a,1,0.1,0.4\n"],
              "loans.csv:1:1: error: portfolio.exposures_csv: unknown column 'yyyyyyyyyy"),

@@ -11,7 +11,7 @@ enum Mutator {
     /// aliases, control characters, very long.
     static let hostile = [
         "1e308", "-1e308", "1e19", "9223372036854775807", "-9223372036854775808", "4.9e-324", "-0", "0", "-1",
-        ".nan", ".inf", "-.inf", "nan", "1e999", "0.30000000000000004", "1e-14",
+        ".nan", ".inf", "-.inf", "nan", "inf", "1e999", "1e-300", "\"0:inf:0.1\"", "\"0:1:1e-300\"", "0.30000000000000004", "1e-14",
         "\"\"", "''", "' '", "~", "null", "[]", "{}", "[[]]", "{a: {b: {c: 1}}}", "*undefined", "&a x", "!!binary AAAA",
         "\"\\u0000\"", "\"\\e[31m\"", "=cmd|' /C calc'!A0", "<script>", String(repeating: "9", count: 400),
         String(repeating: "a", count: 5_000), "true", "yes", "17%", "1_000", "0x10", "@", "`", "|", ">", "- x", ": x",
