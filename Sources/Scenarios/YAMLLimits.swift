@@ -1,20 +1,20 @@
 import CYaml
 import Yams
 
-/// Bounds on what a model file may ask the reader to do, checked on libyaml's event stream
-/// before the document is composed into nodes (composing is where an alias bomb or a
-/// 100,000-deep nesting would hang or overflow the stack):
+/// Bounds on what a model file may ask the reader to do, checked while the document is composed
+/// from libyaml's event stream (by ``compose(_:)``, in one pass — Yams' composer hashes every
+/// mapping key with tag resolution, which an alias bomb used as a key turns into a hang):
 ///
 /// - the file holds at most ``maximumBytes`` bytes (a data file: ``maximumDataBytes``);
 /// - collections nest at most ``maximumDepth`` deep (the schema needs 6);
 /// - aliases (`*name`) expand to at most ``maximumAliasExpansion`` nodes in all (the "billion
 ///   laughs" of nine nested aliases expands to 10⁹ — refused);
-/// - an alias is never a field name nor part of one (comparing such keys for duplicates walks
-///   the whole expansion);
+/// - an alias is never a field name nor part of one;
 /// - a field appears once per mapping: a duplicate is reported at the duplicate, with the line
 ///   of the first.
 ///
-/// The pre-pass stops at the first syntax error and leaves it to the composer, which reports it.
+/// On a syntax error (or an undefined alias, or a second document) the caller lets Yams'
+/// composer report it, located.
 enum YAMLLimits {
     static let maximumBytes = 64 << 20
     static let maximumDataBytes = 256 << 20
