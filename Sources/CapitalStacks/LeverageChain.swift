@@ -166,9 +166,10 @@ extension LeverageChain {
                 amounts[c.id] = s * a
             }
         }
-        let baseAmounts = base.map { (id: $0.id, amount: amounts[$0.id]!) }
+        let baseAmounts = base.map { (id: $0.id, amount: amounts[$0.id] ?? 0) }
         let f = baseAmounts.reduce(0) { $0 + $1.amount }
         let g = zip(base, baseAmounts).filter { $0.0.kind == .guarantee }.reduce(0) { $0 + $1.1.amount }
+        if !f.isFinite { throw AccountingError(path: "base", overflow("the base components")) }
 
         var rows = [ChainAccount.StageResult(label: "base fund", stageMultiplier: nil, amount: f, cumulativeMultiplier: 1)]
         let investment: Double
@@ -179,11 +180,13 @@ extension LeverageChain {
             throw AccountingError(path: "stages", "a chain needs stages (multipliers) or a stated investment")
         case (true, .some(let i)):
             investment = i
+            if i == 0 { throw AccountingError(path: "investment", "a stated investment of 0 mobilises nothing; every multiplier would be 0") }
             rows.append(.init(label: "stated investment", stageMultiplier: nil, amount: i, cumulativeMultiplier: f > 0 ? i / f : .nan))
         case (false, nil):
             var amount = f
-            for stage in stages {
+            for (k, stage) in stages.enumerated() {
                 amount *= stage.multiplier
+                if !amount.isFinite { throw AccountingError(path: "stages[\(k)].multiplier", overflow("the investment after this stage")) }
                 rows.append(.init(label: stage.label, stageMultiplier: stage.multiplier, amount: amount, cumulativeMultiplier: f > 0 ? amount / f : .nan))
             }
             investment = amount
@@ -194,9 +197,11 @@ extension LeverageChain {
         case nil: provision = nil
         case .rate(let r)?:
             if g == 0 { throw AccountingError(path: "provision", "a provisioning rate needs a base component of kind guarantee") }
+            if r == 0 { throw AccountingError(path: "provision.rate", "a provisioning rate of 0 sets nothing aside: investment / budget provision would divide by 0 (leave `provision` out instead)") }
             provision = r * g
         case .amount(let p)?:
             if g == 0 { throw AccountingError(path: "provision", "a provision needs a base component of kind guarantee") }
+            if p == 0 { throw AccountingError(path: "provision.amount", "a provision of 0 sets nothing aside: investment / budget provision would divide by 0 (leave `provision` out instead)") }
             provision = p
         }
 
@@ -204,6 +209,7 @@ extension LeverageChain {
         var additional: Double?
         if let expost {
             let deducted = expost.deductions.reduce(0) { $0 + $1.amount }
+            if !deducted.isFinite { throw AccountingError(path: "expost.deductions", overflow("the deductions")) }
             if deducted > expost.reported {
                 throw AccountingError(path: "expost.deductions", "deductions add up to \(AccountingError.show(deducted)), above the reported investment \(AccountingError.show(expost.reported))")
             }
@@ -213,6 +219,7 @@ extension LeverageChain {
                 rows.append(.init(label: "less: " + d.label, stageMultiplier: nil, amount: -d.amount, cumulativeMultiplier: -d.amount / f))
             }
             rows.append(.init(label: "adjusted (ex post)", stageMultiplier: nil, amount: adjusted!, cumulativeMultiplier: adjusted! / f))
+            if f == 0 { throw AccountingError(path: "base", "the base fund is 0, so ex-post multipliers (investment per euro of the base) are undefined") }
             if let a = expost.additionality {
                 additional = a * adjusted!
                 rows.append(.init(label: "additional (additionality \(Int((a * 100).rounded())) %)", stageMultiplier: nil, amount: additional!, cumulativeMultiplier: additional! / f))
@@ -221,4 +228,10 @@ extension LeverageChain {
         return ChainAccount(chain: self, baseAmounts: baseAmounts, base: f, guarantee: g, stages: rows, investment: investment,
                             provision: provision, adjustedInvestment: adjusted, additionalInvestment: additional)
     }
+}
+
+/// "X add up to more than 1.8e308: the total overflows" — for amounts whose sum or product is not
+/// a finite number (a mistaken unit, or a hostile file).
+func overflow(_ what: String) -> String {
+    "\(what) add up to more than \(Double.greatestFiniteMagnitude): the total overflows (check the amounts and the money unit)"
 }

@@ -124,6 +124,7 @@ extension CapitalStack {
                 case .remainder: value = nil
                 }
                 if let value {
+                    if !value.isFinite { throw AccountingError(path: "contributors[\(k)]", overflow("the amounts this contributor matches")) }
                     uncapped[k] = value
                     amounts[k] = c.cap.map { min(value, $0) } ?? value
                     progress = true
@@ -135,6 +136,7 @@ extension CapitalStack {
         }
         if let k = remainders.first {
             let others = amounts.compactMap { $0 }.reduce(0, +)
+            if !others.isFinite { throw AccountingError(path: "contributors", overflow("the contributions")) }
             let rest = total! - others
             if rest < -1e-9 * max(1, total!) {
                 throw AccountingError(path: "total", "contributions other than the remainder add up to \(AccountingError.show(others)), above the total \(AccountingError.show(total!))")
@@ -142,17 +144,20 @@ extension CapitalStack {
             uncapped[k] = max(rest, 0)
             amounts[k] = contributors[k].cap.map { min(max(rest, 0), $0) } ?? max(rest, 0)
         }
-        let sum = amounts.reduce(0) { $0 + $1! }
+        let sum = amounts.reduce(0) { $0 + ($1 ?? 0) }
+        if !sum.isFinite { throw AccountingError(path: "contributors", overflow("the contributions")) }
         if let total, remainders.isEmpty, sum > total * (1 + 1e-12) {
             throw AccountingError(path: "total", "contributions add up to \(AccountingError.show(sum)), above the stated total \(AccountingError.show(total))")
         }
         let contributions = contributors.indices.map { k in
-            StackAccount.Contribution(contributor: contributors[k], amount: amounts[k]!, uncapped: uncapped[k]!)
+            StackAccount.Contribution(contributor: contributors[k], amount: amounts[k] ?? 0, uncapped: uncapped[k] ?? 0)
         }
         let stackTotal = total ?? sum
         var allocationResults: [StackAccount.EarmarkResult] = []
         var allocated = 0.0
+        var allocationIDs = Set<String>()
         for (k, a) in allocations.enumerated() {
+            if !allocationIDs.insert(a.id).inserted { throw AccountingError(path: "allocations[\(k)].id", "'\(a.id)' is used by two allocations") }
             let amount: Double
             switch a.size {
             case .amount(let x): amount = x

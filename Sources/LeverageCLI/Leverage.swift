@@ -57,6 +57,10 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
 
+    @Flag(name: .customLong("allow-data-outside-model-folder"),
+          help: "Let the model read data files (exposures_csv) outside its own folder.")
+    var allowDataOutsideModelFolder = false
+
     func validate() throws {
         if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--output needs a folder name (it was empty)")
@@ -124,6 +128,6 @@ enum Console {
 }
 
 /// Loads a model file (or bundled model), turning diagnostics into exit code 1.
-func loadModel(_ path: String) throws -> ScenarioFile {
-    do { return try ScenarioLoader.load(path) } catch { throw Console.fail(error) }
+func loadModel(_ path: String, dataFilesAnywhere: Bool = false) throws -> ScenarioFile {
+    do { return try ScenarioLoader.load(path, dataFilesAnywhere: dataFilesAnywhere) } catch { throw Console.fail(error) }
 }

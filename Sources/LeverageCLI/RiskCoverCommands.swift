@@ -81,7 +81,7 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let risk = try requirePortfolio(file)
         var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
         for axis in axes { _ = grid.set(axis) }
@@ -156,7 +156,7 @@ struct Solve: ParsableCommand {
     }
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let risk = try requirePortfolio(file)
         let spec = file.model.riskCover
         var constraints = spec?.constraints ?? InvestorConstraints()

@@ -12,7 +12,7 @@ struct Run: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let tables: [Table]
         do { tables = try AccountingTables.tables(for: file.model) } catch {
             Console.error("\(model): \(error)")
@@ -33,6 +33,10 @@ struct Validate: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing for valid files.")
     var quiet = false
 
+    @Flag(name: .customLong("allow-data-outside-model-folder"),
+          help: "Let models read data files (exposures_csv) outside their own folder.")
+    var allowDataOutsideModelFolder = false
+
     func validate() throws {
         if models.isEmpty { throw ValidationError("name at least one model file") }
     }
@@ -45,7 +49,7 @@ struct Validate: ParsableCommand {
         var verdicts: [String] = []
         for path in models {
             do {
-                let file = try ScenarioLoader.load(path)
+                let file = try ScenarioLoader.load(path, dataFilesAnywhere: allowDataOutsideModelFolder)
                 verdicts.append("\(path): ok (\(file.model.name))")
                 if failed && !quiet { Console.status(verdicts.last!) }
             } catch {

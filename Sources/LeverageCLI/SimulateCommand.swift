@@ -18,7 +18,7 @@ struct Simulate: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         let risk = try requirePortfolio(file)
         let settings = simulation.settings(risk)
         try simulation.resources.admit(risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: simulation.workers),

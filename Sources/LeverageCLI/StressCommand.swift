@@ -38,7 +38,7 @@ struct Stress: ParsableCommand {
     }
 
     func run() throws {
-        let file = try loadModel(model)
+        let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         guard let stress = file.model.stress else {
             Console.error("\(file.path): the model has no `project` section to stress (try `leverage run`)")
             throw ExitCode(1)

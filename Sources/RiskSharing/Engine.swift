@@ -55,10 +55,15 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
         self.defaultTest = defaultTest
     }
 
-    func validate() throws(RiskModelError) {
+    /// The largest batch (paths per work unit): each worker holds batch × factors doubles.
+    public static let maximumBatchSize = 1 << 20
+
+    /// Throws unless every setting is in range (``simulate(portfolio:structure:settings:progress:)``
+    /// and the scenario reader call this one check).
+    public func validate() throws(RiskModelError) {
         func bad(_ reason: String) -> RiskModelError { .invalidInput(item: "settings", reason: reason) }
         guard paths >= 1 else { throw bad("paths \(paths) must be ≥ 1") }
-        guard batchSize >= 1 && batchSize <= 1 << 20 else { throw bad("batch size \(batchSize) must be in 1…1048576") }
+        guard batchSize >= 1 && batchSize <= SimulationSettings.maximumBatchSize else { throw bad("batch size \(batchSize) must be in 1…\(SimulationSettings.maximumBatchSize)") }
         if let t = threads, t < 1 { throw bad("threads \(t) must be ≥ 1") }
         guard quantileLevels.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw bad("quantile levels must be in (0, 1)") }
         guard confidence > 0 && confidence < 1 else { throw bad("confidence \(confidence) must be in (0, 1)") }
@@ -69,6 +74,16 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
             guard histogramBuckets >= 1 else { throw bad("histogram buckets must be ≥ 1") }
         }
     }
+}
+
+/// Runs every check ``simulate(portfolio:structure:settings:progress:)`` runs before its first
+/// path — settings, exposures and pools, copula, correlation matrix (after its repair, if
+/// `repair: nearest`) and loadings against it, tranches and guarantees — without simulating.
+/// The scenario reader calls it, so a model `validate` accepts is a model `simulate` accepts.
+public func validateSimulation(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings) throws(RiskModelError) {
+    try settings.validate()
+    let model = try PreparedModel(portfolio: portfolio)
+    _ = try Waterfall(structure: structure, volume: model.volume)
 }
 
 /// Counter words of the random-number layout: counter = (block, batch, purpose, item).
@@ -198,6 +213,9 @@ struct PreparedModel: Sendable {
         let exposures = portfolio.exposures, pools = portfolio.pools
         let n = exposures.count, p = pools.count
         guard n + p > 0 else { throw .invalidInput(item: "portfolio", reason: "has no exposures and no pools") }
+        guard portfolio.volume.isFinite else {
+            throw .invalidInput(item: "portfolio", reason: "the exposures add up to more than \(Double.greatestFiniteMagnitude): the volume overflows")
+        }
         var nu: Double? = nil
         if case let .studentT(v) = portfolio.copula {
             guard v.isFinite, v > 0 else { throw .invalidInput(item: "copula", reason: "Student-t degrees of freedom \(v) must be positive") }
@@ -293,6 +311,13 @@ struct PreparedModel: Sendable {
 /// Σ = L·Lᵀ by Cholesky; with `repair: .nearest`, a matrix that is not positive definite is
 /// first replaced by its nearest correlation matrix (never silently: the outcome is reported).
 /// Returns (F with F·Fᵀ = the matrix simulated, the matrix simulated, how).
+/// The correlation matrix the engine simulates with: `m` itself, or with `repair: .nearest` and
+/// `m` not positive definite, its nearest correlation matrix (Higham 2002). The scenario reader
+/// checks loadings (βᵀΣβ < 1) against this matrix, as the engine does.
+public func simulatedCorrelation(_ m: Matrix, name: String, repair: CorrelationRepair) throws(RiskModelError) -> Matrix {
+    try factor(m, name: name, repair: repair).1
+}
+
 func factor(_ m: Matrix, name: String, repair: CorrelationRepair) throws(RiskModelError) -> (Matrix, Matrix, Factorization) {
     guard m.rows == m.columns else { throw .correlation(.notSquare(matrix: name, rows: m.rows, columns: m.columns)) }
     for i in 0..<m.rows where abs(m[i, i] - 1) > 1e-12 {

@@ -86,6 +86,15 @@ public struct RiskSharingStructure: Sendable, Hashable, Codable {
         self.guarantees = guarantees
     }
 
+    /// Tranche boundaries closer than this (as fractions of the volume) are the same point:
+    /// a tranche attaching within 1e-9 of the detachment below it, or a senior tranche detaching
+    /// within 1e-9 of 1, is snapped onto it (generated models write 0.1 + 0.2 = 0.30000000000000004).
+    /// The scenario reader and ``Waterfall/init(structure:volume:)`` use this one value.
+    public static let boundaryTolerance = 1e-9
+
+    /// Guarantee rates covering one tranche may add up to 1 + this (rounding), not more.
+    public static let rateTolerance = 1e-12
+
     /// A single tranche [0, 1] held by `holder`, no guarantees.
     public static func wholePortfolio(holder: String = "lender") -> RiskSharingStructure {
         RiskSharingStructure(tranches: [Tranche(name: "portfolio", attachment: 0, detachment: 1, holder: holder)])
@@ -133,22 +142,29 @@ public struct Waterfall: Sendable, Hashable {
         guard volume.isFinite, volume > 0 else {
             throw .invalidInput(item: "portfolio", reason: "volume \(volume) must be positive")
         }
-        let tranches = structure.tranches.isEmpty ? RiskSharingStructure.wholePortfolio().tranches : structure.tranches
+        var tranches = structure.tranches.isEmpty ? RiskSharingStructure.wholePortfolio().tranches : structure.tranches
         var expected = 0.0
         var names = Set<String>()
-        for t in tranches {
+        let tolerance = RiskSharingStructure.boundaryTolerance
+        for (k, t) in tranches.enumerated() {
+            guard !t.name.isEmpty else { throw .invalidInput(item: "tranche \(k + 1)", reason: "has an empty name") }
             guard names.insert(t.name).inserted else { throw .invalidInput(item: "tranche \(t.name)", reason: "duplicate tranche name") }
             guard t.attachment.isFinite, t.detachment.isFinite, t.attachment >= 0, t.detachment <= 1, t.attachment < t.detachment else {
                 throw .invalidInput(item: "tranche \(t.name)", reason: "needs 0 ≤ attachment < detachment ≤ 1, got [\(t.attachment), \(t.detachment))")
             }
-            guard t.attachment == expected else {
+            guard abs(t.attachment - expected) <= tolerance else {
                 throw .invalidInput(item: "tranche \(t.name)", reason: "attaches at \(t.attachment) but the tranche below detaches at \(expected): tranches must be sorted and contiguous from 0 to 1")
+            }
+            tranches[k].attachment = expected   // snapped (within the documented tolerance)
+            guard tranches[k].attachment < t.detachment else {
+                throw .invalidInput(item: "tranche \(t.name)", reason: "needs attachment < detachment, got [\(expected), \(t.detachment))")
             }
             expected = t.detachment
         }
-        guard expected == 1 else {
-            throw .invalidInput(item: "tranche \(tranches.last!.name)", reason: "the most senior tranche detaches at \(expected), not 1: losses above it would have no holder")
+        guard abs(expected - 1) <= tolerance else {
+            throw .invalidInput(item: "tranche \(tranches[tranches.count - 1].name)", reason: "the most senior tranche detaches at \(expected), not 1: losses above it would have no holder")
         }
+        tranches[tranches.count - 1].detachment = 1
         var holders: [String] = []
         func holderIndex(_ h: String) -> Int {
             if let i = holders.firstIndex(of: h) { return i }
@@ -161,6 +177,7 @@ public struct Waterfall: Sendable, Hashable {
         var guaranteeNames = Set<String>()
         for g in structure.guarantees {
             let item = "guarantee \(g.name)"
+            guard !g.name.isEmpty else { throw .invalidInput(item: "guarantee \(covered.count + 1)", reason: "has an empty name") }
             guard guaranteeNames.insert(g.name).inserted else { throw .invalidInput(item: item, reason: "duplicate guarantee name") }
             guard g.rate.isFinite, g.rate > 0, g.rate <= 1 else { throw .invalidInput(item: item, reason: "rate \(g.rate) is not in (0, 1]") }
             guard g.cap.isFinite, g.cap > 0, g.cap <= 1 else { throw .invalidInput(item: item, reason: "cap \(g.cap) is not in (0, 1] (a fraction of the portfolio volume)") }
@@ -177,7 +194,7 @@ public struct Waterfall: Sendable, Hashable {
                 rateOnTranche[j] += g.rate
             }
         }
-        if let j = rateOnTranche.firstIndex(where: { $0 > 1 + 1e-12 }) {
+        if let j = rateOnTranche.firstIndex(where: { $0 > 1 + RiskSharingStructure.rateTolerance }) {
             throw .invalidInput(item: "tranche \(tranches[j].name)", reason: "guarantee rates covering it add up to \(rateOnTranche[j]) > 1")
         }
         guarantorHolder = structure.guarantees.map { holderIndex($0.guarantor) }

@@ -5,7 +5,7 @@ import Yams
 ///     Models/gigafactory.yaml:14:13: error: stacks[0].contributors[1].share: 1.7 is above 1
 ///       share: 1.7
 ///              ^
-public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// 1-based line and column; 0 when the problem has no place in the text (an empty file).
     public var line: Int
@@ -31,10 +31,45 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
         return path.isEmpty ? "\(place): error: \(message)" : "\(place): error: \(path): \(message)"
     }
 
+    /// The summary, then the source line (a window of at most ``snippetWidth`` characters
+    /// around the column, so that a 10 MB line is not echoed) with a caret under the column.
     public var description: String {
         guard let sourceLine, line > 0 else { return summary }
-        let caret = String(repeating: " ", count: max(column - 1, 0)) + "^"
-        return summary + "\n" + sourceLine + "\n" + caret
+        let characters = Array(sourceLine)
+        var start = 0, end = characters.count
+        if characters.count > Diagnostic.snippetWidth {
+            start = min(max(column - 1 - Diagnostic.snippetWidth / 2, 0), characters.count - Diagnostic.snippetWidth)
+            end = start + Diagnostic.snippetWidth
+        }
+        let lead = start > 0 ? "…" : ""
+        let snippet = lead + Diagnostic.printable(String(characters[start..<end])) + (end < characters.count ? "…" : "")
+        let caret = String(repeating: " ", count: max(column - 1 - start + lead.count, 0)) + "^"
+        return summary + "\n" + snippet + "\n" + caret
+    }
+
+    /// The widest source snippet shown under a message.
+    public static let snippetWidth = 120
+
+    /// A value quoted in a message: control characters shown as `\u{1B}`, and at most `limit`
+    /// characters (then `…` and the full length), so a hostile or mistaken 10 MB value is not echoed.
+    public static func quote(_ text: String, limit: Int = 60) -> String {
+        let count = text.count
+        guard count > limit else { return printable(text) }
+        return printable(String(text.prefix(limit))) + "… (\(count) characters)"
+    }
+
+    /// Control characters (C0, DEL, C1) written as `\u{…}`; everything else as is.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            if isControl(u) { out += "\\u{\(String(u.value, radix: 16, uppercase: true))}" } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+
+    static func isControl(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 && u != "\t") || (u.value >= 0x7F && u.value < 0xA0)
     }
 }
 
@@ -42,7 +77,15 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
 public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// Every diagnostic, up to ``printLimit``; then how many more there are.
+    public var description: String {
+        let shown = diagnostics.prefix(ScenarioError.printLimit).map(\.description)
+        let rest = diagnostics.count - shown.count
+        return (shown + (rest > 0 ? ["… and \(rest) more error\(rest == 1 ? "" : "s") not shown (fix these first)"] : [])).joined(separator: "\n")
+    }
+
+    /// The most diagnostics printed at once (a file whose 200,000 rows are all wrong says so in 50).
+    public static let printLimit = 50
 }
 
 /// A field path from the document root: `stacks[0].contributors[2].amount`.
@@ -53,11 +96,13 @@ struct FieldPath: CustomStringConvertible {
     func index(_ i: Int) -> FieldPath { FieldPath(description: description + "[\(i)]") }
 }
 
-/// Collects diagnostics while a document is read.
+/// Collects diagnostics while a document is read. Adding one is O(1) (a set remembers what
+/// was reported), so a file with 200,000 bad rows is checked in linear time.
 final class DiagnosticSink {
     let file: String
     let lines: [Substring]
     private(set) var diagnostics: [Diagnostic] = []
+    private var reported = Set<Diagnostic>()
 
     init(file: String, text: String) {
         self.file = file
@@ -65,23 +110,23 @@ final class DiagnosticSink {
     }
 
     func error(_ mark: Mark?, _ path: FieldPath, _ message: String) {
-        let line = mark?.line ?? 0
-        let column = mark?.column ?? 0
-        let source = (line >= 1 && line <= lines.count) ? String(lines[line - 1]).replacingOccurrences(of: "\r", with: "") : nil
-        let diagnostic = Diagnostic(file: file, line: line, column: column, path: path.description, message: message, sourceLine: source)
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        error(line: mark?.line ?? 0, column: mark?.column ?? 0, path, message)
     }
 
     /// Records an error at an explicit place (a CSV field has no YAML mark).
     func error(line: Int, column: Int, _ path: FieldPath, _ message: String) {
         let source = (line >= 1 && line <= lines.count) ? String(lines[line - 1]).replacingOccurrences(of: "\r", with: "") : nil
-        let diagnostic = Diagnostic(file: file, line: line, column: column, path: path.description, message: message, sourceLine: source)
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        add(Diagnostic(file: file, line: line, column: column, path: path.description, message: message, sourceLine: source))
     }
 
-    /// Takes over the diagnostics of another file's sink (a CSV file named by the model).
-    func absorb(_ other: DiagnosticSink) {
-        for d in other.diagnostics where !diagnostics.contains(d) { diagnostics.append(d) }
+    private func add(_ diagnostic: Diagnostic) {
+        if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+    }
+
+    /// Takes over the diagnostics of another file's sink (a CSV file named by the model), from
+    /// its `from`-th on (those before were taken over already).
+    func absorb(_ other: DiagnosticSink, from start: Int = 0) {
+        for d in other.diagnostics[min(start, other.diagnostics.count)...] { add(d) }
     }
 
     var hasErrors: Bool { !diagnostics.isEmpty }

@@ -37,7 +37,16 @@ public struct RiskModel: Sendable {
 struct PortfolioReader {
     let sink: DiagnosticSink
     /// Reads a data file named in the model (relative to the model's folder); nil if missing.
-    let readDataFile: (String) -> (path: String, text: String)?
+    let readDataFile: (String) -> DataFile
+
+    /// The CSV file's sink and the place of each row's name, for problems found after reading it.
+    final class CSVRows {
+        var sink = DiagnosticSink(file: "", text: "")
+        var places: [(line: Int, column: Int)] = []
+        var path = FieldPath.root
+        var absorbed = 0
+    }
+    let csv = CSVRows()
 
     static let fields = ["copula", "degrees_of_freedom", "factors", "exposure_correlation", "exposures", "exposures_csv", "pools"]
     static let exposureFields = ["name", "ead", "pd", "lgd", "loadings"]
@@ -92,8 +101,14 @@ struct PortfolioReader {
                     do { _ = try Cholesky(correlation, name: "factor_correlation") } catch {
                         field.error("\(error) (add `repair: nearest` to use the nearest correlation matrix instead; the distance moved is reported)")
                     }
+                    sigma = correlation
+                } else {
+                    // Loadings are checked against the matrix the engine will simulate with.
+                    do { sigma = try simulatedCorrelation(correlation, name: "factor_correlation", repair: .nearest) } catch {
+                        field.error("\(error)")
+                        sigma = correlation
+                    }
                 }
-                sigma = correlation
                 dependence = .factors(correlation: correlation, repair: repair == .nearest ? .nearest : .none)
             }
         } else if let r = m["exposure_correlation"]?.mapping(allowed: ["matrix", "repair"]) {
@@ -129,20 +144,101 @@ struct PortfolioReader {
         if exposures.allSatisfy({ $0 != nil }) && pools.allSatisfy({ $0 != nil }) && volume <= 0 && (m.has("exposures") || m.has("pools")) {
             sink.error(value.mark, value.path, "the portfolio's volume is 0: nothing to lose")
         }
+        if !volume.isFinite {
+            sink.error(value.mark, value.path, "the exposures add up to more than \(Double.greatestFiniteMagnitude): the total overflows (check the amounts and the money unit)")
+        }
+        // Names of exposures and pools are unique: results and messages refer to them.
+        let exposureValues = m["exposures"]?.sequence() ?? []
+        let poolValues = m["pools"]?.sequence() ?? []
+        var seenNames: [String: String] = [:]
+        func checkName(_ name: String?, _ report: (String) -> Void, _ what: String) {
+            guard let name else { return }
+            if let first = seenNames[name] { report("two exposures or pools are called '\(Diagnostic.quote(name))' (the first is \(first))") } else { seenNames[name] = what }
+        }
+        for (k, e) in exposures.enumerated() {
+            checkName(e?.name, { exposureReporter(k, exposureValues: exposureValues)($0) },
+                      k < exposureValues.count ? "portfolio.exposures[\(k)]" : "exposures_csv[\(k - exposureValues.count)]")
+        }
+        for (k, q) in pools.enumerated() where k < poolValues.count {
+            let nameValue = (poolValues[k].mapping(silentlyAllowing: PortfolioReader.poolFields))?["name"] ?? poolValues[k]
+            checkName(q?.name, nameValue.error, "portfolio.pools[\(k)]")
+        }
 
         let structure = riskSharing.flatMap(readStructure) ?? (riskSharing == nil ? .wholePortfolio(holder: "lender") : nil)
         var paths = 100_000, seed: UInt64 = 1, batch = 4096
         var simulationOK = true
         if let s = simulation?.mapping(allowed: ["paths", "seed", "batch_size"]) {
-            if let v = s["paths"] { if let p = v.integer(minimum: 1) { paths = p } else { simulationOK = false } }
+            if let v = s["paths"] { if let p = v.integer(minimum: 1, maximum: PortfolioReader.maximumPaths, what: "paths (8 bytes of memory each)") { paths = p } else { simulationOK = false } }
             if let v = s["seed"] { if let x = v.integer(minimum: 0) { seed = UInt64(x) } else { simulationOK = false } }
-            if let v = s["batch_size"] { if let b = v.integer(minimum: 1) { batch = b } else { simulationOK = false } }
+            if let v = s["batch_size"] { if let b = v.integer(minimum: 1, maximum: SimulationSettings.maximumBatchSize) { batch = b } else { simulationOK = false } }
         } else if simulation != nil { simulationOK = false }
 
-        guard let copula, let dependence, let structure, simulationOK,
+        guard let copula, let dependence, let structure, simulationOK, !sink.hasErrors, !csv.sink.hasErrors,
               exposures.allSatisfy({ $0 != nil }), pools.allSatisfy({ $0 != nil }) else { return nil }
-        return RiskModel(portfolio: Portfolio(exposures: exposures.map { $0! }, pools: pools.map { $0! }, dependence: dependence, copula: copula),
-                         structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch)
+        let portfolio = Portfolio(exposures: exposures.map { $0! }, pools: pools.map { $0! }, dependence: dependence, copula: copula)
+        // The engine's own checks, run now so that `validate` accepts exactly what `simulate` accepts.
+        do {
+            try validateSimulation(portfolio: portfolio, structure: structure,
+                                   settings: SimulationSettings(paths: paths, seed: seed, batchSize: batch))
+        } catch {
+            locate(error, portfolio: value, riskSharing: riskSharing, simulation: simulation, exposures: portfolio.exposures,
+                   exposureValues: exposureValues, poolValues: poolValues)
+            return nil
+        }
+        return RiskModel(portfolio: portfolio, structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch)
+    }
+
+    /// The most paths a model file may ask for (the engine keeps one loss per path).
+    static let maximumPaths = 1_000_000_000
+
+    /// Reports an engine error at the item it names (`exposure gf1` → that exposure's entry).
+    /// Reports a problem at exposure k: its `name` in the model file, or its row of the CSV file.
+    private func exposureReporter(_ k: Int, exposureValues: [YAMLValue]) -> (String) -> Void {
+        if k < exposureValues.count {
+            let at = exposureValues[k]
+            return ((at.mapping(silentlyAllowing: PortfolioReader.exposureFields))?["name"] ?? at).error
+        }
+        let r = k - exposureValues.count
+        return { message in
+            if r < csv.places.count, let csvSink = csv.sink.file.isEmpty ? nil : csv.sink {
+                let place = csv.places[r]
+                csvSink.error(line: place.line, column: place.column, csv.path.index(r).key("name"), message)
+                sink.absorb(csvSink, from: csv.absorbed)
+                csv.absorbed = csvSink.diagnostics.count
+            } else {
+                sink.error(nil, .root, message)
+            }
+        }
+    }
+
+    private func locate(_ error: RiskModelError, portfolio: YAMLValue, riskSharing: YAMLValue?, simulation: YAMLValue?,
+                        exposures: [Exposure], exposureValues: [YAMLValue], poolValues: [YAMLValue]) {
+        guard case let .invalidInput(item, reason) = error else {
+            let m = portfolio.mapping(silentlyAllowing: PortfolioReader.fields)
+            let field = m?["factors"] ?? m?["exposure_correlation"] ?? portfolio
+            field.error("\(error)")
+            return
+        }
+        func entry(_ list: [YAMLValue], named name: String) -> YAMLValue? {
+            list.first { v in
+                guard case .mapping(let map) = v.node, case .scalar(let s)? = map["name"] else { return false }
+                return s.string == name
+            }
+        }
+        let words = item.split(separator: " ", maxSplits: 1).map(String.init)
+        let kind = words.first ?? "", name = words.count > 1 ? words[1] : ""
+        let structure = riskSharing?.mapping(silentlyAllowing: ["tranches", "guarantees"])
+        var target: YAMLValue?
+        switch kind {
+        case "exposure":
+            if let k = exposures.firstIndex(where: { $0.name == name }) { exposureReporter(k, exposureValues: exposureValues)(reason); return }
+        case "pool": target = entry(poolValues, named: name)
+        case "tranche": target = entry(structure?["tranches"]?.sequence() ?? [], named: name) ?? structure?["tranches"]
+        case "guarantee": target = entry(structure?["guarantees"]?.sequence() ?? [], named: name) ?? structure?["guarantees"]
+        case "settings": target = simulation
+        default: break
+        }
+        (target ?? portfolio).error(target == nil ? "\(error)" : reason)
     }
 
     /// A symmetric matrix with unit diagonal and entries in [-1, 1], written as a list of rows.
@@ -256,16 +352,23 @@ struct PortfolioReader {
     /// exposure; errors are located in the CSV file (`loans.csv:12:17: error: exposures_csv[10].pd: …`).
     private func readCSV(_ value: YAMLValue, factorNames: [String], sigma: Matrix) -> [Exposure?] {
         guard let name = value.string() else { return [nil] }
-        guard let (path, text) = readDataFile(name) else {
-            value.error("cannot read '\(name)' (paths are relative to the model file)")
+        let path: String, text: String
+        switch readDataFile(name) {
+        case let .text(p, t): (path, text) = (p, t)
+        case .problem(let message): value.error(message); return [nil]
+        }
+        if text.utf8.count > YAMLLimits.maximumDataBytes {
+            value.error("'\(Diagnostic.quote(name))' is larger than \(YAMLLimits.maximumDataBytes >> 20) MiB, the limit for a data file")
             return [nil]
         }
         let csvSink = DiagnosticSink(file: path, text: text)
-        defer { sink.absorb(csvSink) }
+        csv.sink = csvSink
+        csv.path = value.path
+        defer { sink.absorb(csvSink); csv.absorbed = csvSink.diagnostics.count }
         let table: CSVTable
         do { table = try CSVTable(text) } catch {
             switch error {
-            case .empty: csvSink.error(line: 0, column: 0, value.path, "the file has no header row")
+            case .empty: csvSink.error(line: 1, column: 1, value.path, "the file has no header row")
             case let .unterminatedQuote(line, column): csvSink.error(line: line, column: column, value.path, "a quoted field is not closed")
             }
             return [nil]
@@ -277,9 +380,9 @@ struct PortfolioReader {
             let key = h.text.trimmingCharacters(in: .whitespaces)
             if !allowed.contains(key) {
                 let hint = YAMLValue.closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? " (expected: \(allowed.joined(separator: ", ")))"
-                csvSink.error(line: h.line, column: h.column, value.path, "unknown column '\(key)'\(hint)")
+                csvSink.error(line: h.line, column: h.column, value.path, "unknown column '\(Diagnostic.quote(key, limit: 40))'\(hint)")
             } else if column[key] != nil {
-                csvSink.error(line: h.line, column: h.column, value.path, "column '\(key)' appears twice")
+                csvSink.error(line: h.line, column: h.column, value.path, "column '\(Diagnostic.quote(key, limit: 40))' appears twice")
             } else { column[key] = j }
         }
         for key in required where column[key] == nil {
@@ -293,6 +396,7 @@ struct PortfolioReader {
             if row.count != table.header.count {
                 let last = row.last!
                 csvSink.error(line: last.line, column: last.column, rowPath, "expected \(table.header.count) fields, got \(row.count)")
+                csv.places.append((last.line, 1))
                 result.append(nil)
                 continue
             }
@@ -300,14 +404,19 @@ struct PortfolioReader {
                 guard let f = field(key) else { return nil }
                 let text = f.text.trimmingCharacters(in: .whitespaces)
                 guard let x = Double(text), x.isFinite else {
-                    csvSink.error(line: f.line, column: f.column, rowPath.key(key), "expected a number, got '\(text)'")
+                    csvSink.error(line: f.line, column: f.column, rowPath.key(key), "expected a number, got '\(Diagnostic.quote(text))'")
                     return nil
                 }
                 if let problem = check(x) { csvSink.error(line: f.line, column: f.column, rowPath.key(key), problem); return nil }
                 return x
             }
             let fraction: (Double) -> String? = { x in x < 0 ? "\(YAMLValue.show(x)) is below 0" : (x > 1 ? "\(YAMLValue.show(x)) is above 1" : nil) }
-            let name = field("name")!.text
+            let nameField = field("name")!
+            csv.places.append((nameField.line, nameField.column))
+            let name = nameField.text
+            if name.trimmingCharacters(in: .whitespaces).isEmpty {
+                csvSink.error(line: nameField.line, column: nameField.column, rowPath.key("name"), "expected a name, got an empty value")
+            }
             let ead = number("ead") { $0 < 0 ? "\(YAMLValue.show($0)) is negative; amounts must be ≥ 0" : nil }
             let pd = number("pd", check: fraction)
             let mean = number("lgd", check: fraction)
@@ -353,9 +462,10 @@ struct PortfolioReader {
         }
         if tranches.allSatisfy({ $0 != nil }) && !tranches.isEmpty {
             var expected = 0.0
+            let tolerance = RiskSharingStructure.boundaryTolerance
             for (k, t) in tranches.enumerated() {
                 let field = trancheValues[k]
-                if abs(t!.attachment - expected) > 1e-12 {
+                if abs(t!.attachment - expected) > tolerance {
                     let what = k == 0 ? "the first tranche must attach at 0" : "must equal the previous tranche's detachment \(YAMLValue.show(expected))"
                     if case .mapping(let map) = field.node, let node = map["attachment"] {
                         YAMLValue(node: node, path: field.path.key("attachment"), sink: sink).error("\(YAMLValue.show(t!.attachment)): \(what) (tranches run from the most junior up and cover [0, 1])")
@@ -363,12 +473,22 @@ struct PortfolioReader {
                     tranches[k] = nil
                     break
                 }
+                // Within the tolerance the boundary is the same point: snap it (0.1 + 0.2 models).
+                tranches[k]!.attachment = expected
+                if tranches[k]!.detachment <= expected, case .mapping(let map) = field.node, let node = map["detachment"] {
+                    YAMLValue(node: node, path: field.path.key("detachment"), sink: sink)
+                        .error("\(YAMLValue.show(tranches[k]!.detachment)) is not above the attachment \(YAMLValue.show(expected))")
+                    tranches[k] = nil
+                    break
+                }
                 expected = t!.detachment
             }
-            if tranches.allSatisfy({ $0 != nil }), abs(expected - 1) > 1e-12, case .mapping(let map) = trancheValues.last!.node, let node = map["detachment"] {
+            if tranches.allSatisfy({ $0 != nil }), abs(expected - 1) > tolerance, case .mapping(let map) = trancheValues.last!.node, let node = map["detachment"] {
                 YAMLValue(node: node, path: trancheValues.last!.path.key("detachment"), sink: sink)
                     .error("\(YAMLValue.show(expected)): the most senior tranche must detach at 1 so that every loss is borne by someone")
                 tranches.append(nil)
+            } else if tranches.allSatisfy({ $0 != nil }) {
+                tranches[tranches.count - 1]!.detachment = 1
             }
             var seen = Set<String>()
             for (k, t) in tranches.enumerated() where t != nil && !seen.insert(t!.name).inserted { trancheValues[k].error("two tranches are called '\(t!.name)'") }
@@ -398,7 +518,30 @@ struct PortfolioReader {
             if gm.has("provision") && provision == nil { return nil }
             return Guarantee(name: name, rate: rate, cap: cap, covers: covers, guarantor: guarantor, budgetProvision: provision)
         }
-        guard tranches.allSatisfy({ $0 != nil }), guarantees.allSatisfy({ $0 != nil }) else { return nil }
+        // Guarantee names are unique; rates covering one tranche add up to at most 1 (the engine's
+        // tolerance), reported at the guarantee whose rate crosses it.
+        let guaranteeValues = m["guarantees"]?.sequence() ?? []
+        var guaranteeNames = Set<String>()
+        var rateOn: [String: Double] = [:]
+        var portfolioRate = 0.0
+        var rateReported = false
+        for (k, g) in guarantees.enumerated() {
+            guard let g, k < guaranteeValues.count else { continue }
+            let fields = guaranteeValues[k].mapping(silentlyAllowing: ["name", "rate"])
+            if !guaranteeNames.insert(g.name).inserted { (fields?["name"] ?? guaranteeValues[k]).error("two guarantees are called '\(g.name)'") }
+            switch g.covers {
+            case .portfolio: portfolioRate += g.rate
+            case .tranche(let t): rateOn[t, default: 0] += g.rate
+            }
+            let worst = names.map { portfolioRate + (rateOn[$0] ?? 0) }.max() ?? portfolioRate
+            if worst > 1 + RiskSharingStructure.rateTolerance, !rateReported {
+                let tranche = names.max { portfolioRate + (rateOn[$0] ?? 0) < portfolioRate + (rateOn[$1] ?? 0) } ?? "portfolio"
+                (fields?["rate"] ?? guaranteeValues[k]).error("guarantee rates covering tranche '\(tranche)' add up to \(YAMLValue.show(worst)), above 1 (a guarantor cannot pay more than the loss)")
+                rateReported = true
+            }
+        }
+        guard tranches.allSatisfy({ $0 != nil }), guarantees.allSatisfy({ $0 != nil }), !rateReported,
+              guaranteeNames.count == guarantees.count else { return nil }
         let list = tranches.map { $0! }
         return RiskSharingStructure(tranches: list.isEmpty ? RiskSharingStructure.wholePortfolio().tranches : list, guarantees: guarantees.map { $0! })
     }

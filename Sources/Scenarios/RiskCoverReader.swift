@@ -84,6 +84,7 @@ struct RiskCoverReader {
                 for key in ["first_loss", "guarantee_rate", "guarantee_cap"] {
                     guard let v = sm[key] else { continue }
                     guard case .scalar(let scalar) = v.node else { v.error("expected from:to:step, a list x,y,z or a value"); ok = false; continue }
+                    if let problem = RiskCoverReader.axisProblem(scalar.string) { v.error(problem); ok = false; continue }
                     switch CoverGrid.axisValues(scalar.string) {
                     case .failure(let message): v.error(message.text); ok = false
                     case .success(let values):
@@ -108,5 +109,21 @@ struct RiskCoverReader {
         }
         guard ok else { return nil }
         return RiskCoverSpec(terms: terms, constraints: constraints, guarantee: guarantee, budget: budget, grid: grid, stress: stress)
+    }
+
+    /// What makes a sweep axis unusable before it is expanded: a value that is not a finite
+    /// number (`0:inf:0.1`, `nan`), or a range with more than 10,000 points (`0:1:1e-300`),
+    /// counted in floating point so that the count itself cannot overflow an `Int`.
+    static func axisProblem(_ spec: String) -> String? {
+        let parts = spec.split(separator: spec.contains(":") ? ":" : ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let numbers = parts.map { Double($0) }
+        if let k = numbers.firstIndex(where: { $0.map { !$0.isFinite } ?? false }) {
+            return "'\(Diagnostic.quote(parts[k]))' is not a finite number"
+        }
+        if spec.contains(":"), numbers.count == 3, let a = numbers[0], let b = numbers[1], let step = numbers[2], step > 0, b >= a {
+            if (b - a) / step > 10_000 { return "'\(Diagnostic.quote(spec))': more than 10000 values" }
+        }
+        return nil
     }
 }

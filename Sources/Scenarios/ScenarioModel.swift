@@ -51,25 +51,38 @@ public struct ScenarioFile: Sendable {
 /// the accounting's own consistency, every problem reported with file, line, column and field path.
 public enum ScenarioLoader {
     /// Loads a file from disk, or a bundled model by name (`investai`, `efsi` …) when no such file exists.
-    public static func load(_ path: String) throws(ScenarioError) -> ScenarioFile {
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: "the file is not UTF-8 text")])
+    ///
+    /// Data files the model names (`exposures_csv`) must lie in the model file's folder or below
+    /// it (symbolic links resolved), unless `dataFilesAnywhere` is set (the CLI's
+    /// `--allow-data-outside-model-folder`): a model from elsewhere cannot make the tool read
+    /// `/etc/shadow` and print its first line.
+    public static func load(_ path: String, dataFilesAnywhere: Bool = false) throws(ScenarioError) -> ScenarioFile {
+        func fail(_ message: String, line: Int = 0, column: Int = 0) -> ScenarioError {
+            ScenarioError([Diagnostic(file: path, line: line, column: column, path: "", message: message)])
+        }
+        switch FileReader.read(path, limit: YAMLLimits.maximumBytes) {
+        case .data(let data):
+            let text: String
+            switch FileReader.utf8Text(data) {
+            case .success(let t): text = t
+            case .failure(let place):
+                throw fail("the file is not UTF-8 text (byte 0x\(String(place.byte, radix: 16, uppercase: true)) here); save it as UTF-8", line: place.line, column: place.column)
             }
             let folder = (path as NSString).deletingLastPathComponent
-            return ScenarioFile(path: path, bytes: Array(data), model: try parse(text, file: path, readDataFile: { name in
-                let full = name.hasPrefix("/") ? name : (folder.isEmpty ? name : folder + "/" + name)
-                guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else { return nil }
-                return (full, text)
-            }))
+            let model = try parse(text, file: path, dataFile: { name in
+                FileReader.dataFile(name, modelFolder: folder.isEmpty ? "." : folder, anywhere: dataFilesAnywhere)
+            })
+            return ScenarioFile(path: path, bytes: Array(data), model: model)
+        case .missing:
+            if let bundled = BundledModels.named(path) { return try bundled.load() }
+            throw fail("no such file (and no bundled model of that name; see `leverage models`)")
+        case .folder:
+            throw fail("is a folder, not a model file")
+        case .tooLarge:
+            throw fail("the file is larger than \(YAMLLimits.maximumBytes >> 20) MiB, the limit for a model file (put exposures in a CSV file: exposures_csv)", line: 1, column: 1)
+        case .unreadable(let reason):
+            throw fail("cannot read the file: \(reason)")
         }
-        if let bundled = BundledModels.named(path) {
-            return try bundled.load()
-        }
-        var isDirectory: ObjCBool = false
-        let message = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? "is a folder, not a model file" : "no such file (and no bundled model of that name; see `leverage models`)"
-        throw ScenarioError([Diagnostic(file: path, line: 0, column: 0, path: "", message: message)])
     }
 
     /// Parses and validates model text; `file` names it in diagnostics. `readDataFile` reads a
@@ -77,17 +90,111 @@ public enum ScenarioLoader {
     /// bundled data files are found.
     public static func parse(_ text: String, file: String,
                              readDataFile: @escaping (String) -> (path: String, text: String)? = BundledModels.dataFile) throws(ScenarioError) -> ScenarioModel {
+        try parse(text, file: file, dataFile: { name in
+            readDataFile(name).map { DataFile.text(path: $0.path, text: $0.text) }
+                ?? .problem("cannot read '\(Diagnostic.quote(name))' (paths are relative to the model file)")
+        })
+    }
+
+    static func parse(_ text: String, file: String, dataFile: @escaping (String) -> DataFile) throws(ScenarioError) -> ScenarioModel {
         let sink = DiagnosticSink(file: file, text: text)
         guard let root = YAMLDocument.compose(text, sink: sink) else { throw ScenarioError(sink.diagnostics) }
-        let model = ModelReader(sink: sink, root: root, readDataFile: readDataFile).read()
+        let model = ModelReader(sink: sink, root: root, readDataFile: dataFile).read()
         if sink.hasErrors || model == nil {
             // The model file's problems first, then those of the data files it names; each in file order.
-            let files = sink.diagnostics.reduce(into: [String]()) { if !$0.contains($1.file) { $0.append($1.file) } }
-            throw ScenarioError(sink.diagnostics.sorted {
-                (files.firstIndex(of: $0.file)!, $0.line, $0.column) < (files.firstIndex(of: $1.file)!, $1.line, $1.column)
-            })
+            var files: [String: Int] = [:]
+            for d in sink.diagnostics where files[d.file] == nil { files[d.file] = files.count }
+            throw ScenarioError(sink.diagnostics.enumerated().sorted {
+                (files[$0.element.file]!, $0.element.line, $0.element.column, $0.offset) < (files[$1.element.file]!, $1.element.line, $1.element.column, $1.offset)
+            }.map(\.element))
         }
         return model!
+    }
+}
+
+/// A data file named by a model: its text, or why it cannot be used.
+enum DataFile {
+    case text(path: String, text: String)
+    case problem(String)
+}
+
+/// Reads files with a size limit (a model named `/dev/zero` must not fill the memory) and says
+/// precisely what is wrong: missing, a folder, too large, not UTF-8 (and where).
+enum FileReader {
+    enum Outcome {
+        case data(Data)
+        case missing
+        case folder
+        case tooLarge
+        case unreadable(String)
+    }
+
+    static func read(_ path: String, limit: Int) -> Outcome {
+        var isDirectory: ObjCBool = false
+        guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return .missing }
+        if isDirectory.boolValue { return .folder }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .unreadable("permission denied") }
+        defer { try? handle.close() }
+        var data = Data()
+        do {
+            while data.count <= limit {
+                guard let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
+                data.append(chunk)
+            }
+        } catch {
+            return .unreadable("\(error.localizedDescription)")
+        }
+        return data.count > limit ? .tooLarge : .data(data)
+    }
+
+    /// The first byte that is not valid UTF-8, with its 1-based line and column.
+    struct Invalid: Error {
+        var byte: UInt8
+        var line: Int
+        var column: Int
+    }
+
+    static func utf8Text(_ data: Data) -> Result<String, Invalid> {
+        if let text = String(data: data, encoding: .utf8) { return .success(text) }
+        // Locate the first byte that does not start or continue a well-formed sequence.
+        let bytes = [UInt8](data)
+        var i = 0, line = 1, column = 1
+        while i < bytes.count {
+            let b = bytes[i]
+            let n = b < 0x80 ? 1 : (b >= 0xC2 && b < 0xE0 ? 2 : (b >= 0xE0 && b < 0xF0 ? 3 : (b >= 0xF0 && b < 0xF5 ? 4 : 0)))
+            guard n > 0, i + n <= bytes.count, bytes[(i + 1)..<(i + n)].allSatisfy({ $0 & 0xC0 == 0x80 }) else {
+                return .failure(Invalid(byte: b, line: line, column: column))
+            }
+            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += n
+        }
+        return .failure(Invalid(byte: bytes.last ?? 0, line: line, column: column))
+    }
+
+    /// A data file named in a model: relative to the model's folder and, unless `anywhere`,
+    /// inside it (after resolving `..` and symbolic links).
+    static func dataFile(_ name: String, modelFolder: String, anywhere: Bool) -> DataFile {
+        let shown = Diagnostic.quote(name)
+        let full = name.hasPrefix("/") ? name : modelFolder + "/" + name
+        if !anywhere {
+            let folder = URL(fileURLWithPath: modelFolder).standardizedFileURL.resolvingSymlinksInPath().path
+            let target = URL(fileURLWithPath: full).standardizedFileURL.resolvingSymlinksInPath().path
+            guard target.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else {
+                return .problem("'\(shown)' is outside the model file's folder; data files must be in that folder or below it (or pass --allow-data-outside-model-folder)")
+            }
+        }
+        switch read(full, limit: YAMLLimits.maximumDataBytes) {
+        case .data(let data):
+            switch utf8Text(data) {
+            case .success(let text): return .text(path: full, text: text)
+            case .failure(let place):
+                return .problem("'\(shown)' is not UTF-8 text (byte 0x\(String(place.byte, radix: 16, uppercase: true)) at line \(place.line), column \(place.column)); save it as UTF-8 CSV")
+            }
+        case .missing: return .problem("cannot read '\(shown)': no such file (paths are relative to the model file)")
+        case .folder: return .problem("'\(shown)' is a folder, not a CSV file")
+        case .tooLarge: return .problem("'\(shown)' is larger than \(YAMLLimits.maximumDataBytes >> 20) MiB, the limit for a data file")
+        case .unreadable(let reason): return .problem("cannot read '\(shown)': \(reason)")
+        }
     }
 }
 
@@ -95,7 +202,7 @@ public enum ScenarioLoader {
 struct ModelReader {
     let sink: DiagnosticSink
     let root: Node
-    let readDataFile: (String) -> (path: String, text: String)?
+    let readDataFile: (String) -> DataFile
 
     static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover"]
         + ProjectReader.rootFields

@@ -15,7 +15,7 @@ struct YAMLValue {
 
     private var kindName: String {
         switch node {
-        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(s.string)'"
+        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(Diagnostic.quote(s.string))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -36,10 +36,21 @@ struct YAMLValue {
             }
             if !allowed.contains(key.string) {
                 let hint = YAMLValue.closest(key.string, in: allowed).map { " (did you mean '\($0)'?)" } ?? " (expected one of: \(allowed.joined(separator: ", ")))"
-                sink.error(keyNode.mark, path.key(key.string), "unknown field\(hint)")
+                sink.error(keyNode.mark, path.key(Diagnostic.quote(key.string, limit: 40)), "unknown field\(hint)")
                 continue
             }
             entries.append((key.string, keyNode, value))
+        }
+        return YAMLMapping(node: node, path: path, sink: sink, entries: entries)
+    }
+
+    /// The mapping's allowed fields, reporting nothing (for a second look at a mapping that was
+    /// read, and reported on, already).
+    func mapping(silentlyAllowing allowed: [String]) -> YAMLMapping? {
+        guard case .mapping(let m) = node else { return nil }
+        var entries: [(key: String, keyNode: Node, value: Node)] = []
+        for (keyNode, value) in m {
+            if case .scalar(let key) = keyNode, allowed.contains(key.string) { entries.append((key.string, keyNode, value)) }
         }
         return YAMLMapping(node: node, path: path, sink: sink, entries: entries)
     }
@@ -53,21 +64,24 @@ struct YAMLValue {
         return s.enumerated().map { YAMLValue(node: $1, path: path.index($0), sink: sink) }
     }
 
-    /// A non-empty text value.
+    /// A non-empty text value (`""` and `''` are empty too), without control characters.
     func string() -> String? {
         guard case .scalar(let s) = node else {
             error("expected text, got \(kindName)")
             return nil
         }
-        if s.string.isEmpty, s.style == .plain { error("expected text, got an empty value"); return nil }
+        if s.string.allSatisfy(\.isWhitespace) { error("expected text, got an empty value"); return nil }
+        if s.string.unicodeScalars.contains(where: { Diagnostic.isControl($0) && $0 != "\n" }) {
+            error("'\(Diagnostic.quote(s.string))' contains a control character"); return nil
+        }
         return s.string
     }
 
     /// An identifier: letters, digits, `_` and `-`, starting with a letter.
     func identifier() -> String? {
         guard let s = string() else { return nil }
-        let ok = s.first!.isLetter && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
-        if !ok { error("'\(s)' is not a valid name (letters, digits, _ and -, starting with a letter)"); return nil }
+        let ok = (s.first?.isLetter ?? false) && s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+        if !ok { error("'\(Diagnostic.quote(s))' is not a valid name (letters, digits, _ and -, starting with a letter)"); return nil }
         return s
     }
 
@@ -77,20 +91,21 @@ struct YAMLValue {
             error("expected a number, got \(kindName)")
             return nil
         }
-        let text = s.string.trimmingCharacters(in: .whitespaces)
+        let raw = s.string
+        let text = raw.first?.isWhitespace == true || raw.last?.isWhitespace == true ? raw.trimmingCharacters(in: .whitespaces) : raw
         if s.style != .plain {
-            error("expected a number, got the quoted text \"\(text)\" (remove the quotes)")
+            error("expected a number, got the quoted text \"\(Diagnostic.quote(text))\" (remove the quotes)")
             return nil
         }
         if text.hasSuffix("%") {
-            error("'\(text)': write rates and shares as fractions (17 % is 0.17), not percentages")
+            error("'\(Diagnostic.quote(text))': write rates and shares as fractions (17 % is 0.17), not percentages")
             return nil
         }
-        guard let x = Double(text.replacingOccurrences(of: "_", with: "")) else {
+        guard let x = Double(text.contains("_") ? text.replacingOccurrences(of: "_", with: "") : text) else {
             error("expected a number, got \(kindName)")
             return nil
         }
-        guard x.isFinite else { error("\(text) is not a finite number"); return nil }
+        guard x.isFinite else { error("\(Diagnostic.quote(text)) is not a finite number"); return nil }
         return x
     }
 
@@ -116,13 +131,20 @@ struct YAMLValue {
         return x
     }
 
-    /// A whole number ≥ `minimum`.
-    func integer(minimum: Int = 0) -> Int? {
+    /// A whole number in `minimum…maximum`; the conversion to `Int` is checked (a value of
+    /// 1e19 is reported as too large, never trapped on).
+    func integer(minimum: Int = 0, maximum: Int = YAMLValue.largestWholeNumber, what: String = "") -> Int? {
         guard let x = number() else { return nil }
-        guard x == x.rounded(), abs(x) < 9e15 else { error("\(YAMLValue.show(x)) is not a whole number"); return nil }
-        if Int(x) < minimum { error("\(Int(x)) is below \(minimum)"); return nil }
+        guard x == x.rounded() else { error("\(YAMLValue.show(x)) is not a whole number"); return nil }
+        guard x >= Double(minimum) else { error("\(YAMLValue.show(x)) is below \(minimum)"); return nil }
+        guard x <= Double(maximum) else {
+            error("\(YAMLValue.show(x)) is too large: at most \(maximum)\(what.isEmpty ? "" : " " + what)"); return nil
+        }
         return Int(x)
     }
+
+    /// 2⁵³: every whole number up to it is exact in a Double (and fits an Int).
+    static let largestWholeNumber = 1 << 53
 
     /// true / false.
     func bool() -> Bool? {
@@ -209,10 +231,34 @@ import Foundation
 
 /// Parses YAML text into a node, turning Yams' syntax errors into located diagnostics.
 enum YAMLDocument {
+    /// Composes `text` after the checks of ``YAMLLimits`` (size, control characters, nesting,
+    /// aliases, duplicate fields); every problem is located (an empty file at 1:1).
     static func compose(_ text: String, sink: DiagnosticSink) -> Node? {
+        if text.utf8.count > YAMLLimits.maximumBytes {
+            sink.error(line: 1, column: 1, .root, "the file is \(text.utf8.count) bytes, above the limit of \(YAMLLimits.maximumBytes >> 20) MiB for a model file (put exposures in a CSV file: exposures_csv)")
+            return nil
+        }
+        if text.allSatisfy(\.isWhitespace) {
+            sink.error(line: 1, column: 1, .root, "the file is empty (a model needs name, description, unit and a section)")
+            return nil
+        }
+        if let problem = YAMLLimits.firstControlCharacter(in: text) {
+            sink.error(line: problem.line, column: problem.column, .root, problem.message)
+            return nil
+        }
+        switch YAMLLimits.compose(text) {
+        case .document(let node?): return node
+        case .document(nil):
+            sink.error(line: 1, column: 1, .root, "the file holds no YAML document (only comments?)")
+            return nil
+        case .refused(let problems):
+            for p in problems { sink.error(line: p.line, column: p.column, .root, p.message) }
+            return nil
+        case .syntaxError: break   // Yams' composer reports it, located
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                sink.error(nil, .root, "the file is empty")
+                sink.error(line: 1, column: 1, .root, "the file holds no YAML document (only comments?)")
                 return nil
             }
             return node
@@ -224,13 +270,13 @@ enum YAMLDocument {
             case let .duplicatedKeysInMapping(duplicates, context):
                 sink.error(context.mark, .root, "duplicated field\(duplicates.count > 1 ? "s" : "") \(duplicates.joined(separator: ", ")) in one mapping")
             case let .reader(problem, _, _, _):
-                sink.error(nil, .root, "cannot read the file as text: \(problem)")
+                sink.error(line: 1, column: 1, .root, "cannot read the file as text: \(problem)")
             default:
-                sink.error(nil, .root, "YAML: \(error)")
+                sink.error(line: 1, column: 1, .root, "YAML: \(Diagnostic.quote("\(error)", limit: 200))")
             }
             return nil
         } catch {
-            sink.error(nil, .root, "YAML: \(error)")
+            sink.error(line: 1, column: 1, .root, "YAML: \(Diagnostic.quote("\(error)", limit: 200))")
             return nil
         }
     }
