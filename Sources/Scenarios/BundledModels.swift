@@ -606,18 +606,20 @@ chains:
 
 """#),
         BundledModel(name: "sme-guarantee", text: #"""
-# A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss up to a cap of
-# 20 % of the portfolio volume (FACTS §2 "Risk-sharing conventions": COSME loan guarantee — H).
-# Amounts in EUR m. Credit parameters are our estimates (EST).
+# A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss, the payouts
+# capped at 20 % of the guaranteed amount (cap_basis: guaranteed_amount, the EIF convention:
+# cap amount = volume × guarantee rate × cap rate = 10,000 × 0.5 × 0.2 = 1,000).
+# Sources: Models/SOURCES.md §"Guarantee conventions" (COSME LGF). Amounts in EUR m.
+# Credit parameters are our estimates (EST).
 name: SME portfolio guarantee (COSME-style)
-description: COSME-style SME guarantee — rate 50 %, cap 20 %, 40,000 loans of 0.25 m; calls, provisioning, leverage.
+description: COSME-style SME guarantee — rate 50 %, cap 20 % of the guaranteed amount, 40,000 loans of 0.25 m; calls, provisioning, leverage.
 unit: eur_m
 
 portfolio:
   copula: gaussian
   factors: {names: [economy], uniform_correlation: 0}
   pools:
-    # ≤ 1.5 m per transaction (FACTS §2 COSME — H): 40,000 loans of 0.25 m = 10 bn (EST);
+    # ≤ 1.5 m per transaction (SOURCES.md, COSME LGF): 40,000 loans of 0.25 m = 10 bn (EST);
     # PD 3 % a year (EST, SME); LGD 50 % (EST); asset correlation 0.12 (EST; Basel's SME range 0.12–0.24).
     - {name: sme_loans, count: 40000, ead: 0.25, pd: 0.03, lgd: 0.5, loadings: {economy: 0.3464}}
 
@@ -625,19 +627,21 @@ risk_sharing:
   tranches:
     - {name: portfolio, attachment: 0, detachment: 1, holder: lending banks}
   guarantees:
-    # FACTS §2 COSME: rate 50 %, cap 20 % of the portfolio volume — H. Provision: 40 % of the
-    # maximum liability (InvestEU provisioning, FACTS §2 — H) = 0.4 × 2,000 = 800.
-    - {name: eu_guarantee, rate: 0.5, cap: 0.2, covers: portfolio, guarantor: EU, provision: 800}
+    # SOURCES.md (COSME LGF): rate 50 %, cap rate 20 % of the guaranteed amount. Maximum liability
+    # = min(0.5 × 10,000, 0.2 × 0.5 × 10,000) = 1,000. Provision: 40 % of it (InvestEU's
+    # provisioning rate, SOURCES.md) = 400.
+    - {name: eu_guarantee, rate: 0.5, cap: 0.2, cap_basis: guaranteed_amount, covers: portfolio, guarantor: EU, provision: 400}
 
 risk_cover:
   public_holder: EU
   private_holder: lending banks
-  provisioning_rate: 0.4      # FACTS §2 InvestEU 40 % — H
+  provisioning_rate: 0.4      # InvestEU's 40 % (SOURCES.md)
   confidence: 0.99
-  budget: 800
+  shortfall_tolerance: 0.01   # EST: calls may exceed the provision in at most 1 year in 100
+  budget: 400                 # the provision above
   investors:
     max_expected_loss_bp: 100 # EST: what a bank prices into SME lending with a guarantee
-  guarantee: {rate: 0.5, cap: 0.2}   # FACTS §2 COSME — H
+  guarantee: {rate: 0.5, cap: 0.2, cap_basis: guaranteed_amount}   # COSME LGF (SOURCES.md)
   sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
 
 simulation: {paths: 100000, seed: 7}
