@@ -511,11 +511,14 @@ stacks:
 """#),
         BundledModel(name: "investai-risk-sharing", text: #"""
 # InvestAI risk sharing: how much public first loss private co-investors need, and what it costs.
+# ILLUSTRATIVE: no EU product pools gigafactory project loans and SME loans under one first loss
+# (the EIB's project-bond credit enhancement and the EIF's SME guarantees are separate products);
+# the "largest portfolio" scales 4 concentrated loans linearly. Use it to explore, not to quote.
 # Amounts in EUR m. Structural figures cite Models/SOURCES.md; credit parameters (PD, LGD,
 # correlations) are our estimates (EST) for a one-year horizon, to be used as ranges — change
 # them and rerun `leverage solve`.
 name: InvestAI risk-sharing portfolio
-description: InvestAI risk sharing — 4 gigafactory loans and 50,000 AI-adoption SME loans; EU first loss, private senior.
+description: InvestAI risk sharing (illustrative pool) — 4 gigafactory loans and 50,000 AI-adoption SME loans; EU first loss, private senior.
 unit: eur_m
 
 portfolio:

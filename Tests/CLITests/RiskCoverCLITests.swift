@@ -89,10 +89,12 @@ struct RiskCoverCLITests {
         let result = try leverage("solve", "sme-guarantee", "--paths", "20000", "--format", "json", "--quiet")
         #expect(result.status == 0, "\(result.stderr)")
         let table = try #require(try jsonTable(result.stdout, "provisioning"))
-        let rate = try #require(table.rows[0][3] as? Double)
+        let c = { (name: String) in table.columns.firstIndex(of: name)! }
+        let rate = try #require(table.rows[0][c("provisioning_rate")] as? Double)
         #expect(rate > 0 && rate <= 1)
-        let multiplier = try #require(table.rows[0][6] as? Double)
+        let multiplier = try #require(table.rows[0][c("budget_multiplier")] as? Double)
         #expect(multiplier > 1)
+        #expect(table.rows[0][c("cap_basis")] as? String == "guaranteed_amount" && table.rows[0][c("statutory_rate")] as? Double == 0.4)
     }
 
     @Test("Bad grids, stresses and missing constraints are refused", arguments: [

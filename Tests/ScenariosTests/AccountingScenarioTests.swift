@@ -98,14 +98,14 @@ struct AccountingScenarioTests {
 
     @Test("A pledge's realisation and an additionality range read as low ≤ base ≤ high, with a located error otherwise")
     func uncertainShares() throws {
-        let ok = validStack.replacingOccurrences(of: "        remainder: true\n", with: "        remainder: true\n        pledge_realisation: {low: 0.2, base: 0.5, high: 0.9}\n")
+        let ok = validStack + "\n        pledge_realisation: {low: 0.2, base: 0.5, high: 0.9}"
         #expect(diagnostics(ok) == [])
         let model = try ScenarioLoader.parse(ok, file: "m.yaml")
         #expect(model.stacks[0].contributors[2].pledge == UncertainShare(low: 0.2, base: 0.5, high: 0.9))
-        let bad = validStack.replacingOccurrences(of: "        remainder: true\n", with: "        remainder: true\n        pledge_realisation: {low: 0.6, base: 0.5, high: 0.9}\n")
+        let bad = validStack + "\n        pledge_realisation: {low: 0.6, base: 0.5, high: 0.9}"
         let found = diagnostics(bad)
         #expect(found.count == 1)
-        #expect(found.first?.hasPrefix("m.yaml:25:") == true)
+        #expect(found.first?.hasPrefix("m.yaml:24:") == true)
         #expect(found.first?.contains("stacks[0].contributors[2].pledge_realisation.low: 0.6 is above the base 0.5") == true, "\(found)")
     }
 
