@@ -618,6 +618,44 @@ chains:
     investment: 420         # SOURCES §6 InvestEU: Omnibus II raises the target to ~420 bn — H
 
 """#),
+        BundledModel(name: "project-bond-enhancement", text: #"""
+# An EIB Project Bond Credit Enhancement (PBCE)-style structure on one AI data-centre project's
+# senior debt: the EIB takes a subordinated tranche of up to 20 % of the senior debt (a funded
+# loan or a contingent facility), so that the senior project bonds bought by institutional
+# investors carry less risk (SOURCES §7 "Project Bond Credit Enhancement"). Amounts in EUR m.
+# The project's credit parameters are our estimates (EST, SOURCES §8) for a one-year horizon.
+name: Project bond credit enhancement (PBCE-style)
+description: PBCE-style subordinated EIB tranche (up to 20 %) under one AI data-centre project's senior bonds; one-year credit risk (EST).
+unit: eur_m
+
+portfolio:
+  copula: gaussian
+  factors: {names: [ai_demand], uniform_correlation: 0}
+  exposures:
+    # One project's senior debt: 2,000 m (EST, a 5 bn gigafactory financed ~40 % by debt; SOURCES §2).
+    # PD 0.75 % a year (EST: a stand-alone BB+ project, the PBCE's typical candidate; a single-B
+    # project in construction at 4 % would need a ≈ 66 % subordinated tranche, far above the 20 %
+    # cap); LGD Beta(mean 45 %, sd 20 %) (EST).
+    - {name: ai_datacentre, ead: 2000, pd: 0.0075, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.5}}
+
+risk_sharing:
+  tranches:
+    # SOURCES §7: the PBCE subordinated tranche covers up to 20 % of the senior debt.
+    - {name: pbce_subordinated, attachment: 0, detachment: 0.2, holder: EIB}
+    - {name: senior_bonds, attachment: 0.2, detachment: 1, holder: bond investors}
+
+risk_cover:
+  public_holder: EIB
+  private_holder: bond investors
+  provisioning_rate: 1        # a funded subordinated loan counts in full
+  confidence: 0.99
+  investors:
+    max_expected_loss_bp: 20  # EST: investment-grade senior bonds (≈ BBB one-year EL)
+  sweep: {first_loss: "0:0.3:0.05"}
+
+simulation: {paths: 100000, seed: 2013}
+
+"""#),
         BundledModel(name: "sme-guarantee", text: #"""
 # A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss, the payouts
 # capped at 20 % of the guaranteed amount (cap_basis: guaranteed_amount, the EIF convention:
