@@ -618,6 +618,46 @@ chains:
     investment: 420         # SOURCES §6 InvestEU: Omnibus II raises the target to ~420 bn — H
 
 """#),
+        BundledModel(name: "investeu-sme-guarantee", text: #"""
+# An EIF-style InvestEU SME-window portfolio guarantee: the EU (through the EIF) pays 70 % of
+# each loss (EIF capped guarantees cover 50–80 %, SOURCES §7; 70 % is our choice, EST), the
+# payouts capped at 20 % of the guaranteed amount (cap amount = 10,000 × 0.7 × 0.2 = 1,400), the
+# guarantee provisioned at InvestEU's 40 % (SOURCES §7) = 560. Amounts in EUR m. The SME pool is
+# that of sme-guarantee.yaml (credit parameters EST, SOURCES §8).
+name: InvestEU SME window guarantee (EIF-style, 70 %)
+description: EIF-style InvestEU SME guarantee — rate 70 %, cap 20 % of the guaranteed amount, provisioned at 40 %; 40,000 loans of 0.25 m.
+unit: eur_m
+
+portfolio:
+  copula: gaussian
+  factors: {names: [economy], uniform_correlation: 0}
+  pools:
+    # ≤ 1.5 m per transaction (SOURCES.md, COSME LGF): 40,000 loans of 0.25 m = 10 bn (EST);
+    # PD 3 % a year (EST, SME); LGD 50 % (EST); asset correlation 0.12 (EST; Basel's SME range 0.12–0.24).
+    - {name: sme_loans, count: 40000, ead: 0.25, pd: 0.03, lgd: 0.5, loadings: {economy: 0.3464}}
+
+risk_sharing:
+  tranches:
+    - {name: portfolio, attachment: 0, detachment: 1, holder: lending banks}
+  guarantees:
+    # Maximum liability = min(0.7 × 10,000, 0.2 × 0.7 × 10,000) = 1,400; provision 40 % of it = 560.
+    - {name: eu_guarantee, rate: 0.7, cap: 0.2, cap_basis: guaranteed_amount, covers: portfolio, guarantor: EU, provision: 560}
+
+risk_cover:
+  public_holder: EU
+  private_holder: lending banks
+  provisioning_rate: 0.4      # InvestEU's 40 % (SOURCES.md)
+  confidence: 0.99
+  shortfall_tolerance: 0.01   # EST: calls may exceed the provision in at most 1 year in 100
+  budget: 560                 # the provision above
+  investors:
+    max_expected_loss_bp: 100 # EST: what a bank prices into SME lending with a guarantee
+  guarantee: {rate: 0.7, cap: 0.2, cap_basis: guaranteed_amount}   # EIF-style, SOURCES §7
+  sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
+
+simulation: {paths: 100000, seed: 8}
+
+"""#),
         BundledModel(name: "project-bond-enhancement", text: #"""
 # An EIB Project Bond Credit Enhancement (PBCE)-style structure on one AI data-centre project's
 # senior debt: the EIB takes a subordinated tranche of up to 20 % of the senior debt (a funded
