@@ -1,7 +1,7 @@
 /// A leverage chain: public money at the base, multiplied stage by stage into investment, with
 /// the budget provision behind a guarantee and the auditors' ex-post corrections.
 ///
-/// Formulas (FACTS §3; EFSI Regulation (EU) 2015/1017; InvestEU Regulation (EU) 2021/523;
+/// Formulas (Models/SOURCES.md §§1, 5, 6; EFSI Regulation (EU) 2015/1017; InvestEU Regulation (EU) 2021/523;
 /// European Court of Auditors special report 2025):
 /// - base fund F = Σ base components (e.g. EFSI: EU guarantee 16 + EIB 5 = 21);
 /// - stages E₁ = k₁·F, E₂ = k₂·E₁, …; ex-ante investment I = Π kᵢ · F and multiplier M = I/F = Π kᵢ;

@@ -8,7 +8,7 @@ import Stochastics
 ///   tranche loss, cap amount), the cap amount c · g · (1 − f)·V under the EIF convention (the
 ///   default, ``CapBasis/guaranteedAmount``) or c · V (``CapBasis/volume``), per ``CoverTerms/capBasis``.
 ///
-/// Either may be zero. (FACTS §2 "Risk-sharing conventions": COSME g = 50 %, c = 20 %.)
+/// Either may be zero. (Models/SOURCES.md §7: COSME g = 50 %, cap rate c = 20 % of the guaranteed amount.)
 public struct Cover: Sendable, Hashable {
     /// First-loss size f ∈ [0, 1] as a fraction of the portfolio.
     public var firstLoss: Double
