@@ -35,7 +35,7 @@ let package = Package(
         // Project cash flows of a gigafactory: capex, revenue, opex, debt service, DSCR, IRR/NPV, stresses.
         .target(name: "ProjectFinance", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing"]),
         // Deterministic capital stacks, matching rules, leverage chains and multipliers.
-        .target(name: "CapitalStacks"),
+        .target(name: "CapitalStacks", dependencies: ["Stochastics"]),
         // Scenario files: YAML documents validated into models, with located errors.
         .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "RiskCover", "ProjectFinance", "Yams"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.

@@ -53,9 +53,14 @@ public struct Contributor: Sendable, Equatable {
     public var rule: AmountRule
     /// An upper bound on the amount: amount = min(rule, cap). Reported when it binds.
     public var cap: Double?
+    /// When the amount is a pre-existing pledge (InvestAI's 150 bn from the EU AI Champions
+    /// Initiative), its realisation share: the amount is counted at face value in the stack and
+    /// the EU effects report the range under this share (``StackAccount/euEffects``).
+    public var pledge: UncertainShare?
 
     public init(id: String, label: String, source: Source, instrument: Instrument, programme: String? = nil,
-                rule: AmountRule, cap: Double? = nil) {
+                rule: AmountRule, cap: Double? = nil, pledge: UncertainShare? = nil) {
+        self.pledge = pledge
         self.id = id
         self.label = label
         self.source = source

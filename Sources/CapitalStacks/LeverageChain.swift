@@ -1,7 +1,7 @@
 /// A leverage chain: public money at the base, multiplied stage by stage into investment, with
 /// the budget provision behind a guarantee and the auditors' ex-post corrections.
 ///
-/// Formulas (FACTS §3; EFSI Regulation (EU) 2015/1017; InvestEU Regulation (EU) 2021/523;
+/// Formulas (Models/SOURCES.md §§1, 5, 6; EFSI Regulation (EU) 2015/1017; InvestEU Regulation (EU) 2021/523;
 /// European Court of Auditors special report 2025):
 /// - base fund F = Σ base components (e.g. EFSI: EU guarantee 16 + EIB 5 = 21);
 /// - stages E₁ = k₁·F, E₂ = k₂·E₁, …; ex-ante investment I = Π kᵢ · F and multiplier M = I/F = Π kᵢ;
@@ -33,9 +33,13 @@ public struct LeverageChain: Sendable, Equatable {
     public struct Stage: Sendable, Equatable {
         public var label: String
         public var multiplier: Double
-        public init(label: String, multiplier: Double) {
+        /// This stage's amount is the reimbursable financing reaching eligible final recipients
+        /// (EFSI: the EIB Group's higher-risk financing), the numerator of the leverage effect.
+        public var finalRecipientFinancing: Bool
+        public init(label: String, multiplier: Double, finalRecipientFinancing: Bool = false) {
             self.label = label
             self.multiplier = multiplier
+            self.finalRecipientFinancing = finalRecipientFinancing
         }
     }
     public enum Provision: Sendable, Equatable {
@@ -59,10 +63,13 @@ public struct LeverageChain: Sendable, Equatable {
         public var deductions: [Deduction]
         /// Share a of the adjusted investment that would not have happened without the programme.
         public var additionality: Double?
-        public init(reported: Double, deductions: [Deduction], additionality: Double? = nil) {
+        /// The additionality share's uncertainty (low / base / high; base = ``additionality``).
+        public var additionalityRange: UncertainShare?
+        public init(reported: Double, deductions: [Deduction], additionality: Double? = nil, additionalityRange: UncertainShare? = nil) {
             self.reported = reported
             self.deductions = deductions
-            self.additionality = additionality
+            self.additionality = additionality ?? additionalityRange?.base
+            self.additionalityRange = additionalityRange
         }
     }
 

@@ -47,7 +47,7 @@ public struct StackAccount: Sendable, Equatable {
     public var publicMoney: Double { contributions.filter { $0.contributor.source.isPublic }.reduce(0) { $0 + $1.amount } }
     public var privateMoney: Double { amount(from: .privateInvestor) }
 
-    /// The multipliers used in the field (FACTS §3, grant-share stack):
+    /// The tool's own multipliers, as used in the field (grant-share stack; the EU's own measures are ``euEffects``):
     /// M_EU = total / EU budget = 1/s_EU; M_public = total / public = 1/(s_EU + s_MS + …);
     /// private / public, the "euro of public money brings k euros of private money" ratio.
     public var multipliers: [Multiplier] {

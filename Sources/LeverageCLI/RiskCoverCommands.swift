@@ -100,13 +100,18 @@ struct Sweep: ParsableCommand {
                                        what: "sweep of \(grid.count) covers with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
         let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet)
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
+        var funding: [FundingCheck] = []
         for (name, analysis) in analyses {
-            do { rows += try analysis.sweep(grid.covers).map { (name, $0) } } catch {
+            do {
+                let evaluations = try analysis.sweep(grid.covers)
+                rows += evaluations.map { (name, $0) }
+                for e in evaluations { funding.append(try analysis.funding(for: e.cover, evaluation: e)) }
+            } catch {
                 Console.error("\(file.path): \(error)")
                 throw ExitCode(1)
             }
         }
-        let table = RiskCoverTables.sweep(rows, unit: file.model.unit)
+        let table = RiskCoverTables.sweep(rows, unit: file.model.unit, funding: funding, terms: analyses.first?.1.terms)
         let manifest = Manifest(command: "sweep", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
                                 parameters: simulation.parameters(simulation.settings(risk)) + [("covers", .integer(grid.covers.count))] + stressParameters(stress))
         try output.emit([table], manifest: manifest)

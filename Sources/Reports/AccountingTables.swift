@@ -32,7 +32,32 @@ public enum AccountingTables {
             tables.append(chainStages(chains, unit: unit))
         }
         tables.append(multipliers(stacks: stacks, chains: chains, unit: unit))
+        let effects = euEffects(stacks: stacks, chains: chains, unit: unit)
+        if !effects.rows.isEmpty { tables.append(effects) }
         return tables
+    }
+
+    /// The Financial Regulation's leverage and multiplier effects (``EUEffect``), with the range
+    /// under a named assumption (a pledge's realisation, an additionality share).
+    static func euEffects(stacks: [StackAccount], chains: [ChainAccount], unit: Unit) -> Table {
+        var table = Table(name: "eu_effects", title: "Leverage and multiplier effects as the EU Financial Regulation defines them",
+                          columns: [Column("scope", .text), Column("measure", .text), Column("timing", .text), Column("counted", .text),
+                                    Column("value", .multiple), money(unit, "numerator"), money(unit, "union_contribution"),
+                                    Column("value_p05", .multiple), Column("value_mean", .multiple), Column("value_p95", .multiple),
+                                    Column("assumption", .text), Column("note", .text)])
+        let all = stacks.map { ($0.stack.id, $0.euEffects) } + chains.map { ($0.chain.id, $0.euEffects) }
+        for (scope, effects) in all {
+            for e in effects {
+                table.append([.text(scope), .text(e.measure.rawValue), .text(e.timing.rawValue), .text(e.counted),
+                              .number(e.value), .number(e.numerator), .number(e.unionContribution),
+                              .number(e.range?.p05), .number(e.range?.mean), .number(e.range?.p95),
+                              .text(e.range?.assumption ?? ""), .text(e.note ?? "")])
+            }
+        }
+        table.notes.append("leverage effect = reimbursable financing provided to eligible final recipients / Union contribution; multiplier effect = investment by eligible final recipients / Union contribution (Regulation (EU, Euratom) 2018/1046, Art. 2 and Art. 209(2)(d); recast as Regulation (EU, Euratom) 2024/2509, Art. 2; see Models/SOURCES.md).")
+        table.notes.append("Union contribution = EU budget money only (an EU guarantee counts at its amount); the EIB Group's own resources and Member States' money are not Union contributions. The multipliers table's ratios are the tool's own.")
+        table.notes.append("Ranges: value_p05 / value_mean / value_p95 under the named assumption, a PERT distribution on [low, high] with mode base; value is at face value (pledges) or at the base (additionality).")
+        return table
     }
 
     static func money(_ unit: Unit, _ name: String = "amount") -> Column { Column("\(name)_\(unit.rawValue)", unit) }
@@ -136,6 +161,7 @@ public enum AccountingTables {
                               .number(row.cumulativeMultiplier)])
             }
         }
+        table.notes.append("Stages are cumulative, not additive: each stage's amount includes the previous one (EFSI: total investment includes the EIB Group financing).")
         return table
     }
 
@@ -148,7 +174,10 @@ public enum AccountingTables {
                 table.append([.text(scope), .text(m.name), .number(m.value), .number(m.numerator), .number(m.denominator), .text(m.definition)])
             }
         }
-        table.notes.append("A multiplier with no value has a zero denominator (e.g. no EU money in the stack).")
+        table.notes.append("A multiplier with no value has a zero denominator (e.g. no EU money in the stack). These ratios are the tool's own; the EU's leverage and multiplier effects are in the eu_effects table.")
+        for account in stacks where account.pledged > 0 {
+            table.notes.append("\(account.stack.id): total / EU budget counts \(number(account.pledged)) of pre-existing pledges at face value — not leverage: that money was pledged before, not mobilised by the EU's \(number(account.euBudget)); see eu_effects for the range under the pledge's realisation.")
+        }
         return table
     }
 }

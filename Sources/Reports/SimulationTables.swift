@@ -62,7 +62,7 @@ public enum SimulationTables {
             var guarantees = Table(
                 name: "guarantees", title: "Guarantees: calls and provisioning",
                 columns: [Column("guarantee", .text), Column("guarantor", .text), Column("covers", .text), Column("rate", .fraction), Column("cap", .fraction),
-                          Column("maximum_liability_\(u)", unit), Column("expected_calls_\(u)", unit), Column("expected_calls_se_\(u)", unit),
+                          Column("cap_basis", .text), Column("maximum_liability_\(u)", unit), Column("expected_calls_\(u)", unit), Column("expected_calls_se_\(u)", unit),
                           Column("confidence", .fraction), Column("calls_quantile_\(u)", unit),
                           Column("provisioning_rate", .fraction), Column("provisioning_rate_ci_lower", .fraction), Column("provisioning_rate_ci_upper", .fraction),
                           Column("provision_\(u)", unit), Column("p_calls_exceed_provision", .fraction), Column("p_calls_exceed_provision_se", .fraction)])
@@ -75,13 +75,16 @@ public enum SimulationTables {
                 let level = g.provisioningRate.level
                 let q = g.calls.quantile(level)
                 guarantees.append([.text(g.guarantee.name), .text(g.guarantee.guarantor), .text(covers), .number(g.guarantee.rate), .number(g.guarantee.cap),
-                                   .number(g.maximumLiability), .number(g.calls.expectedLoss.mean), .number(g.calls.expectedLoss.standardError),
+                                   .text(g.guarantee.capBasis.rawValue), .number(g.maximumLiability), .number(g.calls.expectedLoss.mean), .number(g.calls.expectedLoss.standardError),
                                    .number(level), .number(q?.value ?? g.provisioningRate.value * g.maximumLiability),
                                    .number(g.provisioningRate.value), .number(g.provisioningRate.lower), .number(g.provisioningRate.upper),
                                    .number(g.guarantee.budgetProvision), .number(g.provisionShortfallProbability?.probability),
                                    .number(g.provisionShortfallProbability?.standardError)])
             }
-            guarantees.notes.append("payout = min(rate · covered loss, cap · portfolio volume); provisioning rate = quantile of calls at the confidence / maximum liability.")
+            guarantees.notes.append("payout = min(rate · covered loss, cap amount); maximum liability = min(rate · covered volume, cap amount); provisioning rate = quantile of calls at the confidence / maximum liability.")
+            for basis in CapBasis.allCases where report.guarantees.contains(where: { $0.guarantee.capBasis == basis }) {
+                guarantees.notes.append("cap_basis \(basis.rawValue): \(basis.formula).")
+            }
             tables.append(guarantees)
         }
 

@@ -4,16 +4,17 @@ import Stochastics
 /// The risk cover the public side offers a co-invested portfolio of volume V:
 ///
 /// - a **first-loss** tranche [0, f) held by the public side, the private tranche being [f, 1];
-/// - a **guarantee** on the private tranche with rate g and cap c (a fraction of the portfolio
-///   volume, the COSME / InvestEU convention): payout = min(g · private tranche loss, c · V).
+/// - a **guarantee** on the private tranche with rate g and cap rate c: payout = min(g · private
+///   tranche loss, cap amount), the cap amount c · g · (1 − f)·V under the EIF convention (the
+///   default, ``CapBasis/guaranteedAmount``) or c · V (``CapBasis/volume``), per ``CoverTerms/capBasis``.
 ///
-/// Either may be zero. (FACTS §2 "Risk-sharing conventions": COSME g = 50 %, c = 20 %.)
+/// Either may be zero. (Models/SOURCES.md §7: COSME g = 50 %, cap rate c = 20 % of the guaranteed amount.)
 public struct Cover: Sendable, Hashable {
     /// First-loss size f ∈ [0, 1] as a fraction of the portfolio.
     public var firstLoss: Double
     /// Guarantee rate g ∈ [0, 1] on the private tranche's losses.
     public var guaranteeRate: Double
-    /// Guarantee cap c ∈ [0, 1] as a fraction of the portfolio volume.
+    /// Guarantee cap rate c ∈ [0, 1]: a fraction of the guaranteed amount or of the volume (``CapBasis``).
     public var guaranteeCap: Double
 
     public init(firstLoss: Double = 0, guaranteeRate: Double = 0, guaranteeCap: Double = 0) {
@@ -25,14 +26,14 @@ public struct Cover: Sendable, Hashable {
     /// True when the cover includes a guarantee (g > 0 and c > 0).
     public var hasGuarantee: Bool { guaranteeRate > 0 && guaranteeCap > 0 }
 
-    /// The tranches and guarantee this cover defines, with the given holder names.
-    public func structure(publicHolder: String, privateHolder: String) -> RiskSharingStructure {
+    /// The tranches and guarantee this cover defines, with the given holder names and cap convention.
+    public func structure(publicHolder: String, privateHolder: String, capBasis: CapBasis = .guaranteedAmount) -> RiskSharingStructure {
         var tranches: [Tranche] = []
         if firstLoss > 0 { tranches.append(Tranche(name: "first_loss", attachment: 0, detachment: min(firstLoss, 1), holder: publicHolder)) }
         if firstLoss < 1 { tranches.append(Tranche(name: "private", attachment: firstLoss, detachment: 1, holder: privateHolder)) }
         var guarantees: [Guarantee] = []
         if hasGuarantee && firstLoss < 1 {
-            guarantees.append(Guarantee(name: "guarantee", rate: guaranteeRate, cap: guaranteeCap, covers: .tranche("private"), guarantor: publicHolder))
+            guarantees.append(Guarantee(name: "guarantee", rate: guaranteeRate, cap: guaranteeCap, capBasis: capBasis, covers: .tranche("private"), guarantor: publicHolder))
         }
         return RiskSharingStructure(tranches: tranches, guarantees: guarantees)
     }
@@ -75,15 +76,26 @@ public struct CoverTerms: Sendable, Hashable {
     public var confidence: Double
     /// Width of the uncertainty bands in standard errors (solutions are reported as an interval).
     public var z: Double
+    /// What the guarantee's cap rate is a fraction of (default: the guaranteed amount, the EIF convention).
+    public var capBasis: CapBasis
+    /// The largest acceptable probability that guarantee calls exceed the provision
+    /// (provisioning rate × maximum liability); default 1 − ``confidence``. A cover above it is
+    /// flagged unfunded and never reported as capacity.
+    public var shortfallTolerance: Double?
 
     public init(publicHolder: String = "public", privateHolder: String = "private", provisioningRate: Double = 1,
-                confidence: Double = 0.99, z: Double = 2) {
+                confidence: Double = 0.99, z: Double = 2, capBasis: CapBasis = .guaranteedAmount, shortfallTolerance: Double? = nil) {
         self.publicHolder = publicHolder
         self.privateHolder = privateHolder
         self.provisioningRate = provisioningRate
         self.confidence = confidence
         self.z = z
+        self.capBasis = capBasis
+        self.shortfallTolerance = shortfallTolerance
     }
+
+    /// The stated shortfall tolerance, or 1 − confidence.
+    public var effectiveShortfallTolerance: Double { shortfallTolerance ?? (1 - confidence) }
 }
 
 /// One investor constraint checked at one cover.

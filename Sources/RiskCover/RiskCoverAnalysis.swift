@@ -9,7 +9,8 @@ public struct CoverEvaluation: Sendable, Hashable {
     public var volume: Double
     /// Private notional (1 − f)·V.
     public var privateNotional: Double
-    /// Maximum guarantee liability min(g·(1 − f)·V, c·V) (0 without a guarantee).
+    /// Maximum guarantee liability min(g·(1 − f)·V, cap amount) (0 without a guarantee); the cap
+    /// amount is c·g·(1 − f)·V (EIF convention) or c·V, per ``CoverTerms/capBasis``.
     public var guaranteeLiability: Double
     /// Public budget commitment f·V + r·(maximum guarantee liability) (``CoverTerms/provisioningRate``).
     public var publicCommitment: Double
@@ -70,7 +71,7 @@ public struct RiskCoverAnalysis: Sendable {
 
     /// Evaluates `cover`: every path's loss goes through the cover's ``Waterfall``.
     public func evaluate(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
-        let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder)
+        let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)
         let waterfall = try Waterfall(structure: structure, volume: volume)
         let publicIndex = waterfall.holders.firstIndex(of: terms.publicHolder)
         let privateIndex = waterfall.holders.firstIndex(of: terms.privateHolder)

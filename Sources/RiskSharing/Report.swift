@@ -53,7 +53,7 @@ public struct HolderReport: Sendable, Hashable, Codable {
 public struct GuaranteeReport: Sendable, Hashable, Codable {
     /// The guarantee as given.
     public var guarantee: Guarantee
-    /// min(g · covered notional, c · V) (EUR): the most it can pay, the base of the rate below.
+    /// min(g · covered notional, cap amount) (EUR, ``Waterfall/capAmount(_:)``): the most it can pay, the base of the rate below.
     public var maximumLiability: Double
     /// Calls (payouts) on the guarantee (EUR).
     public var calls: LossSummary

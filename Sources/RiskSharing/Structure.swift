@@ -1,11 +1,14 @@
 // Risk sharing: tranches and guarantees, and the waterfall that allocates a portfolio loss to
 // the holders.
 //
-// Conventions (COSME / InvestEU portfolio guarantees, e.g. the InvestEU Regulation (EU)
-// 2021/523, Art. 2(1) and Annex I on the guarantee's cap and provisioning):
-// - tranche points and guarantee caps are fractions of the portfolio volume V;
+// Conventions:
+// - tranche points are fractions of the portfolio volume V;
 // - tranche loss      Tⱼ(L) = min(max(L − aⱼ, 0), dⱼ − aⱼ) · V,  L = portfolio loss / V;
-// - guarantee payout  G = min(g · covered loss, c · V);
+// - guarantee payout  G = min(g · covered loss, cap amount), where the cap amount follows the
+//   guarantee's ``CapBasis``: by default the EIF's capped-guarantee convention (COSME LGF,
+//   InvestEU SME windows, EaSI), cap amount = c · g · N with N the covered notional (the volume
+//   of the covered loans), i.e. the cap rate applies to the *guaranteed* amount g · N; or, when
+//   stated, c · V (a cap as a fraction of the whole portfolio volume);
 // - the holder of a tranche keeps its loss minus the payouts it receives; the guarantor pays.
 // Holders' losses therefore add up to the portfolio loss L·V on every path.
 
@@ -44,14 +47,41 @@ public enum GuaranteeCoverage: Sendable, Hashable, Codable {
     case tranche(String)
 }
 
-/// A capped (first-loss) portfolio guarantee: payout = min(g · covered loss, c · V).
+/// What a guarantee's cap rate c is a fraction of.
+///
+/// The EIF's capped portfolio guarantees (COSME Loan Guarantee Facility, InvestEU SME windows,
+/// EaSI) apply the guarantee rate loan by loan and cap the total payout at the *guarantee cap
+/// amount* = cap rate × guaranteed amount, the guaranteed amount being guarantee rate × portfolio
+/// volume: cap amount = c · g · N. (COSME: g = 50 %, c = 20 % ⇒ cap amount = 10 % of the volume;
+/// see Models/SOURCES.md.) ``volume`` is the tool's earlier convention, c · V, kept for models
+/// that state their cap that way.
+public enum CapBasis: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Cap amount = c · g · N (N the covered notional): the EIF convention, the default.
+    case guaranteedAmount = "guaranteed_amount"
+    /// Cap amount = c · V (V the portfolio volume).
+    case volume
+
+    /// A short statement of the convention for table notes.
+    public var formula: String {
+        switch self {
+        case .guaranteedAmount: return "cap amount = cap rate × guarantee rate × covered volume (EIF convention: the cap applies to the guaranteed amount)"
+        case .volume: return "cap amount = cap rate × portfolio volume (cap stated on the volume, not the EIF convention)"
+        }
+    }
+}
+
+/// A capped (first-loss) portfolio guarantee: payout = min(g · covered loss, cap amount), the cap
+/// amount given by ``capBasis`` (default: c · g · covered notional, the EIF convention).
 public struct Guarantee: Sendable, Hashable, Codable {
     /// Identifier.
     public var name: String
     /// Guarantee rate g ∈ (0, 1]: the share of each covered loss the guarantor pays.
     public var rate: Double
-    /// Cap c ∈ (0, 1] as a fraction of the **portfolio** volume V (the COSME / InvestEU convention).
+    /// Cap rate c ∈ (0, 1]: a fraction of the guaranteed amount g · N (``CapBasis/guaranteedAmount``,
+    /// the EIF convention) or of the portfolio volume V (``CapBasis/volume``).
     public var cap: Double
+    /// What the cap rate is a fraction of.
+    public var capBasis: CapBasis
     /// The covered tranche, or the whole portfolio.
     public var covers: GuaranteeCoverage
     /// Who pays (e.g. "EU", "Member State").
@@ -61,10 +91,12 @@ public struct Guarantee: Sendable, Hashable, Codable {
     public var budgetProvision: Double?
 
     /// A guarantee; validated by ``Waterfall/init(structure:volume:)``.
-    public init(name: String, rate: Double, cap: Double, covers: GuaranteeCoverage, guarantor: String, budgetProvision: Double? = nil) {
+    public init(name: String, rate: Double, cap: Double, capBasis: CapBasis = .guaranteedAmount, covers: GuaranteeCoverage,
+                guarantor: String, budgetProvision: Double? = nil) {
         self.name = name
         self.rate = rate
         self.cap = cap
+        self.capBasis = capBasis
         self.covers = covers
         self.guarantor = guarantor
         self.budgetProvision = budgetProvision
@@ -133,6 +165,8 @@ public struct Waterfall: Sendable, Hashable {
     let coveredTranche: [Int?]
     let trancheHolder: [Int]
     let guarantorHolder: [Int]
+    /// Each guarantee's cap amount (EUR), computed once.
+    let capAmounts: [Double]
 
     /// Validates `structure` against a portfolio of volume V > 0.
     /// - Throws: ``RiskModelError/invalidInput(item:reason:)`` for tranches that do not
@@ -180,7 +214,7 @@ public struct Waterfall: Sendable, Hashable {
             guard !g.name.isEmpty else { throw .invalidInput(item: "guarantee \(covered.count + 1)", reason: "has an empty name") }
             guard guaranteeNames.insert(g.name).inserted else { throw .invalidInput(item: item, reason: "duplicate guarantee name") }
             guard g.rate.isFinite, g.rate > 0, g.rate <= 1 else { throw .invalidInput(item: item, reason: "rate \(g.rate) is not in (0, 1]") }
-            guard g.cap.isFinite, g.cap > 0, g.cap <= 1 else { throw .invalidInput(item: item, reason: "cap \(g.cap) is not in (0, 1] (a fraction of the portfolio volume)") }
+            guard g.cap.isFinite, g.cap > 0, g.cap <= 1 else { throw .invalidInput(item: item, reason: "cap \(g.cap) is not in (0, 1] (a fraction of the \(g.capBasis == .volume ? "portfolio volume" : "guaranteed amount"))") }
             if let b = g.budgetProvision, !(b.isFinite && b >= 0) { throw .invalidInput(item: item, reason: "budget provision \(b) must be ≥ 0") }
             switch g.covers {
             case .portfolio:
@@ -203,21 +237,34 @@ public struct Waterfall: Sendable, Hashable {
         self.coveredTranche = covered
         self.holders = holders
         self.volume = volume
+        var caps: [Double] = []
+        for (k, g) in structure.guarantees.enumerated() {
+            let notional = covered[k].map { (tranches[$0].detachment - tranches[$0].attachment) * volume } ?? volume
+            caps.append(g.capBasis == .volume ? g.cap * volume : g.cap * g.rate * notional)
+        }
+        self.capAmounts = caps
     }
 
-    /// The largest possible payout of guarantee `g`: min(g · covered notional, c · V) (EUR) —
-    /// the guarantor's liability, the base of its provisioning rate.
+    /// The covered notional N of guarantee `g` (EUR): the covered tranche's notional, or V.
+    public func coveredNotional(_ g: Int) -> Double {
+        coveredTranche[g].map { (tranches[$0].detachment - tranches[$0].attachment) * volume } ?? volume
+    }
+
+    /// The cap amount of guarantee `g` (EUR): c · g · N (``CapBasis/guaranteedAmount``) or c · V
+    /// (``CapBasis/volume``).
+    public func capAmount(_ g: Int) -> Double { capAmounts[g] }
+
+    /// The largest possible payout of guarantee `g`: min(g · N, cap amount) (EUR) — the
+    /// guarantor's maximum liability, the base of its provisioning rate.
     public func maximumLiability(_ g: Int) -> Double {
-        let guarantee = guarantees[g]
-        let notional = coveredTranche[g].map { (tranches[$0].detachment - tranches[$0].attachment) * volume } ?? volume
-        return min(guarantee.rate * notional, guarantee.cap * volume)
+        min(guarantees[g].rate * coveredNotional(g), capAmount(g))
     }
 
     /// Allocates the portfolio loss `loss` (EUR, in [0, V]).
     ///
     /// 1. Tⱼ = min(max(L − aⱼ, 0), dⱼ − aⱼ)·V with L = loss/V.
-    /// 2. Tranche guarantee on j: payout min(g·Tⱼ, c·V), received by j's holder.
-    ///    Portfolio guarantee: payout P = min(g·loss, c·V), received by tranche j in
+    /// 2. Tranche guarantee on j: payout min(g·Tⱼ, cap amount), received by j's holder.
+    ///    Portfolio guarantee: payout P = min(g·loss, cap amount), received by tranche j in
     ///    proportion Tⱼ/ΣT (the Tⱼ add up to the loss).
     /// 3. Holder losses: Σ over held tranches of (Tⱼ − payouts received) + Σ payouts made.
     public func allocate(portfolioLoss loss: Double) -> Allocation {
@@ -242,7 +289,7 @@ public struct Waterfall: Sendable, Hashable {
         }
         for k in 0..<g {
             let guarantee = guarantees[k]
-            let capAmount = guarantee.cap * volume
+            let capAmount = capAmounts[k]
             if let j = coveredTranche[k] {
                 let payout = min(guarantee.rate * a.trancheGross[j], capAmount)
                 a.trancheNet[j] -= payout

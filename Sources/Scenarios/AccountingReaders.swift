@@ -14,7 +14,7 @@ import CapitalStacks
 struct StackReader {
     let sink: DiagnosticSink
     static let fields = ["id", "label", "total", "contributors", "allocations"]
-    static let contributorFields = ["id", "label", "source", "instrument", "programme", "amount", "share", "match", "remainder", "cap"]
+    static let contributorFields = ["id", "label", "source", "instrument", "programme", "amount", "share", "match", "remainder", "cap", "pledge_realisation"]
     static let allocationFields = ["id", "label", "amount", "share", "units"]
 
     func read(_ value: YAMLValue) -> CapitalStack? {
@@ -56,9 +56,13 @@ struct StackReader {
             }
         default: break
         }
+        // pledge_realisation: {low, base, high}: the amount is a pre-existing pledge, realised at an uncertain share.
+        let pledge = m["pledge_realisation"].map(uncertainShare)
         guard let id, let label, let source, let instrument, let rule else { return nil }
         if m.has("cap") && cap == nil { return nil }
-        return Contributor(id: id, label: label, source: source, instrument: instrument, programme: programme, rule: rule, cap: cap)
+        if let pledge, pledge == nil { return nil }
+        return Contributor(id: id, label: label, source: source, instrument: instrument, programme: programme, rule: rule, cap: cap,
+                           pledge: pledge ?? nil)
     }
 
     /// Shares of the total may not add up to more than 100 % (reported at the share that crosses it).
@@ -160,11 +164,13 @@ struct ChainReader {
     }
 
     private func stage(_ value: YAMLValue) -> LeverageChain.Stage? {
-        guard let m = value.mapping(allowed: ["label", "multiplier"]) else { return nil }
+        guard let m = value.mapping(allowed: ["label", "multiplier", "final_recipient_financing"]) else { return nil }
         let label = m.required("label")?.string()
         let multiplier = m.required("multiplier")?.positive()
+        let financing = m["final_recipient_financing"]?.bool()
         guard let label, let multiplier else { return nil }
-        return LeverageChain.Stage(label: label, multiplier: multiplier)
+        if m.has("final_recipient_financing") && financing == nil { return nil }
+        return LeverageChain.Stage(label: label, multiplier: multiplier, finalRecipientFinancing: financing ?? false)
     }
 
     private func expost(_ value: YAMLValue) -> LeverageChain.ExPost? {
@@ -177,9 +183,25 @@ struct ChainReader {
             guard let label, let amount else { return nil }
             return LeverageChain.Deduction(label: label, amount: amount)
         }
-        let additionality = m["additionality"]?.fraction()
+        // additionality: a share, or {low, base, high} (an uncertain share, PERT).
+        var additionality: Double?
+        var range: UncertainShare?
+        if let v = m["additionality"] {
+            if case .mapping = v.node { range = uncertainShare(v); additionality = range?.base } else { additionality = v.fraction() }
+        }
         guard let reported, deductions.allSatisfy({ $0 != nil }) else { return nil }
         if m.has("additionality") && additionality == nil { return nil }
-        return LeverageChain.ExPost(reported: reported, deductions: deductions.map { $0! }, additionality: additionality)
+        return LeverageChain.ExPost(reported: reported, deductions: deductions.map { $0! }, additionality: additionality, additionalityRange: range)
     }
+}
+
+/// Reads an uncertain share `{low: 0.2, base: 0.5, high: 0.9}`: three fractions with
+/// low ≤ base ≤ high (``UncertainShare``, read as a PERT distribution).
+func uncertainShare(_ value: YAMLValue) -> UncertainShare? {
+    guard let m = value.mapping(allowed: ["low", "base", "high"]) else { return nil }
+    let low = m.required("low")?.fraction(), base = m.required("base")?.fraction(), high = m.required("high")?.fraction()
+    guard let low, let base, let high else { return nil }
+    if low > base { m["low"]!.error("\(YAMLValue.show(low)) is above the base \(YAMLValue.show(base)) (low ≤ base ≤ high)"); return nil }
+    if base > high { m["high"]!.error("\(YAMLValue.show(high)) is below the base \(YAMLValue.show(base)) (low ≤ base ≤ high)"); return nil }
+    return UncertainShare(low: low, base: base, high: high)
 }

@@ -30,7 +30,7 @@ public enum BundledModels {
         BundledModel(name: "ai-factories", text: #"""
 # EuroHPC AI factories: three selection waves and the antennas, co-financed 50/50 by the EU and the
 # host and participating Member States, and the Commission's "×10 private" claim on the whole envelope.
-# Amounts in EUR bn. Figures from ../shared/FACTS.md §1 and §2 "AI factories (EuroHPC)".
+# Amounts in EUR bn. Figures from Models/SOURCES.md §1 and §2 "AI factories (EuroHPC)".
 name: AI factories
 description: EuroHPC AI factories — 19 factories in three waves, 50/50 EU/Member States, and the claimed ×10 private.
 unit: eur_bn
@@ -38,66 +38,66 @@ unit: eur_bn
 stacks:
   - id: wave1
     label: AI factories wave 1 (10 Dec 2024)
-    total: 1.5              # FACTS §2 wave 1: 7 factories, 1.5 bn combined — H
+    total: 1.5              # SOURCES §3 wave 1: 7 factories, 1.5 bn combined — H
     contributors:
       - id: eu
         label: EU (Digital Europe infrastructure + Horizon Europe services)
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe
-        share: 0.5          # FACTS §2 wave 1: half EU — H; funding rule EU 50 % — M
+        share: 0.5          # SOURCES §3 wave 1: half EU — H; funding rule EU 50 % — M
       - id: member_states
         label: Host and participating Member States
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §1 (seed 002): an equal amount from Member States — H
+        match: {of: [eu], ratio: 1}   # SOURCES §3: an equal amount from Member States — H
     allocations:
       - id: factories
         label: AI factories (BSC, IT4LIA, LUMI, MeluXina-AI, MIMER, HammerHAI, Pharos)
         share: 1
-        units: 7            # FACTS §2 wave 1: 7 factories — H
+        units: 7            # SOURCES §3 wave 1: 7 factories — H
 
   - id: wave2
     label: AI factories wave 2 (12 Mar 2025)
-    total: 0.485            # FACTS §2 wave 2: 6 factories, ~485 m — H
+    total: 0.485            # SOURCES §3 wave 2: 6 factories, ~485 m — H
     contributors:
       - id: eu
         label: EU (Digital Europe + Horizon Europe)
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe
-        share: 0.5          # FACTS §2 funding rule: EU 50 % — M
+        share: 0.5          # SOURCES §3 funding rule: EU 50 % — M
       - id: member_states
         label: Host and participating Member States
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §2 funding rule: states 50 % — M
+        match: {of: [eu], ratio: 1}   # SOURCES §3 funding rule: states 50 % — M
     allocations:
       - id: factories
         label: AI factories (AI:AT, BRAIN++, AI2F, JAIF, PIAST-AI, SLAIF)
         share: 1
-        units: 6            # FACTS §2 wave 2: 6 factories — H
+        units: 6            # SOURCES §3 wave 2: 6 factories — H
 
   - id: wave3
     label: AI factories wave 3 (10 Oct 2025)
-    total: 0.5              # FACTS §2 wave 3: > 500 m (the lower bound is used) — H
+    total: 0.5              # SOURCES §3 wave 3: > 500 m (the lower bound is used) — H
     contributors:
       - id: eu
         label: EU (Digital Europe + Horizon Europe)
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe
-        share: 0.5          # FACTS §2 funding rule: EU 50 % — M
+        share: 0.5          # SOURCES §3 funding rule: EU 50 % — M
       - id: member_states
         label: Host and participating Member States
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §2 funding rule: states 50 % — M
+        match: {of: [eu], ratio: 1}   # SOURCES §3 funding rule: states 50 % — M
     allocations:
       - id: factories
         label: AI factories (CZAI, LitAI, NLAIF, Gaia, RO AI Factory, CESGA)
         share: 1
-        units: 6            # FACTS §2 wave 3: 6 factories — H
+        units: 6            # SOURCES §3 wave 3: 6 factories — H
 
   - id: antennas
     label: AI factory antennas (13 Oct 2025)
@@ -107,17 +107,17 @@ stacks:
         source: eu_budget
         instrument: grant
         programme: Digital Europe
-        amount: 0.055       # FACTS §2 antennas: EU ~55 m — H
+        amount: 0.055       # SOURCES §3 antennas: EU ~55 m — H
       - id: member_states
         label: Participating states
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §2 antennas: matched by participating states — H
+        match: {of: [eu], ratio: 1}   # SOURCES §3 antennas: matched by participating states — H
     allocations:
       - id: antennas
         label: AI factory antennas
         share: 1
-        units: 13           # FACTS §2 antennas: 13 — H
+        units: 13           # SOURCES §3 antennas: 13 — H
 
   - id: commission_claim
     label: The Commission's claim on the whole envelope (private not defined)
@@ -127,29 +127,29 @@ stacks:
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe
-        amount: 5           # FACTS §1/§2: 10 bn co-financed by EU and Member States (seed 004), split 50/50 — M
+        amount: 5           # SOURCES §3: 10 bn co-financed by EU and Member States, split 50/50 — M
       - id: member_states
         label: Member States
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §2 funding rule: 50/50 — M
+        match: {of: [eu], ratio: 1}   # SOURCES §3 funding rule: 50/50 — M
       - id: private
         label: Private investment "attracted" (as claimed)
         source: private
         instrument: mixed
-        match: {of: [eu, member_states], ratio: 10}   # FACTS §1 (seed 004), §2: "more than 10×" private — M
+        match: {of: [eu, member_states], ratio: 10}   # SOURCES §3, §2: "more than 10×" private — M
 
 # Risk view of the "×10 private" claim: if the private money around the 19 factories is lent or
 # invested against a public first loss, how much first loss do investors need, and is ×10 credible?
 # One exposure per factory: the private investment it is claimed to attract, 10 × the factory's
-# public money (FACTS §2: "more than 10×" — M; per-factory public money = wave budget / factories — H).
+# public money (SOURCES §3: "more than 10×" — M; per-factory public money = wave budget / factories — H).
 # Credit parameters are our estimates (EST): AI start-ups and scale-ups using the factories,
 # one-year PD 5 %, LGD 70 % (little collateral), strongly exposed to one AI-demand cycle.
 portfolio:
   copula: gaussian
   factors: {names: [ai_demand], uniform_correlation: 0}
   exposures:
-    # Wave 1: 1.5 bn / 7 factories × 10 = 2.1429 bn each (FACTS §2 — H for the budget, M for the ×10).
+    # Wave 1: 1.5 bn / 7 factories × 10 = 2.1429 bn each (SOURCES §3 — H for the budget, M for the ×10).
     - {name: bsc_aif, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: it4lia, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: lumi_aif, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
@@ -157,14 +157,14 @@ portfolio:
     - {name: mimer, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: hammerhai, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: pharos, ead: 2.1429, pd: 0.05, lgd: 0.7, loadings: [0.55]}
-    # Wave 2: 0.485 bn / 6 × 10 = 0.8083 bn each (FACTS §2 — H / M).
+    # Wave 2: 0.485 bn / 6 × 10 = 0.8083 bn each (SOURCES §3 — H / M).
     - {name: ai_at, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: brain_pp, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: ai2f, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: jaif, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: piast_ai, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: slaif, ead: 0.8083, pd: 0.05, lgd: 0.7, loadings: [0.55]}
-    # Wave 3: 0.5 bn / 6 × 10 = 0.8333 bn each (FACTS §2 — H / M).
+    # Wave 3: 0.5 bn / 6 × 10 = 0.8333 bn each (SOURCES §3 — H / M).
     - {name: czai, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: litai, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
     - {name: nlaif, ead: 0.8333, pd: 0.05, lgd: 0.7, loadings: [0.55]}
@@ -174,7 +174,7 @@ portfolio:
 
 risk_sharing:
   tranches:
-    # The claim's public share: 1 public for 10 private = 1/11 = 9.1 % of the total (FACTS §2 — M).
+    # The claim's public share: 1 public for 10 private = 1/11 = 9.1 % of the total (SOURCES §3 — M).
     - {name: public_first_loss, attachment: 0, detachment: 0.0909, holder: EU and Member States}
     - {name: private, attachment: 0.0909, detachment: 1, holder: private investors}
 
@@ -221,7 +221,7 @@ simulation:
 """#),
         BundledModel(name: "digital-europe", text: #"""
 # Digital Europe Programme (DEP): the 2025–2027 work programme lines and the 2023–2024 calls.
-# Amounts in EUR m. Figures from ../shared/FACTS.md §1 (seeds 000 and 001).
+# Amounts in EUR m. Figures from Models/SOURCES.md §4.
 name: Digital Europe Programme
 description: Digital Europe — the 7.5 bn programme, its 2025–2027 work programme lines (1,232.7 m) and the 2023–24 calls.
 unit: eur_m
@@ -229,20 +229,20 @@ unit: eur_m
 stacks:
   - id: dep_2021_2027
     label: Digital Europe Programme 2021–2027
-    total: 7500             # FACTS §1: DEP 7.5 bn over 7 years (seed 000) — H
+    total: 7500             # SOURCES §4: DEP 7.5 bn over 7 years — H
     contributors:
       - id: wp_2025_2027
         label: Work programme 2025–2027
         source: eu_budget
         instrument: grant
         programme: Digital Europe
-        amount: 1232.726898 # FACTS §1: 1,232,726,898 EUR (seed 001) — H
+        amount: 1232.726898 # SOURCES §4: 1,232,726,898 EUR — H
       - id: calls_2023_2024
         label: Calls 2023–2024 (listed lines)
         source: eu_budget
         instrument: grant
         programme: Digital Europe
-        amount: 176.5       # FACTS §1: the listed lines add up to 176.5 m (seed 000 states 176 m) — H
+        amount: 176.5       # SOURCES §4: the listed lines add up to 176.5 m (the announcement states 176 m) — H
       - id: rest
         label: Rest of the programme (other years and lines)
         source: eu_budget
@@ -252,34 +252,34 @@ stacks:
 
   - id: wp_2025_2027
     label: DEP work programme 2025–2027
-    total: 1232.726898      # FACTS §1 (seed 001) — H
+    total: 1232.726898      # SOURCES §4 — H
     contributors:
-      - {id: ai, label: Artificial intelligence, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 544.7}                  # FACTS §1 (seed 001) — H
-      - {id: digital_solutions, label: Digital solutions, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 290.8}       # FACTS §1 (seed 001) — H
-      - {id: interoperability, label: Interoperability, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 81.9}          # FACTS §1 (seed 001) — H
-      - {id: chips_fund, label: Chips Fund, source: eu_budget, instrument: equity, programme: Digital Europe, amount: 60}                       # FACTS §1 (seed 001) — H
-      - {id: cybersecurity, label: Cybersecurity, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 44.5}                 # FACTS §1 (seed 001) — H
-      - {id: hpc, label: High-performance computing, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 43.7}              # FACTS §1 (seed 001) — H
+      - {id: ai, label: Artificial intelligence, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 544.7}                  # SOURCES §4 — H
+      - {id: digital_solutions, label: Digital solutions, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 290.8}       # SOURCES §4 — H
+      - {id: interoperability, label: Interoperability, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 81.9}          # SOURCES §4 — H
+      - {id: chips_fund, label: Chips Fund, source: eu_budget, instrument: equity, programme: Digital Europe, amount: 60}                       # SOURCES §4 — H
+      - {id: cybersecurity, label: Cybersecurity, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 44.5}                 # SOURCES §4 — H
+      - {id: hpc, label: High-performance computing, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 43.7}              # SOURCES §4 — H
       - {id: other_lines, label: Other lines (not itemised in the source), source: eu_budget, instrument: grant, programme: Digital Europe, remainder: true}
 
   - id: calls_2023_2024
     label: DEP calls 2023–2024
-    # No stated total: seed 000 says 176 m but its lines add up to 176.5 m; the lines are used.
+    # No stated total: the announcement says 176 m but its lines add up to 176.5 m; the lines are used.
     contributors:
-      - {id: ai, label: Artificial intelligence, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 67.5}                  # FACTS §1 (seed 000) — H
-      - {id: data, label: Data, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 74}                                    # FACTS §1 (seed 000) — H
-      - {id: cloud_to_edge, label: Cloud-to-edge, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 30}                   # FACTS §1 (seed 000) — H
-      - {id: skills, label: Advanced digital skills, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 4}                 # FACTS §1 (seed 000) — H
-      - {id: public_services, label: Public services, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 1}               # FACTS §1 (seed 000) — H
+      - {id: ai, label: Artificial intelligence, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 67.5}                  # SOURCES §4 — H
+      - {id: data, label: Data, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 74}                                    # SOURCES §4 — H
+      - {id: cloud_to_edge, label: Cloud-to-edge, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 30}                   # SOURCES §4 — H
+      - {id: skills, label: Advanced digital skills, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 4}                 # SOURCES §4 — H
+      - {id: public_services, label: Public services, source: eu_budget, instrument: grant, programme: Digital Europe, amount: 1}               # SOURCES §4 — H
 
 """#),
         BundledModel(name: "efsi", text: #"""
 # EFSI (the "Juncker plan"): the calibration case for staged leverage and for ex-post corrections.
-# Amounts in EUR bn. Figures from ../shared/FACTS.md §2 "Leverage programmes" and §3 "Multiplier formulas".
-# Sources behind FACTS: Regulation (EU) 2015/1017 (EFSI), Regulation (EU) 2017/2396 (EFSI 2.0),
-# European Court of Auditors, special report on EFSI (March 2025).
+# Amounts in EUR bn. Figures from Models/SOURCES.md §5: Regulation (EU) 2015/1017 (EFSI),
+# Regulation (EU) 2017/2396 (EFSI 2.0), European Court of Auditors (2025 report on EFSI's
+# reported investment; Special Report 03/2019 §§38–47 on additionality, a sample of projects).
 name: EFSI leverage
-description: EFSI 1 (×3 EIB × ×5 third party = ×15 ex ante) and EFSI 2.0 after the Court of Auditors' deductions (~×11.1).
+description: EFSI 1 (×3 EIB Group higher-risk financing, ×5 total investment = ×15 ex ante) and EFSI 2.0 after the Court of Auditors' deductions (~×11.1).
 unit: eur_bn
 
 chains:
@@ -290,20 +290,22 @@ chains:
         label: EU budget guarantee
         source: eu_budget
         kind: guarantee
-        amount: 16          # FACTS §2 EFSI 1: EU guarantee 16 — H
+        amount: 16          # SOURCES §5 EFSI 1: EU guarantee 16 — H
       - id: eib
         label: EIB own resources
         source: eib_group
         kind: capital
-        amount: 5           # FACTS §2 EFSI 1: EIB 5 — H
+        amount: 5           # SOURCES §5 EFSI 1: EIB 5 — H
     provision:
-      rate: 0.5             # FACTS §2 EFSI 1: guarantee fund provisioned at 50 % (8 bn) — H
+      rate: 0.5             # SOURCES §5 EFSI 1: guarantee fund provisioned at 50 % (8 bn) — H
     stages:
-      # FACTS §2: "one euro of public money lets the Fund invest 3 in subordinated debt,
-      # letting private investors invest 5 in senior tranches" — H
-      - label: EIB group financing (subordinated)
+      # SOURCES §5: each euro of the base supports 3 euros of EIB Group higher-risk financing,
+      # and each euro of that financing 5 euros of total investment, which includes the EIB
+      # Group financing (cumulative stages, not subordinated and senior tranches) — H
+      - label: EIB Group higher-risk financing
         multiplier: 3
-      - label: third-party investment (senior)
+        final_recipient_financing: true   # the leverage effect's numerator (SOURCES §1)
+      - label: total investment (includes the EIB Group financing)
         multiplier: 5
 
   - id: efsi2
@@ -313,21 +315,22 @@ chains:
         label: EU budget guarantee
         source: eu_budget
         kind: guarantee
-        amount: 26          # FACTS §2 EFSI 2.0: 26 + 7.5 = 33.5 — H
+        amount: 26          # SOURCES §5 EFSI 2.0: 26 + 7.5 = 33.5 — H
       - id: eib
         label: EIB own resources
         source: eib_group
         kind: capital
-        amount: 7.5         # FACTS §2 EFSI 2.0 — H
+        amount: 7.5         # SOURCES §5 EFSI 2.0 — H
     provision:
-      rate: 0.35            # FACTS §2 EFSI 2.0: provisioning 35 % (9.1 bn) — H
-    investment: 500         # FACTS §2 EFSI 2.0: 500 bn target — H
+      rate: 0.35            # SOURCES §5 EFSI 2.0: provisioning 35 % (9.1 bn) — H
+    investment: 500         # SOURCES §5 EFSI 2.0: 500 bn target — H
     expost:
-      reported: 503         # FACTS §2 ECA (Mar 2025): 503 bn reported by end-2022 — H
+      reported: 503         # SOURCES §5 ECA (Mar 2025): 503 bn reported by end-2022 — H
       deductions:
         - label: overstatement found by the Court of Auditors (26 %)
-          amount: 131       # FACTS §2 ECA: overstated by 131 bn → ~372 bn — H
-      additionality: 0.667  # FACTS §2 ECA: ~1/3 of projects could have been financed without EFSI — H (share rounded, EST)
+          amount: 131       # SOURCES §5 ECA: overstated by 131 bn → ~372 bn — H
+      # SOURCES §5: ECA Special Report 03/2019 §§38–47, a sample of projects — EST range
+      additionality: {low: 0.5, base: 0.667, high: 0.85}
 
 """#),
         BundledModel(name: "gigafactory", text: #"""
@@ -472,10 +475,12 @@ stresses:
 """#),
         BundledModel(name: "investai", text: #"""
 # InvestAI baseline: what the EU says its AI financing initiative mobilises.
-# Amounts in EUR bn. Every figure cites ../shared/FACTS.md (section §, confidence H/M/L/EST)
-# or the seed article it comes from (../shared/seeds/).
+# Amounts in EUR bn. Every figure cites Models/SOURCES.md (section §, confidence H/M/L/EST).
+# The 150 bn is a private pledge made beforehand (EU AI Champions Initiative), not money the
+# EU's 50 bn mobilises: it is modelled as a pledge with an uncertain realisation, and the
+# total / EU ratio (×4.0) is not leverage (see the eu_effects table).
 name: InvestAI baseline
-description: InvestAI (Feb 2025) — 50 bn EU + 150 bn private = 200 bn for AI, with the 20 bn AI gigafactories fund.
+description: InvestAI (Feb 2025) — 50 bn EU + a 150 bn private pledge = 200 bn announced for AI, with the 20 bn AI gigafactories fund.
 unit: eur_bn
 
 stacks:
@@ -486,29 +491,34 @@ stacks:
         label: EU budget (existing programmes)
         source: eu_budget
         instrument: mixed
-        # Funding sources named by the Commission: FACTS §1 "InvestAI funding sources" (seed 004);
+        # Funding sources named by the Commission: SOURCES §2 "InvestAI funding sources";
         # Member States may also redirect cohesion funds (not counted in the 50 bn).
         programme: Digital Europe, Horizon Europe, InvestEU
-        amount: 50          # FACTS §1: 200 bn = 50 bn EU direct + 150 bn private (seeds 003, 004) — H
+        amount: 50          # SOURCES §2: 200 bn = 50 bn EU direct + 150 bn private — H
       - id: private
-        label: Private partners (EU AI Champions Initiative)
+        label: Private partners' pledge (EU AI Champions Initiative)
         source: private
         instrument: mixed
-        amount: 150         # FACTS §1: 150 bn pledged by the EU AI Champions Initiative (seeds 003, 004) — H
+        amount: 150         # SOURCES §2: 150 bn pledged by the EU AI Champions Initiative — H
+        # SOURCES §2: a pre-existing pledge; its realisation share is our assumption — EST.
+        pledge_realisation: {low: 0.2, base: 0.5, high: 0.9}
     allocations:
       - id: gigafactories
         label: AI gigafactories fund
-        amount: 20          # FACTS §1: a 20 bn fund inside InvestAI (seed 004) — H
-        units: 4            # FACTS §1: 4 gigafactories (seed 004); Bloomberg Jun 2026 speaks of 5 sites (FACTS §2) — M
+        amount: 20          # SOURCES §2: a 20 bn fund inside InvestAI — H
+        units: 4            # SOURCES §2: 4 gigafactories; Bloomberg Jun 2026 speaks of 5 sites (SOURCES §2) — M
 
 """#),
         BundledModel(name: "investai-risk-sharing", text: #"""
 # InvestAI risk sharing: how much public first loss private co-investors need, and what it costs.
-# Amounts in EUR m. Structural figures cite ../shared/FACTS.md; credit parameters (PD, LGD,
+# ILLUSTRATIVE: no EU product pools gigafactory project loans and SME loans under one first loss
+# (the EIB's project-bond credit enhancement and the EIF's SME guarantees are separate products);
+# the "largest portfolio" scales 4 concentrated loans linearly. Use it to explore, not to quote.
+# Amounts in EUR m. Structural figures cite Models/SOURCES.md; credit parameters (PD, LGD,
 # correlations) are our estimates (EST) for a one-year horizon, to be used as ranges — change
 # them and rerun `leverage solve`.
 name: InvestAI risk-sharing portfolio
-description: InvestAI risk sharing — 4 gigafactory loans and 50,000 AI-adoption SME loans; EU first loss, private senior.
+description: InvestAI risk sharing (illustrative pool) — 4 gigafactory loans and 50,000 AI-adoption SME loans; EU first loss, private senior.
 unit: eur_m
 
 portfolio:
@@ -522,17 +532,18 @@ portfolio:
       - [0.3, 1.0, 0.2]
       - [0.5, 0.2, 1.0]
   exposures:
-    # Senior debt of one gigafactory: 5 bn capex (FACTS §2, CNBC: 3–5 bn — M) of which private money
+    # Senior debt of one gigafactory: 5 bn capex (SOURCES §2, CNBC: 3–5 bn — M) of which private money
     # is ~3.36 bn (Models/gigafactory.yaml); debt ~60 % of that, 2,000 m (EST).
     # PD 4 % a year: a single-B project in construction (EST); LGD 45 % senior secured (EST).
     - {name: gigafactory_1, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
     - {name: gigafactory_2, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
     - {name: gigafactory_3, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
     - {name: gigafactory_4, ead: 2000, pd: 0.04, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.55, energy: 0.3}}
-    # FACTS §1 (seed 004): 4 gigafactories in the 20 bn fund — H.
+    # SOURCES §2: 4 gigafactories in the 20 bn fund — H.
   pools:
     # AI-adoption loans to SMEs: 50,000 × 0.2 m = 10 bn (EST); PD 2.5 % (EST, SME average);
-    # LGD 60 % unsecured (EST); asset correlation ≈ 0.16 mostly through the SME cycle (EST).
+    # LGD 60 % unsecured (EST); asset correlation βᵀΣβ = 0.35² + 0.2² + 2·0.35·0.2·0.5 = 0.2325,
+    # mostly through the SME cycle (EST; SOURCES §8).
     - {name: sme_ai_adoption, count: 50000, ead: 0.2, pd: 0.025, lgd: 0.6, loadings: {sme_cycle: 0.35, ai_demand: 0.2}}
 
 risk_sharing:
@@ -543,9 +554,9 @@ risk_sharing:
 risk_cover:
   public_holder: EU
   private_holder: private investors
-  provisioning_rate: 0.4      # FACTS §2 InvestEU: guarantees provisioned at 40 % — H
+  provisioning_rate: 0.4      # SOURCES §7 InvestEU: guarantees provisioned at 40 % — H
   confidence: 0.99
-  budget: 50000               # FACTS §1: 50 bn EU direct in InvestAI (seeds 003, 004) — H
+  budget: 50000               # SOURCES §2: 50 bn EU direct in InvestAI — H
   investors:
     max_expected_loss_bp: 20  # EST: investment-grade senior debt (≈ BBB one-year EL)
     max_loss_probability: 0.005  # EST: ≈ BBB one-year default rate
@@ -559,7 +570,7 @@ simulation: {paths: 100000, seed: 2025}
 """#),
         BundledModel(name: "investeu", text: #"""
 # InvestEU: the calibration case for a guarantee programme (M_G = I/G, M_P = I/P).
-# Amounts in EUR bn. Figures from ../shared/FACTS.md §2 "Leverage programmes"; behind them,
+# Amounts in EUR bn. Figures from Models/SOURCES.md §2 "Leverage programmes"; behind them,
 # Regulation (EU) 2021/523 establishing the InvestEU Programme, and the Omnibus II proposal (Dec 2025).
 name: InvestEU guarantee
 description: InvestEU — 26.2 bn EU guarantee, 10.5 bn provision, ≥ 372 bn mobilised (×14.2 on the guarantee, ×35.4 on the provision).
@@ -573,51 +584,55 @@ chains:
         label: EU guarantee
         source: eu_budget
         kind: guarantee
-        amount: 26.2        # FACTS §2 InvestEU: guarantee 26.2 bn — H
+        amount: 26.2        # SOURCES §6 InvestEU: guarantee 26.2 bn — H
       - id: partners
         label: Implementing partners' own contribution (EIB group, national promotional banks)
         source: eib_group
         kind: capital
         share_of: eu_guarantee
-        share: 0.25         # FACTS §2 InvestEU: implementing partners ≥ 25 % (6.55 bn) — H
+        share: 0.25         # SOURCES §6 InvestEU: implementing partners ≥ 25 % (6.55 bn) — H
     provision:
-      # FACTS §2 InvestEU: provisioned at 40 % (10.5 bn) — H. The stated 10.5 bn is used (40.1 % of 26.2);
+      # SOURCES §6 InvestEU: provisioned at 40 % (10.5 bn) — H. The stated 10.5 bn is used (40.1 % of 26.2);
       # rate 0.40 exactly would give 10.48 bn and ×35.5 on the provision.
       amount: 10.5
-    investment: 372         # FACTS §2 InvestEU: target ≥ 372 bn mobilised — H
+    investment: 372         # SOURCES §6 InvestEU: target ≥ 372 bn mobilised — H
 
   - id: investeu_omnibus
-    label: InvestEU after Omnibus II (Dec 2025)
+    label: InvestEU after Omnibus II (Reg. (EU) 2025/2005), guarantee kept at 26.2 bn — an upper bound
     base:
       - id: eu_guarantee
         label: EU guarantee
         source: eu_budget
         kind: guarantee
-        amount: 26.2        # FACTS §2 InvestEU — H (Omnibus II keeps the guarantee, raises the target)
+        # SOURCES §6: the proposal also raised the guarantee (~+2.5 bn, not verified against the
+        # final text); kept at 26.2 bn, so the multipliers of this chain are upper bounds (≈ ×14.6 at 28.7 bn).
+        amount: 26.2
       - id: partners
         label: Implementing partners' own contribution
         source: eib_group
         kind: capital
         share_of: eu_guarantee
-        share: 0.25         # FACTS §2 InvestEU — H
+        share: 0.25         # SOURCES §6 InvestEU — H
     provision:
-      amount: 10.5          # FACTS §2 InvestEU — H
-    investment: 420         # FACTS §2 InvestEU: Omnibus II raises the target to ~420 bn — H
+      amount: 10.5          # SOURCES §6 InvestEU — H
+    investment: 420         # SOURCES §6 InvestEU: Omnibus II raises the target to ~420 bn — H
 
 """#),
-        BundledModel(name: "sme-guarantee", text: #"""
-# A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss up to a cap of
-# 20 % of the portfolio volume (FACTS §2 "Risk-sharing conventions": COSME loan guarantee — H).
-# Amounts in EUR m. Credit parameters are our estimates (EST).
-name: SME portfolio guarantee (COSME-style)
-description: COSME-style SME guarantee — rate 50 %, cap 20 %, 40,000 loans of 0.25 m; calls, provisioning, leverage.
+        BundledModel(name: "investeu-sme-guarantee", text: #"""
+# An EIF-style InvestEU SME-window portfolio guarantee: the EU (through the EIF) pays 70 % of
+# each loss (EIF capped guarantees cover 50–80 %, SOURCES §7; 70 % is our choice, EST), the
+# payouts capped at 20 % of the guaranteed amount (cap amount = 10,000 × 0.7 × 0.2 = 1,400), the
+# guarantee provisioned at InvestEU's 40 % (SOURCES §7) = 560. Amounts in EUR m. The SME pool is
+# that of sme-guarantee.yaml (credit parameters EST, SOURCES §8).
+name: InvestEU SME window guarantee (EIF-style, 70 %)
+description: EIF-style InvestEU SME guarantee — rate 70 %, cap 20 % of the guaranteed amount, provisioned at 40 %; 40,000 loans of 0.25 m.
 unit: eur_m
 
 portfolio:
   copula: gaussian
   factors: {names: [economy], uniform_correlation: 0}
   pools:
-    # ≤ 1.5 m per transaction (FACTS §2 COSME — H): 40,000 loans of 0.25 m = 10 bn (EST);
+    # ≤ 1.5 m per transaction (SOURCES.md, COSME LGF): 40,000 loans of 0.25 m = 10 bn (EST);
     # PD 3 % a year (EST, SME); LGD 50 % (EST); asset correlation 0.12 (EST; Basel's SME range 0.12–0.24).
     - {name: sme_loans, count: 40000, ead: 0.25, pd: 0.03, lgd: 0.5, loadings: {economy: 0.3464}}
 
@@ -625,19 +640,99 @@ risk_sharing:
   tranches:
     - {name: portfolio, attachment: 0, detachment: 1, holder: lending banks}
   guarantees:
-    # FACTS §2 COSME: rate 50 %, cap 20 % of the portfolio volume — H. Provision: 40 % of the
-    # maximum liability (InvestEU provisioning, FACTS §2 — H) = 0.4 × 2,000 = 800.
-    - {name: eu_guarantee, rate: 0.5, cap: 0.2, covers: portfolio, guarantor: EU, provision: 800}
+    # Maximum liability = min(0.7 × 10,000, 0.2 × 0.7 × 10,000) = 1,400; provision 40 % of it = 560.
+    - {name: eu_guarantee, rate: 0.7, cap: 0.2, cap_basis: guaranteed_amount, covers: portfolio, guarantor: EU, provision: 560}
 
 risk_cover:
   public_holder: EU
   private_holder: lending banks
-  provisioning_rate: 0.4      # FACTS §2 InvestEU 40 % — H
+  provisioning_rate: 0.4      # InvestEU's 40 % (SOURCES.md)
   confidence: 0.99
-  budget: 800
+  shortfall_tolerance: 0.01   # EST: calls may exceed the provision in at most 1 year in 100
+  budget: 560                 # the provision above
   investors:
     max_expected_loss_bp: 100 # EST: what a bank prices into SME lending with a guarantee
-  guarantee: {rate: 0.5, cap: 0.2}   # FACTS §2 COSME — H
+  guarantee: {rate: 0.7, cap: 0.2, cap_basis: guaranteed_amount}   # EIF-style, SOURCES §7
+  sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
+
+simulation: {paths: 100000, seed: 8}
+
+"""#),
+        BundledModel(name: "project-bond-enhancement", text: #"""
+# An EIB Project Bond Credit Enhancement (PBCE)-style structure on one AI data-centre project's
+# senior debt: the EIB takes a subordinated tranche of up to 20 % of the senior debt (a funded
+# loan or a contingent facility), so that the senior project bonds bought by institutional
+# investors carry less risk (SOURCES §7 "Project Bond Credit Enhancement"). Amounts in EUR m.
+# The project's credit parameters are our estimates (EST, SOURCES §8) for a one-year horizon.
+name: Project bond credit enhancement (PBCE-style)
+description: PBCE-style subordinated EIB tranche (up to 20 %) under one AI data-centre project's senior bonds; one-year credit risk (EST).
+unit: eur_m
+
+portfolio:
+  copula: gaussian
+  factors: {names: [ai_demand], uniform_correlation: 0}
+  exposures:
+    # One project's senior debt: 2,000 m (EST, a 5 bn gigafactory financed ~40 % by debt; SOURCES §2).
+    # PD 0.75 % a year (EST: a stand-alone BB+ project, the PBCE's typical candidate; a single-B
+    # project in construction at 4 % would need a ≈ 66 % subordinated tranche, far above the 20 %
+    # cap); LGD Beta(mean 45 %, sd 20 %) (EST).
+    - {name: ai_datacentre, ead: 2000, pd: 0.0075, lgd: {mean: 0.45, sd: 0.2}, loadings: {ai_demand: 0.5}}
+
+risk_sharing:
+  tranches:
+    # SOURCES §7: the PBCE subordinated tranche covers up to 20 % of the senior debt.
+    - {name: pbce_subordinated, attachment: 0, detachment: 0.2, holder: EIB}
+    - {name: senior_bonds, attachment: 0.2, detachment: 1, holder: bond investors}
+
+risk_cover:
+  public_holder: EIB
+  private_holder: bond investors
+  provisioning_rate: 1        # a funded subordinated loan counts in full
+  confidence: 0.99
+  investors:
+    max_expected_loss_bp: 20  # EST: investment-grade senior bonds (≈ BBB one-year EL)
+  sweep: {first_loss: "0:0.3:0.05"}
+
+simulation: {paths: 100000, seed: 2013}
+
+"""#),
+        BundledModel(name: "sme-guarantee", text: #"""
+# A COSME / InvestEU-style SME portfolio guarantee: the EU pays 50 % of each loss, the payouts
+# capped at 20 % of the guaranteed amount (cap_basis: guaranteed_amount, the EIF convention:
+# cap amount = volume × guarantee rate × cap rate = 10,000 × 0.5 × 0.2 = 1,000).
+# Sources: Models/SOURCES.md §"Guarantee conventions" (COSME LGF). Amounts in EUR m.
+# Credit parameters are our estimates (EST).
+name: SME portfolio guarantee (COSME-style)
+description: COSME-style SME guarantee — rate 50 %, cap 20 % of the guaranteed amount, 40,000 loans of 0.25 m; calls, provisioning, leverage.
+unit: eur_m
+
+portfolio:
+  copula: gaussian
+  factors: {names: [economy], uniform_correlation: 0}
+  pools:
+    # ≤ 1.5 m per transaction (SOURCES.md, COSME LGF): 40,000 loans of 0.25 m = 10 bn (EST);
+    # PD 3 % a year (EST, SME); LGD 50 % (EST); asset correlation 0.12 (EST; Basel's SME range 0.12–0.24).
+    - {name: sme_loans, count: 40000, ead: 0.25, pd: 0.03, lgd: 0.5, loadings: {economy: 0.3464}}
+
+risk_sharing:
+  tranches:
+    - {name: portfolio, attachment: 0, detachment: 1, holder: lending banks}
+  guarantees:
+    # SOURCES.md (COSME LGF): rate 50 %, cap rate 20 % of the guaranteed amount. Maximum liability
+    # = min(0.5 × 10,000, 0.2 × 0.5 × 10,000) = 1,000. Provision: 40 % of it (InvestEU's
+    # provisioning rate, SOURCES.md) = 400.
+    - {name: eu_guarantee, rate: 0.5, cap: 0.2, cap_basis: guaranteed_amount, covers: portfolio, guarantor: EU, provision: 400}
+
+risk_cover:
+  public_holder: EU
+  private_holder: lending banks
+  provisioning_rate: 0.4      # InvestEU's 40 % (SOURCES.md)
+  confidence: 0.99
+  shortfall_tolerance: 0.01   # EST: calls may exceed the provision in at most 1 year in 100
+  budget: 400                 # the provision above
+  investors:
+    max_expected_loss_bp: 100 # EST: what a bank prices into SME lending with a guarantee
+  guarantee: {rate: 0.5, cap: 0.2, cap_basis: guaranteed_amount}   # COSME LGF (SOURCES.md)
   sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
 
 simulation: {paths: 100000, seed: 7}

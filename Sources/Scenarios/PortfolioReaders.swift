@@ -33,6 +33,8 @@ public struct RiskModel: Sendable {
 ///         - {name: first_loss, attachment: 0, detachment: 0.05, holder: EU}
 ///       guarantees:
 ///         - {name: eu, rate: 0.5, cap: 0.2, covers: portfolio, guarantor: EU, provision: 100}
+///           # cap_basis: guaranteed_amount (default: cap amount = cap · rate · covered volume, the
+///           # EIF convention) or volume (cap amount = cap · portfolio volume)
 ///     simulation: {paths: 100000, seed: 1, batch_size: 4096}
 struct PortfolioReader {
     let sink: DiagnosticSink
@@ -495,7 +497,7 @@ struct PortfolioReader {
         }
         let names = tranches.compactMap { $0?.name }
         let guarantees: [Guarantee?] = (m["guarantees"]?.sequence() ?? []).map { g in
-            guard let gm = g.mapping(allowed: ["name", "rate", "cap", "covers", "guarantor", "provision"]) else { return nil }
+            guard let gm = g.mapping(allowed: ["name", "rate", "cap", "cap_basis", "covers", "guarantor", "provision"]) else { return nil }
             let name = gm.required("name")?.identifier()
             let rate = gm.required("rate")?.fraction()
             let cap = gm.required("cap")?.fraction()
@@ -514,9 +516,11 @@ struct PortfolioReader {
             }
             let guarantor = gm.required("guarantor")?.string()
             let provision = gm["provision"]?.nonNegative()
-            guard let name, let rate, rate > 0, let cap, cap > 0, let covers, let guarantor else { return nil }
+            // cap_basis: guaranteed_amount (default, the EIF convention: cap amount = cap · rate · volume) or volume.
+            let capBasis = gm["cap_basis"].map { $0.choice(CapBasis.self) } ?? .guaranteedAmount
+            guard let name, let rate, rate > 0, let cap, cap > 0, let covers, let guarantor, let capBasis else { return nil }
             if gm.has("provision") && provision == nil { return nil }
-            return Guarantee(name: name, rate: rate, cap: cap, covers: covers, guarantor: guarantor, budgetProvision: provision)
+            return Guarantee(name: name, rate: rate, cap: cap, capBasis: capBasis, covers: covers, guarantor: guarantor, budgetProvision: provision)
         }
         // Guarantee names are unique; rates covering one tranche add up to at most 1 (the engine's
         // tolerance), reported at the guarantee whose rate crosses it.

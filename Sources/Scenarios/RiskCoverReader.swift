@@ -1,4 +1,5 @@
 import RiskCover
+import RiskSharing
 
 /// The `risk_cover` section: who the public and private sides are, what investors require,
 /// how guarantees are provisioned, and the default grid, guarantee, budget and stress.
@@ -28,12 +29,13 @@ public struct RiskCoverSpec: Sendable {
 ///         max_loss_probability: 0.003 # P(any private loss)
 ///         coupon: 0.045
 ///         hurdle: 0.04                # coupon − EL rate ≥ hurdle
-///       guarantee: {rate: 0.5, cap: 0.2}
+///       guarantee: {rate: 0.5, cap: 0.2}   # cap_basis: guaranteed_amount (default) | volume
+///       shortfall_tolerance: 0.01     # flag covers whose calls exceed the provision more often
 ///       sweep: {first_loss: "0:0.3:0.01", guarantee_rate: "0", guarantee_cap: "0"}
 ///       stress: {pd: 1.5, correlation: 0.05, lgd: 0.1}
 struct RiskCoverReader {
     let sink: DiagnosticSink
-    static let fields = ["public_holder", "private_holder", "provisioning_rate", "confidence", "budget", "investors", "guarantee", "sweep", "stress"]
+    static let fields = ["public_holder", "private_holder", "provisioning_rate", "confidence", "budget", "investors", "guarantee", "sweep", "stress", "shortfall_tolerance"]
 
     func read(_ value: YAMLValue) -> RiskCoverSpec? {
         guard let m = value.mapping(allowed: RiskCoverReader.fields) else { return nil }
@@ -53,6 +55,9 @@ struct RiskCoverReader {
             if c <= 0 || c >= 1 { m["confidence"]!.error("\(YAMLValue.show(c)) must be strictly between 0 and 1"); ok = false } else { terms.confidence = c }
         }
         let budget = optional("budget", { $0.positive() })
+        if let t = optional("shortfall_tolerance", { $0.fraction() }) {
+            if t <= 0 || t >= 1 { m["shortfall_tolerance"]!.error("\(YAMLValue.show(t)) must be strictly between 0 and 1"); ok = false } else { terms.shortfallTolerance = t }
+        }
         var constraints = InvestorConstraints()
         if let inv = m["investors"] {
             if let im = inv.mapping(allowed: ["max_expected_loss_bp", "max_loss_probability", "coupon", "hurdle"]) {
@@ -73,9 +78,10 @@ struct RiskCoverReader {
         }
         var guarantee: (Double, Double)?
         if let g = m["guarantee"] {
-            if let gm = g.mapping(allowed: ["rate", "cap"]) {
+            if let gm = g.mapping(allowed: ["rate", "cap", "cap_basis"]) {
                 let rate = gm.required("rate")?.fraction(), cap = gm.required("cap")?.fraction()
                 if let rate, let cap { guarantee = (rate, cap) } else { ok = false }
+                if let v = gm["cap_basis"] { if let b = v.choice(CapBasis.self) { terms.capBasis = b } else { ok = false } }
             } else { ok = false }
         }
         var grid = CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))

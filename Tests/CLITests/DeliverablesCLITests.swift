@@ -84,8 +84,8 @@ struct DeliverablesCLITests {
     }
 
     @Test("The report has one chart per table with numbers, no script, and the tables' text escaped",
-          arguments: [(["run", "efsi"], ["chain_base", "chain_stages", "multipliers"]),
-                      (["run", "investai"], ["contributions", "by_source", "allocations", "multipliers"]),
+          arguments: [(["run", "efsi"], ["chain_base", "chain_stages", "multipliers", "eu_effects"]),
+                      (["run", "investai"], ["contributions", "by_source", "allocations", "multipliers", "eu_effects"]),
                       (["simulate", "benchmark-b1000", "--paths", "2000"], ["portfolio_loss", "tranches", "holders", "loss_distribution"])])
     func report(_ arguments: [String], _ tables: [String]) throws {
         let folder = try scratchFolder()

@@ -57,8 +57,31 @@ struct RiskCoverCLITests {
         // At the solved cap the private expected-loss rate sits at the 100 bp limit (bisection to 1e-6 on the estimate).
         let rate = try #require(row[c("private_expected_loss_rate")] as? Double)
         #expect(rate <= 0.01 && rate > 0.0099)
-        // Leverage = V / (r · liability) with r = 40 % and liability = c · V (the cap binds below the rate's reach).
-        #expect(abs((row[c("leverage")] as! Double) - 1 / (0.4 * cap)) < 1e-6 / cap)
+        // Leverage = V / (r · liability) with r = 40 % and liability = c · g · V (the EIF convention).
+        #expect(abs((row[c("leverage")] as! Double) - 1 / (0.4 * 0.5 * cap)) < 1e-6 / cap)
+        #expect(row[c("cap_basis")] as? String == "guaranteed_amount")
+        // Issue 11: expected calls exceed the 40 % commitment, so the result is flagged and never capacity.
+        let commitment = try #require(row[c("public_commitment_eur_m")] as? Double)
+        let expectedLoss = try #require(row[c("public_expected_loss_eur_m")] as? Double)
+        #expect(expectedLoss > commitment)
+        #expect(row[c("expected_loss_exceeds_commitment")] as? String == "yes" && row[c("funded")] as? String == "no")
+        #expect((row[c("leverage_at_confidence_rate")] as! Double) < (row[c("leverage")] as! Double))
+        let capacity = try #require(try jsonTable(result.stdout, "largest_portfolio"))
+        let k = { (name: String) in capacity.columns.firstIndex(of: name)! }
+        #expect(capacity.rows[0][k("funded")] as? String == "no")
+        #expect(capacity.rows[0][k("volume_eur_m")] is NSNull, "an unfunded result is not shown as capacity")
+        #expect(capacity.rows[0][k("volume_at_confidence_rate_eur_m")] as? Double != nil)
+    }
+
+    @Test("simulate sme-guarantee: the EIF cap convention gives a maximum liability of 1,000 and a 400 provision")
+    func smeGuaranteeLiability() throws {
+        let result = try leverage("simulate", "sme-guarantee", "--paths", "5000", "--format", "json", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try #require(try jsonTable(result.stdout, "guarantees"))
+        let c = { (name: String) in table.columns.firstIndex(of: name)! }
+        #expect(table.rows[0][c("maximum_liability_eur_m")] as? Double == 1_000)
+        #expect(table.rows[0][c("provision_eur_m")] as? Double == 400)
+        #expect(table.rows[0][c("cap_basis")] as? String == "guaranteed_amount")
     }
 
     @Test("solve with a guarantee reports its provisioning rate and budget multiplier")
@@ -66,10 +89,12 @@ struct RiskCoverCLITests {
         let result = try leverage("solve", "sme-guarantee", "--paths", "20000", "--format", "json", "--quiet")
         #expect(result.status == 0, "\(result.stderr)")
         let table = try #require(try jsonTable(result.stdout, "provisioning"))
-        let rate = try #require(table.rows[0][3] as? Double)
+        let c = { (name: String) in table.columns.firstIndex(of: name)! }
+        let rate = try #require(table.rows[0][c("provisioning_rate")] as? Double)
         #expect(rate > 0 && rate <= 1)
-        let multiplier = try #require(table.rows[0][6] as? Double)
+        let multiplier = try #require(table.rows[0][c("budget_multiplier")] as? Double)
         #expect(multiplier > 1)
+        #expect(table.rows[0][c("cap_basis")] as? String == "guaranteed_amount" && table.rows[0][c("statutory_rate")] as? Double == 0.4)
     }
 
     @Test("Bad grids, stresses and missing constraints are refused", arguments: [

@@ -25,6 +25,34 @@ struct RunCLITests {
         #expect(try leverage("run", "Models/investai.yaml").stdout == bare.stdout)
     }
 
+    @Test("run investai|efsi|investeu: the EU's leverage and multiplier effects, InvestAI's pledge as a range, EFSI's stages as they are")
+    func euEffects() throws {
+        func effects(_ model: String) throws -> [[Any]] {
+            let result = try leverage("run", model, "--format", "json")
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try jsonTable(result.stdout, "eu_effects")).rows
+        }
+        // columns: scope, measure, timing, counted, value, numerator, union_contribution, p05, mean, p95, assumption, note
+        let investai = try effects("investai")
+        let face = try #require(investai.first { $0[1] as? String == "multiplier effect" && ($0[3] as? String)?.contains("face value") == true })
+        #expect(face[4] as? Double == 4 && abs((face[8] as! Double) - 2.55) < 1e-12)
+        #expect((face[10] as? String)?.contains("pledge realisation PERT(low 20 %, base 50 %, high 90 %)") == true)
+        #expect(investai.contains { ($0[3] as? String)?.contains("pledges excluded") == true && $0[4] as? Double == 1 })
+        let efsi = try effects("efsi")
+        #expect(efsi.contains { $0[0] as? String == "efsi1" && $0[1] as? String == "leverage effect" && $0[4] as? Double == 63.0 / 16 })
+        #expect(efsi.contains { $0[0] as? String == "efsi1" && $0[1] as? String == "multiplier effect" && $0[4] as? Double == 315.0 / 16 })
+        #expect(efsi.contains { $0[0] as? String == "efsi2" && $0[2] as? String == "ex post" && abs(($0[4] as? Double ?? 0) - 372.0 / 26) < 1e-12 })
+        let investeu = try effects("investeu")
+        #expect(investeu.contains { $0[0] as? String == "investeu" && $0[1] as? String == "multiplier effect" && abs(($0[4] as? Double ?? 0) - 372.0 / 26.2) < 1e-12 })
+        #expect(investeu.contains { $0[1] as? String == "leverage effect" && $0[4] is NSNull })
+        let stages = try #require(try jsonTable(try leverage("run", "efsi", "--format", "json").stdout, "chain_stages"))
+        let labels = stages.rows.compactMap { $0[1] as? String }
+        #expect(labels.contains("EIB Group higher-risk financing") && labels.contains("total investment (includes the EIB Group financing)"))
+        #expect(!labels.contains { $0.contains("subordinated") || $0.contains("senior") })
+        let text = try leverage("run", "investai").stdout
+        #expect(text.contains("not leverage: that money was pledged before"))
+    }
+
     @Test("EFSI: ×15 ex ante, ×11.1 after the Court of Auditors — computed from the inputs")
     func efsi() throws {
         let result = try leverage("run", "Models/efsi.yaml", "--format", "json")
@@ -72,7 +100,7 @@ struct RunCLITests {
         #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
         let ext = ["table": "txt", "csv": "csv", "markdown": "md", "json": "json"][format]!
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["chain_base.\(ext)", "chain_stages.\(ext)", "manifest.json", "multipliers.\(ext)", "report.html", "tables.xlsx"].sorted())
+                == ["chain_base.\(ext)", "chain_stages.\(ext)", "eu_effects.\(ext)", "manifest.json", "multipliers.\(ext)", "report.html", "tables.xlsx"].sorted())
     }
 
     @Test("Bad input: file:line:column: error: field.path: message, exit code 1, and nothing written")

@@ -178,14 +178,18 @@ struct RiskCoverMonotonicityTests {
         #expect(abs(e.publicLoss.mean + e.privateLoss.mean - portfolio) <= 1e-9 * portfolio)
     }
 
-    @Test("Leverage is V / (f·V + r·liability); the guarantee's liability is min(g·(1 − f)·V, c·V)")
+    @Test("Leverage is V / (f·V + r·liability); the liability is min(g·(1 − f)·V, c·g·(1 − f)·V) by default (EIF), min(g·(1 − f)·V, c·V) on the volume basis")
     func leverageDefinition() throws {
         var terms = CoverTerms()
         terms.provisioningRate = 0.4
+        let v = analysis.base.volume
+        var volumeTerms = terms
+        volumeTerms.capBasis = .volume
+        let onVolume = try RiskCoverAnalysis(base: analysis.base, terms: volumeTerms).evaluate(Cover(firstLoss: 0.05, guaranteeRate: 0.5, guaranteeCap: 0.2))
+        #expect(abs(onVolume.guaranteeLiability - min(0.5 * 0.95 * v, 0.2 * v)) < 1e-9 * v)
         let a = RiskCoverAnalysis(base: analysis.base, terms: terms)
         let e = try a.evaluate(Cover(firstLoss: 0.05, guaranteeRate: 0.5, guaranteeCap: 0.2))
-        let v = analysis.base.volume
-        #expect(abs(e.guaranteeLiability - min(0.5 * 0.95 * v, 0.2 * v)) < 1e-9 * v)
+        #expect(abs(e.guaranteeLiability - 0.2 * 0.5 * 0.95 * v) < 1e-9 * v)
         #expect(abs(e.leverage - v / (0.05 * v + 0.4 * e.guaranteeLiability)) < 1e-9)
         let provisioning = try #require(try a.provisioning(for: Cover(firstLoss: 0.05, guaranteeRate: 0.5, guaranteeCap: 0.2)))
         #expect(provisioning.rate.value > 0 && provisioning.rate.value <= 1)
@@ -209,5 +213,61 @@ struct PortfolioStressTests {
         let leverage1 = try RiskCoverAnalysis(portfolio: stressed, settings: SimulationSettings(paths: 10_000, seed: 3),
                                               constraints: InvestorConstraints(maxExpectedLoss: 0.002)).minimumFirstLoss().leverage.value
         #expect(leverage1 < leverage0)
+    }
+}
+
+/// Issue 11, item 2: a cover the simulation shows to be unfunded is flagged, never capacity.
+@Suite("Funding check: statutory provision against simulated calls")
+struct FundingCheckTests {
+    let analysis: RiskCoverAnalysis = {
+        var terms = CoverTerms(publicHolder: "EU", privateHolder: "banks", provisioningRate: 0.4, confidence: 0.99)
+        terms.shortfallTolerance = 0.01
+        return try! RiskCoverAnalysis(portfolio: vasicekPool(pd: 0.03, rho: 0.12, lgd: 0.5, count: 40_000),
+                                      settings: SimulationSettings(paths: 20_000, seed: 9), terms: terms)
+    }()
+
+    @Test("P(calls > r·M) is the exact share of simulated paths above the provision; r_α·M is the calls' quantile")
+    func shortfallDefinition() throws {
+        let cover = Cover(guaranteeRate: 0.5, guaranteeCap: 0.2)
+        let check = try analysis.funding(for: cover)
+        let e = try analysis.evaluate(cover)
+        // Recount independently through a fresh waterfall.
+        let w = try Waterfall(structure: cover.structure(publicHolder: "EU", privateHolder: "banks"), volume: analysis.base.volume)
+        let losses = analysis.base.lossDistribution.sortedLosses
+        let above = losses.filter { w.allocate(portfolioLoss: $0).guaranteeCalls[0] > 0.4 * w.maximumLiability(0) }.count
+        #expect(check.shortfallProbability?.successes == above)
+        #expect(check.statutoryProvision == 0.4 * e.guaranteeLiability)
+        #expect(abs(check.commitmentAtConfidence - e.provisioningRateAtConfidence!.value * e.guaranteeLiability) < 1e-9)
+    }
+
+    @Test("A tiny cap that the banks' expected-loss target needs is unfunded at 40 %: expected calls exceed the commitment")
+    func tinyCapIsFlagged() throws {
+        // Cap 2 % of the guaranteed amount: calls hit the cap almost surely, so E[calls] ≈ M > 0.4·M.
+        let check = try analysis.funding(for: Cover(guaranteeRate: 0.5, guaranteeCap: 0.02))
+        #expect(check.expectedLossExceedsCommitment)
+        #expect(check.shortfallAboveTolerance)
+        #expect(!check.funded && check.reasons.count == 2)
+        #expect(check.leverageAtConfidence < check.leverage)
+    }
+
+    @Test("The COSME cap (20 % of the guaranteed amount) at 40 % provisioning is funded for this pool")
+    func cosmeIsFunded() throws {
+        let check = try analysis.funding(for: Cover(guaranteeRate: 0.5, guaranteeCap: 0.2))
+        // Calls exceed 40 % of the 1,000-per-10,000 liability only in the far tail of this pool.
+        #expect(check.funded, "\(check)")
+        // Exact reference (Vasicek limit): calls = min(0.5·L, 0.1·V) exceed 0.04·V iff L > 0.08·V, i.e. the
+        // default rate exceeds 0.16: P = Φ((Φ⁻¹(p) − √(1 − ρ)·Φ⁻¹(0.16))/√ρ).
+        let exact = Normal.cdf((Normal.quantile(0.03) - (1 - 0.12).squareRoot() * Normal.quantile(0.16)) / 0.12.squareRoot())
+        let p = try #require(check.shortfallProbability)
+        let se = (exact * (1 - exact) / Double(p.trials)).squareRoot()
+        #expect(abs(p.probability - exact) <= 4 * se + 5e-4, "P(calls > provision) \(p.probability) vs Vasicek \(exact)")
+        #expect(p.probability <= 0.01)
+    }
+
+    @Test("A cover without a guarantee is funded in full: no shortfall, leverage at both rates equal")
+    func firstLossOnly() throws {
+        let check = try analysis.funding(for: Cover(firstLoss: 0.05))
+        #expect(check.shortfallProbability == nil && check.funded)
+        #expect(check.leverage == check.leverageAtConfidence)
     }
 }

@@ -28,7 +28,7 @@ struct EngineTests {
         tranches: [Tranche(name: "first loss", attachment: 0, detachment: 0.05, holder: "Member State"),
                    Tranche(name: "mezzanine", attachment: 0.05, detachment: 0.15, holder: "EIB"),
                    Tranche(name: "senior", attachment: 0.15, detachment: 1, holder: "private investors")],
-        guarantees: [Guarantee(name: "InvestEU", rate: 0.5, cap: 0.02, covers: .tranche("first loss"), guarantor: "EU", budgetProvision: 20)])
+        guarantees: [Guarantee(name: "InvestEU", rate: 0.5, cap: 0.02, capBasis: .volume, covers: .tranche("first loss"), guarantor: "EU", budgetProvision: 20)])
 
     @Test("Bit-identical reports on 1, 2 and 8 threads")
     func threadsDoNotMatter() throws {

@@ -16,7 +16,7 @@ struct ValidationTests {
         let tranches = [Tranche(name: "junior", attachment: 0, detachment: 0.01, holder: "EIB"),
                         Tranche(name: "mezzanine", attachment: 0.01, detachment: 0.04, holder: "Member State"),
                         Tranche(name: "senior", attachment: 0.04, detachment: 1, holder: "private")]
-        let guarantee = Guarantee(name: "InvestEU", rate: 0.7, cap: 0.008, covers: .tranche("junior"), guarantor: "EU")
+        let guarantee = Guarantee(name: "InvestEU", rate: 0.7, cap: 0.008, capBasis: .volume, covers: .tranche("junior"), guarantor: "EU")
         let report = try simulate(portfolio: Portfolio(pools: [pool], dependence: oneFactor),
                                   structure: RiskSharingStructure(tranches: tranches, guarantees: [guarantee]),
                                   settings: SimulationSettings(paths: 200_000, seed: 2026, confidence: 0.9999))

@@ -12,7 +12,7 @@ struct WaterfallTests {
         tranches: [Tranche(name: "junior", attachment: 0, detachment: 0.1, holder: "bank"),
                    Tranche(name: "mezzanine", attachment: 0.1, detachment: 0.3, holder: "EIB"),
                    Tranche(name: "senior", attachment: 0.3, detachment: 1, holder: "investors")],
-        guarantees: [Guarantee(name: "InvestEU", rate: 0.8, cap: 0.05, covers: .tranche("junior"), guarantor: "EU")])
+        guarantees: [Guarantee(name: "InvestEU", rate: 0.8, cap: 0.05, capBasis: .volume, covers: .tranche("junior"), guarantor: "EU")])
 
     @Test("Hand-computed tranche guarantee", arguments: [
         // loss, junior gross, junior net, mezz, senior, call
@@ -39,7 +39,7 @@ struct WaterfallTests {
     @Test("Hand-computed portfolio guarantee, shared pro rata")
     func portfolioGuarantee() throws {
         let s = RiskSharingStructure(tranches: structure.tranches,
-                                     guarantees: [Guarantee(name: "State", rate: 0.5, cap: 0.1, covers: .portfolio, guarantor: "Member State")])
+                                     guarantees: [Guarantee(name: "State", rate: 0.5, cap: 0.1, capBasis: .volume, covers: .portfolio, guarantor: "Member State")])
         let w = try Waterfall(structure: s, volume: 100)
         // Loss 12: payout min(6, 10) = 6, share ½: junior 10 → 5, mezzanine 2 → 1.
         var a = w.allocate(portfolioLoss: 12)
@@ -56,8 +56,8 @@ struct WaterfallTests {
     @Test("Holders' losses add up to the portfolio loss, and every output is nondecreasing in it")
     func conservationAndMonotonicity() throws {
         let s = RiskSharingStructure(tranches: structure.tranches, guarantees: structure.guarantees + [
-            Guarantee(name: "State", rate: 0.15, cap: 0.02, covers: .portfolio, guarantor: "Member State"),
-            Guarantee(name: "EIB on mezz", rate: 0.5, cap: 0.04, covers: .tranche("mezzanine"), guarantor: "EIB")])
+            Guarantee(name: "State", rate: 0.15, cap: 0.02, capBasis: .volume, covers: .portfolio, guarantor: "Member State"),
+            Guarantee(name: "EIB on mezz", rate: 0.5, cap: 0.04, capBasis: .volume, covers: .tranche("mezzanine"), guarantor: "EIB")])
         let w = try Waterfall(structure: s, volume: 1234.5)
         var stream = RandomStream(seed: 1, stream: (0, 0, 0))
         let losses = ((0..<20_000).map { _ in 1234.5 * stream.nextUniform() } + [0, 1234.5]).sorted()
@@ -79,7 +79,7 @@ struct WaterfallTests {
     func engineConservation() throws {
         let exposures = homogeneousExposures(80, pd: 0.04, rho: 0.3, lgd: .beta(mean: 0.5, standardDeviation: 0.2))
         let s = RiskSharingStructure(tranches: structure.tranches, guarantees: structure.guarantees + [
-            Guarantee(name: "State", rate: 0.1, cap: 0.03, covers: .portfolio, guarantor: "Member State", budgetProvision: 1.5)])
+            Guarantee(name: "State", rate: 0.1, cap: 0.03, capBasis: .volume, covers: .portfolio, guarantor: "Member State", budgetProvision: 1.5)])
         let r = try simulate(portfolio: Portfolio(exposures: exposures, dependence: oneFactor), structure: s,
                              settings: SimulationSettings(paths: 20_000, seed: 4))
         #expect(r.maximumAllocationError <= 1e-12 * r.volume)
@@ -110,11 +110,11 @@ struct WaterfallTests {
         let top = RiskSharingStructure(tranches: [Tranche(name: "a", attachment: 0, detachment: 0.9, holder: "x")])
         #expect(message(top)?.hasPrefix("tranche a: the most senior tranche detaches at 0.9") == true)
         let unknown = RiskSharingStructure(tranches: structure.tranches,
-                                           guarantees: [Guarantee(name: "g", rate: 0.5, cap: 0.1, covers: .tranche("equity"), guarantor: "EU")])
+                                           guarantees: [Guarantee(name: "g", rate: 0.5, cap: 0.1, capBasis: .volume, covers: .tranche("equity"), guarantor: "EU")])
         #expect(message(unknown)?.hasPrefix("guarantee g: covers unknown tranche equity") == true)
         let over = RiskSharingStructure(tranches: structure.tranches, guarantees: [
-            Guarantee(name: "g1", rate: 0.7, cap: 0.1, covers: .tranche("junior"), guarantor: "EU"),
-            Guarantee(name: "g2", rate: 0.5, cap: 0.1, covers: .portfolio, guarantor: "State")])
+            Guarantee(name: "g1", rate: 0.7, cap: 0.1, capBasis: .volume, covers: .tranche("junior"), guarantor: "EU"),
+            Guarantee(name: "g2", rate: 0.5, cap: 0.1, capBasis: .volume, covers: .portfolio, guarantor: "State")])
         #expect(message(over)?.hasPrefix("tranche junior: guarantee rates covering it add up to 1.2") == true)
     }
 }

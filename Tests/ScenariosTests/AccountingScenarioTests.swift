@@ -1,3 +1,4 @@
+import CapitalStacks
 import Foundation
 import Scenarios
 import Testing
@@ -93,6 +94,19 @@ struct AccountingScenarioTests {
         #expect(validStack.contains(c.from), "test case \(c.name) does not apply")
         let yaml = validStack.replacingOccurrences(of: c.from, with: c.to)
         #expect(diagnostics(yaml) == [c.expected], "\(c.name)")
+    }
+
+    @Test("A pledge's realisation and an additionality range read as low ≤ base ≤ high, with a located error otherwise")
+    func uncertainShares() throws {
+        let ok = validStack + "\n        pledge_realisation: {low: 0.2, base: 0.5, high: 0.9}"
+        #expect(diagnostics(ok) == [])
+        let model = try ScenarioLoader.parse(ok, file: "m.yaml")
+        #expect(model.stacks[0].contributors[2].pledge == UncertainShare(low: 0.2, base: 0.5, high: 0.9))
+        let bad = validStack + "\n        pledge_realisation: {low: 0.6, base: 0.5, high: 0.9}"
+        let found = diagnostics(bad)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("m.yaml:24:") == true)
+        #expect(found.first?.contains("stacks[0].contributors[2].pledge_realisation.low: 0.6 is above the base 0.5") == true, "\(found)")
     }
 
     @Test("Shares summing over 100 % are reported at the share that crosses it")

@@ -1,0 +1,30 @@
+/// Side by side: the same tables of several cases (models, scenarios) in one table each, with a
+/// leading `case` column, so that EFSI, InvestEU and InvestAI's multipliers, say, read in one place.
+public enum ComparisonTables {
+    /// Merges the tables of each case by table name, in order of first appearance. Tables of the
+    /// same name whose columns differ (e.g. a model in EUR m beside one in EUR bn) are not mixed:
+    /// each distinct set of columns gets its own table, named `NAME_2`, `NAME_3`… after the first.
+    /// Notes are kept once each, in order of first appearance.
+    public static func sideBySide(_ cases: [(name: String, tables: [Table])]) -> [Table] {
+        var merged: [Table] = []
+        var byName: [String: [Int]] = [:]   // a table name → the merged tables holding it
+        for (caseName, tables) in cases {
+            for table in tables {
+                let columns = [Column("case", .text)] + table.columns
+                let candidates = byName[table.name] ?? []
+                let index: Int
+                if let k = candidates.first(where: { merged[$0].columns == columns }) {
+                    index = k
+                } else {
+                    let name = candidates.isEmpty ? table.name : "\(table.name)_\(candidates.count + 1)"
+                    merged.append(Table(name: name, title: table.title, columns: columns))
+                    index = merged.count - 1
+                    byName[table.name, default: []].append(index)
+                }
+                for row in table.rows { merged[index].append([.text(caseName)] + row) }
+                for note in table.notes where !merged[index].notes.contains(note) { merged[index].notes.append(note) }
+            }
+        }
+        return merged
+    }
+}
