@@ -27,11 +27,15 @@ struct Stress: ParsableCommand {
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
+    @Option(name: .customLong("memory-limit-gb"), help: ArgumentHelp("Refuse a run whose path outcomes would need more memory than this (GB).", valueName: "GB"))
+    var memoryLimitGB: Double = 4
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if paths < 1 { throw ValidationError("--paths must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !(memoryLimitGB > 0 && memoryLimitGB.isFinite) { throw ValidationError("--memory-limit-gb must be a positive number") }
     }
 
     func run() throws {
@@ -39,6 +43,15 @@ struct Stress: ParsableCommand {
         guard let stress = file.model.stress else {
             Console.error("\(file.path): the model has no `project` section to stress (try `leverage run`)")
             throw ExitCode(1)
+        }
+        // The per-path outcomes of one scenario are kept (paths × sites, each with its DSCR by period):
+        // estimate them before starting and refuse what would not fit.
+        let periods = stress.sites.map { ProjectModel.calendarPeriods($0.parameters) + 1 }.max() ?? 1
+        let bytes = Double(paths) * Double(stress.sites.count) * (Double(periods) * 8 + 160) * 2
+        if bytes > memoryLimitGB * 1e9 {
+            Console.error(String(format: "--paths %d would need about %.1f GB for %d sites × %d periods of path outcomes (limit %.1f GB); use fewer paths or raise --memory-limit-gb",
+                                 paths, bytes / 1e9, stress.sites.count, periods, memoryLimitGB))
+            throw ExitCode(64)
         }
         let showProgress = !output.quiet && Progress.stderrIsTerminal
         let start = Date()

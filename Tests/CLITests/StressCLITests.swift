@@ -77,7 +77,7 @@ struct StressCLITests {
         #expect(r.stderr.contains("error: drivers.correlations: the driver correlation matrix") && r.stderr.contains("leading minor 3"), "\(r.stderr)")
     }
 
-    @Test("unknown scenario, a model without a project, bad --paths: clean failures")
+    @Test("unknown scenario, a model without a project, bad --paths, too many paths: clean failures")
     func failures() throws {
         let unknown = try leverage(["stress", "gigafactory", "--scenario", "zombie_apocalypse", "--paths", "10"])
         #expect(unknown.status == 1 && unknown.stdout.isEmpty && unknown.stderr.contains("no stress scenario 'zombie_apocalypse'"))
@@ -85,6 +85,11 @@ struct StressCLITests {
         #expect(noProject.status == 1 && noProject.stdout.isEmpty && noProject.stderr.contains("has no `project` section"))
         let badPaths = try leverage(["stress", "gigafactory", "--paths", "0"])
         #expect(badPaths.status == 64 && badPaths.stdout.isEmpty)
+        // Issue #14: a run whose path outcomes would not fit in memory is refused before it starts.
+        let huge = try leverage(["stress", "gigafactory", "--paths", "100000000"])
+        #expect(huge.status == 64 && huge.stdout.isEmpty && huge.stderr.contains("--memory-limit-gb"), "\(huge.stderr)")
+        let badLimit = try leverage(["stress", "gigafactory", "--paths", "10", "--memory-limit-gb", "nan"])
+        #expect(badLimit.status == 64 && badLimit.stdout.isEmpty)
     }
 
     @Test("--output writes one file per table and the manifest; `run gigafactory` still gives the capital stack")
@@ -95,7 +100,7 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt",
+        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt", "funding_structures.txt", "funding_gap.txt",
                           "reverse_stress.txt", "manifest.json", "report.html", "tables.xlsx"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
