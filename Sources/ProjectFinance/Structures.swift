@@ -87,9 +87,16 @@ public struct FundingGap: Sendable, Equatable {
     public var aid: Double
     /// The project NPV with the regulation's terms (access carve-out, offtake if chosen), no grants counted.
     public var npvWithTerms: Double
+    /// The present value of the offtake payments (included in ``aid`` and in ``npvWithTerms``).
+    public var offtakePV: Double
 
-    /// Whether the aid exceeds the gap.
-    public var aidExceedsGap: Bool { aid > gap }
+    /// The PV of the sales the project gives up for the public access time:
+    /// NPV without aid − (NPV with terms − offtake PV).
+    public var accessCost: Double { npvWithoutAid - (npvWithTerms - offtakePV) }
+    /// The aid net of its counterpart: aid − access cost.
+    public var netAid: Double { aid - accessCost }
+    /// Whether the net aid exceeds the gap.
+    public var aidExceedsGap: Bool { netAid > gap }
 }
 
 /// Runs the ``FundingStructure`` comparison on a stress model's baseline.
@@ -159,14 +166,15 @@ public enum StructureComparison {
             let p = site.parameters
             let run = ProjectModel.run(p)
             // The aid's PV: grants dated with the construction spending, offtake with the operating rows.
-            var aid = 0.0
+            var aid = 0.0, offtake = 0.0
             let r = p.timeline.discountRate
             for row in run.rows {
-                let t = 0.5 * (row.start + row.end)
-                aid += (row.grants + row.offtake) * Double.pow(1 + r, -t)
+                let v = Double.pow(1 + r, -0.5 * (row.start + row.end))
+                aid += (row.grants + row.offtake) * v
+                offtake += row.offtake * v
             }
             return FundingGap(site: site.id, npvWithoutAid: npvWithoutAid, gap: max(0, -npvWithoutAid), aid: aid,
-                              npvWithTerms: run.projectNPV)
+                              npvWithTerms: run.projectNPV, offtakePV: offtake)
         }
     }
 }

@@ -187,14 +187,15 @@ public enum StressTables {
     static func fundingGap(_ report: StressReport) -> Table {
         var table = Table(name: "funding_gap", title: "Funding gap: the aid against the project's NPV without aid (base case)",
                           columns: [Column("site", .text), money("npv_without_aid"), money("funding_gap"), money("aid_pv"),
-                                    money("npv_with_terms"), Column("aid_exceeds_gap", .text)])
+                                    money("npv_with_terms"), money("access_cost_pv"), money("net_aid_pv"), Column("net_aid_exceeds_gap", .text)])
         for g in report.fundingGaps {
             table.append([.text(g.site), .number(g.npvWithoutAid), .number(g.gap), .number(g.aid), .number(g.npvWithTerms),
-                          .text(g.aidExceedsGap ? "yes" : "no")])
+                          .number(g.accessCost), .number(g.netAid), .text(g.aidExceedsGap ? "yes" : "no")])
         }
         let rate = report.model.sites.first?.parameters.timeline.discountRate ?? 0
         table.notes.append(String(format: "NPVs of the unlevered project at the model's discount rate (%.1f %%), flows dated mid-period. npv_without_aid sells every GPU-hour (no access carve-out, no grant); funding_gap = max(0, −npv_without_aid).", 100 * rate))
-        table.notes.append("aid_pv: the present value of the grants at close and the Union's offtake payments. The aid exceeding the gap signals overcompensation in the state-aid sense (the tool's check, not a legal test); npv_with_terms: the project under the regulation's terms, grants not counted.")
+        table.notes.append("aid_pv: the present value of the grants at close and the Union's offtake payments; npv_with_terms: the project under the regulation's terms, grants not counted.")
+        table.notes.append("access_cost_pv: the sales given up for the public access time (npv_without_aid − npv_with_terms + the offtake's PV); net_aid_pv = aid_pv − access_cost_pv. Net aid above the gap signals overcompensation (the tool's check in the spirit of the state-aid funding-gap method, not a legal test).")
         return table
     }
 
