@@ -261,7 +261,8 @@ struct OperatingProfile {
 /// Not modelled: taxes, working capital, ramp-up, a cash sweep or lock-up, refinancing.
 public enum ProjectModel {
     /// Runs the project under `drivers` (``DriverPath/neutral`` for the deterministic case).
-    public static func run(_ p: ProjectParameters, drivers: DriverPath = .neutral, recordRows: Bool = true) -> ProjectRun {
+    public static func run(_ parameters: ProjectParameters, drivers: DriverPath = .neutral, recordRows: Bool = true) -> ProjectRun {
+        let p = DebtSizer.fixed(parameters)
         let m = p.timeline.periodsPerYear
         let md = Double(m)
         let delta = 1 / md

@@ -116,8 +116,11 @@ public struct ProjectParameters: Sendable, Equatable {
 
     /// Senior debt.
     public struct Debt: Sendable, Equatable {
-        /// Debt as a share of the base capex, drawn pro rata with the spending.
+        /// Debt as a share of the base capex, drawn pro rata with the spending; with a ``sizing``
+        /// rule, the **maximum** gearing (the debt is the smaller of it and the DSCR-sized debt).
         public var gearing: Double
+        /// Size the debt to a target DSCR on a haircut base case (nil: the gearing is the input).
+        public var sizing: DebtSizing?
         /// Tenor from COD, years (whole periods); repayment starts at the actual COD.
         public var tenorYears: Double
         /// Base interest rate (annual, nominal).
@@ -140,7 +143,8 @@ public struct ProjectParameters: Sendable, Equatable {
 
         /// Debt terms.
         public init(gearing: Double, tenorYears: Double, baseRate: Double, margin: Double, amortisation: Amortisation,
-                    reserveMonths: Double, covenantDSCR: Double) {
+                    reserveMonths: Double, covenantDSCR: Double, sizing: DebtSizing? = nil) {
+            self.sizing = sizing
             self.gearing = gearing
             self.tenorYears = tenorYears
             self.baseRate = baseRate

@@ -102,11 +102,11 @@ public struct StressModel: Sendable, Equatable {
     /// The baseline followed by the named scenarios.
     public var allScenarios: [StressScenario] { [.baseline] + scenarios.filter { $0.id != "baseline" } }
 
-    /// The sites' parameters under `shock`. Sculpted debt keeps the base case's planned CFADS
-    /// (the schedule is fixed at financial close; the stress comes after).
+    /// The sites' parameters under `shock`. The debt is sized (``DebtSizer``) and sculpted debt
+    /// keeps the base case's planned CFADS: both are fixed at financial close; the stress comes after.
     public func stressedSites(_ shock: Shock) -> [ProjectParameters] {
         sites.map { site in
-            var base = site.parameters
+            var base = DebtSizer.fixed(site.parameters)
             if base.funding.debt.amortisation == .sculpted && base.funding.debt.plannedCFADS == nil {
                 base.funding.debt.plannedCFADS = ProjectModel.plannedCFADS(base)
             }
@@ -127,7 +127,7 @@ public struct StressModel: Sendable, Equatable {
     }
 
     /// The committed senior debt of all sites, V.
-    public var volume: Double { sites.reduce(0) { $0 + $1.parameters.funding.debt.gearing * $1.parameters.capex.baseEURm } }
+    public var volume: Double { stressedSites(.none).reduce(0) { $0 + $1.funding.debt.gearing * $1.capex.baseEURm } }
 }
 
 /// What a reverse stress test looks for.

@@ -8,7 +8,7 @@ public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
         [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report),
-         structures(report), fundingGap(report), reverse(report)]
+         debtSizing(report), structures(report), fundingGap(report), reverse(report)]
     }
 
     static let m = Unit.eurMillion
@@ -112,13 +112,13 @@ public enum StressTables {
         for result in report.scenarios {
             let s = result.statistics
             for (k, site) in report.model.sites.enumerated() {
-                let debt = site.parameters.funding.debt.gearing * site.parameters.capex.baseEURm
+                let debt = result.deterministic[k].debtCommitted
                 table.append([.text(result.scenario.id), .text(site.id), .number(s.siteDefault[k].probability),
                               .number(s.siteDefault[k].standardError), .number(s.siteBreach[k].probability),
                               .number(s.siteLenderLoss[k].mean), .number(s.siteLenderLoss[k].standardError), .number(debt)])
             }
         }
-        table.notes.append("debt: committed senior debt D = gearing · base capex, the site's share of the lenders' portfolio volume.")
+        table.notes.append("debt: committed senior debt D = gearing · base capex (gearing sized, see debt_sizing), the site's share of the lenders' portfolio volume.")
         return table
     }
 
@@ -155,6 +155,28 @@ public enum StressTables {
         }
         table.notes.append("Lenders' losses per path are split by RiskSharing's waterfall: tranche loss = min(max(L − a, 0), d − a)·V, V = committed senior debt.")
         table.notes.append("Equity loss = max(0, paid in − received), nominal; public equity holds its share of every equity flow.")
+        return table
+    }
+
+    /// The senior debt of each site: sized to a target DSCR, or the gearing given.
+    static func debtSizing(_ report: StressReport) -> Table {
+        var table = Table(name: "debt_sizing", title: "Senior debt sizing by site (at financial close, base case)",
+                          columns: [Column("site", .text), Column("rule", .text), Column("target_dscr", .count), Column("cfads_haircut", .fraction),
+                                    Column("dscr_sized_gearing", .fraction), Column("maximum_gearing", .fraction), Column("gearing", .fraction),
+                                    money("debt_committed"), money("debt_at_cod"), Column("binding", .text), Column("base_case_min_dscr", .count)])
+        guard let baseline = report.scenarios.first else { return table }
+        for (site, run) in zip(report.model.sites, baseline.deterministic) {
+            if let s = DebtSizer.size(site.parameters) {
+                table.append([.text(site.id), "target DSCR on the haircut base case", .number(s.rule.targetDSCR), .number(s.rule.cfadsHaircut),
+                              .number(s.dscrSizedGearing), .number(s.maximumGearing), .number(s.gearing), .number(run.debtCommitted),
+                              .number(run.debtAtCOD), .text(s.dscrBinds ? "target DSCR" : "maximum gearing"), .number(run.minimumDSCR)])
+            } else {
+                table.append([.text(site.id), "gearing given", .empty, .empty, .empty, .number(site.parameters.funding.debt.gearing),
+                              .number(site.parameters.funding.debt.gearing), .number(run.debtCommitted), .number(run.debtAtCOD),
+                              "input", .number(run.minimumDSCR)])
+            }
+        }
+        table.notes.append("Lenders size the debt to the smaller of the DSCR-sized amount (the planned CFADS less the haircut, over the target DSCR, discounted at the loan rate; Yescombe 2014, §12.3) and the maximum gearing; gearing is then an output. The sizing is done once at financial close; stresses do not resize it.")
         return table
     }
 

@@ -418,7 +418,10 @@ project:
       mode: free                  # free | offtake (§5's alternative: the Union contribution as a pre-agreed guaranteed purchase of access time) | none (sell everything: not the regulation's terms)
       years: 5                    # §12: at least 5 years; = one chip life (EST)
     debt:
-      gearing: 0.35               # EST: senior debt 35 % of base capex
+      gearing: 0.6                # EST: the maximum gearing lenders allow (debt / base capex); the debt is sized below it
+      sizing:                     # lenders size the debt to a target DSCR on a haircut base case (Yescombe 2014, §12.3); gearing is an output (table debt_sizing)
+        target_dscr: 1.6          # EST: merchant-risk infrastructure debt is sized at DSCRs of about 1.5–2.0
+        cfads_haircut: 0.15       # EST: the lenders' case is the sponsor case less 15 % of CFADS
       tenor_years: 5              # 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
       base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H 
       margin: 0.035               # EST: merchant-risk project finance margin
@@ -450,8 +453,9 @@ sites:                            # Bloomberg (Jun 2026): 5 sites, ~1 GW and ~10
 # The lenders' portfolio of the five senior loans, with a public first-loss tranche.
 lenders:
   first_loss: 0.2                 # COSME cap 20 % of portfolio volume — H; as a first-loss tranche, EST
-  first_loss_holder: EU (InvestAI)    # InvestAI announcement (Commission, Feb 2025): public contributions "cover the risk" (seed 004) — H
+  first_loss_holder: EU (InvestAI)    # InvestAI announcement (Commission, Feb 2025): public contributions "cover the risk" — H
   senior_holder: private lenders
+  guarantee_rate: 0.5             # EST: for the structure comparison's public guarantee, 50 % of every senior-debt loss (InvestEU and EIF guarantees cover 50–80 % — M)
 
 # Named stress scenarios: shocks to the base parameters (fractions; years for delays).
 stresses:

@@ -20,7 +20,7 @@ import Yams
 ///         share_base: computing_infrastructure   # or total_capex (Reg. (EU) 2026/150, Art. 12b(5))
 ///         public_instrument: grant          # or equity
 ///         access: {mode: free, years: 5}    # none | free | offtake (Art. 12b(5), (12), (13), (15)(b))
-///         debt: {gearing: 0.35, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_months: 6, covenant_dscr: 1.2}   # annuity | linear | sculpted
+///         debt: {gearing: 0.6, sizing: {target_dscr: 1.6, cfads_haircut: 0.15}, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_months: 6, covenant_dscr: 1.2}   # annuity | linear | sculpted
 ///     drivers:
 ///       gpu_price: {volatility: 0.3}
 ///       electricity_price: {volatility: 0.35, mean_reversion: 0.7}
@@ -43,7 +43,7 @@ struct ProjectReader {
     static let opexFields = ["power_per_gpu_kw", "pue", "electricity_eur_per_kwh", "staff_eur_m_per_year", "maintenance_share"]
     static let fundingFields = ["eu_share", "member_state_share", "share_base", "public_instrument", "access", "debt"]
     static let accessFields = ["mode", "years"]
-    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_months", "reserve_periods", "covenant_dscr"]
+    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_months", "reserve_periods", "covenant_dscr", "sizing"]
     static let siteFields = ["id", "label", "gpus", "facility_eur_m", "electricity_eur_per_kwh", "pue", "utilisation"]
     static let shockFields = ["gpu_price", "price_decline", "utilisation", "electricity_price", "rate", "capex_overrun", "delay_years"]
 
@@ -198,9 +198,22 @@ struct ProjectReader {
         }
         if m.has("reserve_periods") { reserve = nil }
         let covenant = m.required("covenant_dscr")?.positive()
-        guard let gearing, let tenor, let base, base >= -0.05, base <= 0.5, let margin, let amortisation, let reserve, let covenant else { return nil }
+        var sizing: DebtSizing?
+        var sizingOK = true
+        if let v = m["sizing"] {
+            if let sm = v.mapping(allowed: ["target_dscr", "cfads_haircut"]) {
+                let target = sm.required("target_dscr")?.positive()
+                let haircut = sm["cfads_haircut"]?.fraction()
+                if let haircut, haircut >= 1 { sm["cfads_haircut"]!.error("a haircut of 100 % leaves no cash flow to size the debt on; use a value below 1") }
+                if let target, let h = haircut ?? (sm.has("cfads_haircut") ? nil : 0), h < 1 {
+                    sizing = DebtSizing(targetDSCR: target, cfadsHaircut: h)
+                } else { sizingOK = false }
+            } else { sizingOK = false }
+        }
+        guard let gearing, let tenor, let base, base >= -0.05, base <= 0.5, let margin, let amortisation, let reserve, let covenant,
+              sizingOK else { return nil }
         return .init(gearing: gearing, tenorYears: tenor, baseRate: base, margin: margin, amortisation: amortisation,
-                     reserveMonths: reserve, covenantDSCR: covenant)
+                     reserveMonths: reserve, covenantDSCR: covenant, sizing: sizing)
     }
 
     private func drivers(_ value: YAMLValue) -> DriverModel? {

@@ -100,7 +100,7 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt", "funding_structures.txt", "funding_gap.txt",
+        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt", "debt_sizing.txt", "funding_structures.txt", "funding_gap.txt",
                           "reverse_stress.txt", "manifest.json", "report.html", "tables.xlsx"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
