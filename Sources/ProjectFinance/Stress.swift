@@ -286,6 +286,10 @@ public struct StressReport: Sendable {
     public var structures: [StructureResult]
     /// The funding-gap check of each site.
     public var fundingGaps: [FundingGap]
+    /// The probabilistic reverse stress: the most likely driver moves that break the covenant.
+    public var designPoint: DesignPoint
+    /// The design point as a shock.
+    public var designShock: Shock
 }
 
 /// Runs a stress test: the baseline and the chosen scenarios, each deterministically and as
@@ -319,7 +323,10 @@ public enum StressTest {
                 reverse.append(ReverseStress.search(direction, criterion: criterion, model: model, tolerance: reverseTolerance))
             }
         }
+        let design: (DesignPoint, Shock)
+        do { design = try ReverseStress.designPoint(model) } catch { throw .correlation(error) }
         return StressReport(model: model, paths: paths, seed: seed, scenarios: results, reverse: reverse,
-                            structures: structures, fundingGaps: StructureComparison.fundingGaps(model))
+                            structures: structures, fundingGaps: StructureComparison.fundingGaps(model),
+                            designPoint: design.0, designShock: design.1)
     }
 }

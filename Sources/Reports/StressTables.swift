@@ -8,7 +8,7 @@ public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
         [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report),
-         debtSizing(report), structures(report), fundingGap(report), reverse(report)]
+         debtSizing(report), structures(report), fundingGap(report), reverse(report), designPoint(report)]
     }
 
     static let m = Unit.eurMillion
@@ -218,6 +218,25 @@ public enum StressTables {
         table.notes.append(String(format: "NPVs of the unlevered project at the model's discount rate (%.1f %%), flows dated mid-period. npv_without_aid sells every GPU-hour (no access carve-out, no grant); funding_gap = max(0, −npv_without_aid).", 100 * rate))
         table.notes.append("aid_pv: the present value of the grants at close and the Union's offtake payments; npv_with_terms: the project under the regulation's terms, grants not counted.")
         table.notes.append("access_cost_pv: the sales given up for the public access time (npv_without_aid − npv_with_terms + the offtake's PV); net_aid_pv = aid_pv − access_cost_pv. Net aid above the gap signals overcompensation (the tool's check in the spirit of the state-aid funding-gap method, not a legal test).")
+        return table
+    }
+
+    /// The probabilistic reverse stress: the design point of the covenant.
+    static func designPoint(_ report: StressReport) -> Table {
+        var table = Table(name: "reverse_stress_design_point",
+                          title: "Probabilistic reverse stress: the most likely driver moves that break the covenant",
+                          columns: [Column("driver", .text), Column("standard_deviations", .count), Column("shock", .count), Column("shock_unit", .text)])
+        let d = report.designPoint, s = report.designShock
+        let values: [(String, Double, String)] = [
+            ("gpu_price", s.gpuPrice, "relative change"), ("electricity_price", s.electricityPrice, "relative change"),
+            ("rate", s.rate, "added to the annual rate"), ("utilisation", s.utilisation, "added to utilisation"),
+            ("capex_overrun", s.capexOverrun, "added share of base capex"), ("delay", s.delayYears, "years (floored at 0)")]
+        for (k, v) in values.enumerated() {
+            table.append([.text(v.0), .number(d.x[k]), .number(v.1), .text(v.2)])
+        }
+        table.notes.append(String(format: "β = %.3f standard deviations (Mahalanobis distance in the drivers' correlation); first-order probability Φ(−β) = %.4f; %@ after %d iterations (residual %.2e).",
+                                  d.beta, d.probability, d.converged ? "converged" : "NOT converged", d.iterations, d.residual))
+        table.notes.append("The design point minimises ‖z‖ subject to the lowest site's minimum DSCR = covenant, x = L z (Hasofer–Lind–Rackwitz–Fiessler iteration, FORM). The drivers' one-year moves (x · volatility) are applied as permanent level shocks: the tool's own convention. Φ(−β) is exact only for a limit state linear in the drivers; read it as an order of magnitude beside the Monte Carlo P(covenant breach).")
         return table
     }
 

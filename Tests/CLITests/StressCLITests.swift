@@ -101,7 +101,7 @@ struct StressCLITests {
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
         #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt", "debt_sizing.txt", "funding_structures.txt", "funding_gap.txt",
-                          "reverse_stress.txt", "manifest.json", "report.html", "tables.xlsx"])
+                          "reverse_stress.txt", "reverse_stress_design_point.txt", "manifest.json", "report.html", "tables.xlsx"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
         let run = try leverage(["run", "gigafactory", "--format", "csv"])
