@@ -179,6 +179,10 @@ t["funding_gap"]"""),
 found = reverse[reverse.result == "found"]
 assert (found.bracket_lower <= found.shock).all() and (found.shock <= found.bracket_upper).all()
 found.pivot(index="direction", columns="criterion", values="shock_readable")"""),
+        new_code_cell("""# The probabilistic reverse stress: the most likely combination of driver moves that breaks the covenant
+# (the design point in the drivers' correlated metric), beside the sized debt of each site.
+display(t["debt_sizing"][["site", "gearing", "binding", "base_case_min_dscr"]])
+t["reverse_stress_design_point"]"""),
     ],
 }
 
