@@ -205,8 +205,7 @@ public enum RootFinder {
     /// The smallest x in [lower, upper] at which a **monotone** predicate turns true, by
     /// bisection: requires `predicate(upper)` and not `predicate(lower)`; halves the bracket
     /// until upper − lower ≤ tolerance. Returns the final bracket; `value` = its upper end
-    /// (the smallest point known to satisfy the predicate). Works for step functions (a delay
-    /// counted in whole periods), where Brent's interpolation has nothing to interpolate.
+    /// (the smallest point known to satisfy the predicate). Works for step functions (an indicator), where Brent's interpolation has nothing to interpolate.
     public static func bisect(in interval: ClosedRange<Double>, tolerance: Double, maxIterations: Int = 200,
                               _ predicate: (Double) -> Bool) throws(RootFindingError) -> Root {
         var lo = interval.lowerBound, hi = interval.upperBound

@@ -28,7 +28,7 @@ public struct ProjectParameters: Sendable, Equatable {
         public var gpus: Double
         /// All-in cost per GPU in USD (card, server share, networking).
         public var chipUnitCostUSD: Double
-        /// The EUR/USD rate: USD per 1 EUR (FACTS prices GPUs in USD).
+        /// The EUR/USD rate: USD per 1 EUR (GPU prices are quoted in USD).
         public var usdPerEUR: Double
         /// Facility and power infrastructure, EUR m.
         public var facilityEURm: Double

@@ -98,7 +98,7 @@ struct ProjectScenarioTests {
         let stress = try #require(file.model.stress)
         #expect(stress.sites.count == 5 && stress.scenarios.count == 6)
         #expect(stress.sites[0].parameters.issues().isEmpty)
-        #expect(abs(stress.sites[0].parameters.capex.baseEURm - 5003.7037037037035) < 1e-9)   // ~5 bn (FACTS §2)
+        #expect(abs(stress.sites[0].parameters.capex.baseEURm - 5003.7037037037035) < 1e-9)   // ~5 bn a site
     }
 
     /// Each bad input: the text replaced, its replacement and the exact located diagnostic.
