@@ -128,8 +128,11 @@ plt.tight_layout(); plt.show()"""),
 
 `leverage stress` on `Models/gigafactory.yaml`: five sites simulated jointly with shared market
 drivers (GPU-hour price, utilisation, electricity, rates, overruns, delays), each named stress run
-deterministically and as Monte Carlo around it; then the reverse stress test — the smallest shock
-that breaks the DSCR covenant, causes a payment default, or wipes out the public first loss."""),
+deterministically and as Monte Carlo around it; the funding structures a funder compares and the
+funding-gap check; then the reverse stress test — the smallest shock that breaks the DSCR covenant,
+causes a payment default, or wipes out the public first loss. The public access time of Reg. (EU)
+2026/150, Art. 12b (Union and Member-State users' share of the capacity, in proportion to their
+capex contributions) is carved out of the sales."""),
         new_code_cell(SETUP),
         new_code_cell("""manifest, t = run("stress", "gigafactory", "--paths", "2000")
 mc, fan, reverse = t["stress_monte_carlo"], t["dscr_fan"], t["reverse_stress"]
@@ -155,10 +158,31 @@ for ax, name in zip(axes, scenarios):
     ax.set_title(name); ax.set_xlabel("year")
 axes[0].set_ylabel("DSCR"); axes[0].legend(fontsize=7)
 plt.tight_layout(); plt.show()"""),
+        new_code_cell("""# The structures a funder compares, on the same draws: merchant sales beside the public access time,
+# the Union's offtake of its access share (Reg. (EU) 2026/150, Art. 12b(5)), a funded public first-loss
+# tranche of the senior debt, an unfunded guarantee of a share of every loss.
+structures = t["funding_structures"]
+assert (structures.p_default_se > 0).all()
+assert abs(structures.public_lender_loss_eur_m + structures.private_lender_loss_eur_m - structures.lender_loss_eur_m).max() < 1e-6
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.5))
+ax1.barh(structures.structure, 100 * structures.p_default, xerr=200 * structures.p_default_se, capsize=3, color="#0072B2")
+ax1.set_xlabel("P(default) of a site, % (±2 SE)"); ax1.invert_yaxis(); ax1.set_title("P(default) by structure")
+ax2.barh(structures.structure, structures.public_cost_eur_m, color="#D55E00", label="public cost")
+ax2.barh(structures.structure, structures.private_lender_loss_eur_m, left=structures.public_cost_eur_m, color="#999999", label="private lenders' expected loss")
+ax2.set_xlabel("EUR m, all sites"); ax2.invert_yaxis(); ax2.legend(fontsize=7); ax2.set_title("Who pays")
+plt.tight_layout(); plt.show()
+structures[["structure", "p_default", "p_default_se", "public_cost_eur_m", "access_value_eur_m", "cost_per_public_gpu_hour_eur", "equity_irr_p50", "public_multiplier"]]"""),
+        new_code_cell("""# Funding gap per site: does the aid, net of the sales given up for the public access time, exceed what
+# the project lacks to break even?
+t["funding_gap"]"""),
         new_code_cell("""# Reverse stress: the smallest shock on each driver (and along each scenario's direction) that breaks each criterion.
 found = reverse[reverse.result == "found"]
 assert (found.bracket_lower <= found.shock).all() and (found.shock <= found.bracket_upper).all()
 found.pivot(index="direction", columns="criterion", values="shock_readable")"""),
+        new_code_cell("""# The probabilistic reverse stress: the most likely combination of driver moves that breaks the covenant
+# (the design point in the drivers' correlated metric), beside the sized debt of each site.
+display(t["debt_sizing"][["site", "gearing", "binding", "base_case_min_dscr"]])
+t["reverse_stress_design_point"]"""),
     ],
 }
 

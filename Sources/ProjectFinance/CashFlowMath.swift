@@ -70,6 +70,48 @@ public enum CashFlowMath {
         return nil
     }
 
+    /// NPV of flows dated in years: Σₖ flows[k] · (1 + r)^(−times[k]) (the project model dates
+    /// each period's flow at its middle — the mid-period convention).
+    public static func npv(rate: Double, flows: [Double], times: [Double]) -> Double {
+        precondition(flows.count == times.count && rate > -1, "npv needs one time per flow and r > −1")
+        let logGrowth = Double.log(1 + rate)
+        var sum = 0.0
+        for (f, t) in zip(flows, times) where f != 0 { sum += f * Double.exp(-t * logGrowth) }
+        return sum
+    }
+
+    /// The effective annual IRR of flows dated in years: the r with Σₖ flows[k](1 + r)^(−times[k]) = 0.
+    ///
+    /// Root finding as ``irr(flows:periodsPerYear:)``, on annual growth factors 1 + r ∈ [10⁻², 10²]
+    /// (−99 % to +9 900 % a year; 25 points per decade), first sign change from the top, then
+    /// Brent to |Δ(1 + r)| ≤ 10⁻¹⁴ (1 + r). No inflow gives −1, no outflow nil.
+    public static func irr(flows: [Double], times: [Double]) -> Double? {
+        precondition(flows.count == times.count, "irr needs one time per flow")
+        guard flows.contains(where: { $0 < 0 }) else { return nil }
+        guard flows.contains(where: { $0 > 0 }) else { return -1 }
+        let f = { (g: Double) -> Double in
+            let logG = Double.log(g)
+            var sum = 0.0
+            for (x, t) in zip(flows, times) where x != 0 { sum += x * Double.exp(-t * logG) }
+            return sum
+        }
+        var upper = 100.0
+        var fUpper = f(upper)
+        let steps = 4 * 25
+        for k in 1...steps {
+            let lower = Double.pow(10, 2 - 4 * Double(k) / Double(steps))
+            let fLower = f(lower)
+            if fLower == 0 { return lower - 1 }
+            if (fLower < 0) != (fUpper < 0) {
+                guard let root = try? RootFinder.brent(in: lower...upper, tolerance: 1e-14 * upper, f) else { return nil }
+                return root.value - 1
+            }
+            upper = lower
+            fUpper = fLower
+        }
+        return nil
+    }
+
     /// The level payment A that repays a principal P over n periods at a per-period rate i:
     /// A = P · i / (1 − (1 + i)^(−n)), and A = P/n when i = 0 (the annuity formula).
     public static func annuityPayment(principal p: Double, ratePerPeriod i: Double, periods n: Int) -> Double {
@@ -163,8 +205,7 @@ public enum RootFinder {
     /// The smallest x in [lower, upper] at which a **monotone** predicate turns true, by
     /// bisection: requires `predicate(upper)` and not `predicate(lower)`; halves the bracket
     /// until upper − lower ≤ tolerance. Returns the final bracket; `value` = its upper end
-    /// (the smallest point known to satisfy the predicate). Works for step functions (a delay
-    /// counted in whole periods), where Brent's interpolation has nothing to interpolate.
+    /// (the smallest point known to satisfy the predicate). Works for step functions (an indicator), where Brent's interpolation has nothing to interpolate.
     public static func bisect(in interval: ClosedRange<Double>, tolerance: Double, maxIterations: Int = 200,
                               _ predicate: (Double) -> Bool) throws(RootFindingError) -> Root {
         var lo = interval.lowerBound, hi = interval.upperBound

@@ -147,10 +147,7 @@ public struct DriverSampler: Sendable {
             var d = DriverPath(rateShift: model.rateVolatility * eta[2],
                                capexFactor: Double.exp(so * eta[4] - 0.5 * so * so),
                                delayShiftYears: model.delayVolatilityYears * eta[5])
-            let md = Double(p.timeline.periodsPerYear)
-            let delay = max(0, p.capex.delayYears + d.delayShiftYears)
-            let delayPeriods = delay > 0 ? Int((delay * md - 1e-9).rounded(.up)) : 0
-            let length = Int((p.timeline.constructionYears * md).rounded()) + delayPeriods + Int((p.timeline.operatingYears * md).rounded())
+            let length = ProjectModel.calendarPeriods(p, delayShiftYears: d.delayShiftYears)
             d.priceFactor = []
             d.electricityFactor = []
             d.utilisationShift = []

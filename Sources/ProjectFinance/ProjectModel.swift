@@ -50,17 +50,26 @@ public enum Phase: String, Sendable {
 
 /// One period of the cash-flow waterfall (EUR m; flows in the period, balances at its end).
 public struct PeriodRow: Sendable, Equatable {
-    /// Calendar period from financial close, 1-based; it ends at period/m years.
+    /// Row number, 1-based (construction rows, then operating rows from the actual COD).
     public var period: Int
+    /// Start of the row, years from financial close.
+    public var start: Double = 0
+    /// End of the row, years from financial close (construction rows end on the calendar grid
+    /// k/m or at COD; operating rows at COD + j/m).
+    public var end: Double = 0
     /// Construction or operation.
     public var phase: Phase
     /// Construction spending, or the chip refresh in operation.
     public var capex: Double = 0
     /// Public grants received (construction).
     public var grants: Double = 0
+    /// The Union's offtake payment for its access time (operation, ``ProjectParameters/AccessMode/offtake``).
+    public var offtake: Double = 0
+    /// Share of the capacity reserved for public access (not sold) in the period.
+    public var publicAccessShare: Double = 0
     /// Senior debt drawn (construction).
     public var debtDrawn: Double = 0
-    /// Revenue = GPUs · hours · utilisation · price(USD) / (USD per EUR).
+    /// Revenue = GPUs · hours · (1 − public access share) · utilisation · mean price(USD) / (USD per EUR) + offtake.
     public var revenue: Double = 0
     /// Energy = GPUs · kW · PUE · hours · EUR/kWh.
     public var energy: Double = 0
@@ -94,11 +103,13 @@ public struct ProjectRun: Sendable, Equatable {
     public var rows: [PeriodRow]
     /// Periods per year.
     public var periodsPerYear: Int
-    /// Construction periods including the delay.
+    /// Construction rows including the delay (the last one may be a stub).
     public var constructionPeriods: Int
+    /// The actual commercial operation date, years from financial close (planned + delay).
+    public var commercialOperationYear: Double
     /// Capex actually spent in construction (base · (1 + overrun) · shock), EUR m.
     public var capexSpent: Double
-    /// Public money (grants or public equity at close), EUR m.
+    /// Public money at close (grants or public equity), EUR m; the Union's offtake is in ``offtakePaid``.
     public var publicMoney: Double
     /// Committed senior debt principal D = gearing · base capex, EUR m.
     public var debtCommitted: Double
@@ -110,9 +121,17 @@ public struct ProjectRun: Sendable, Equatable {
     public var defaultPeriod: Int?
     /// The first period whose DSCR fell below the covenant, if any.
     public var covenantBreachPeriod: Int?
+    /// The end of the default row, years from financial close.
+    public var defaultYear: Double?
+    /// The end of the first breaching row, years from financial close.
+    public var covenantBreachYear: Double?
+    /// The Union's offtake payments, nominal, EUR m (0 unless ``ProjectParameters/AccessMode/offtake``).
+    public var offtakePaid: Double
     /// The smallest DSCR over the debt-service periods run (nil without debt service).
     public var minimumDSCR: Double?
-    /// The DSCR of every period (NaN where no debt is serviced), recorded even without `rows`.
+    /// The DSCR by **calendar period** of financial close (index k − 1 for the period ending at
+    /// k/m years; NaN where no debt is serviced), recorded even without `rows`. An operating row is
+    /// filed under the calendar period that contains its end.
     public var dscrPath: [Double]
     /// Equity IRR (effective annual) of all equity cash flows; −1 when nothing comes back.
     public var equityIRR: Double?
@@ -135,73 +154,139 @@ public struct ProjectRun: Sendable, Equatable {
 
 extension ProjectModel {
     /// The planned CFADS of operating periods 1…n (n = tenor · m): the unshocked revenue − energy −
-    /// staff and maintenance, with the parameters' own delay; what sculpted debt is shaped to.
+    /// staff and maintenance; what sculpted debt is shaped to. The chips age from the actual COD,
+    /// so the plan does not depend on the delay.
     public static func plannedCFADS(_ p: ProjectParameters) -> [Double] {
         let md = Double(p.timeline.periodsPerYear)
-        let n = Int((p.funding.debt.tenorYears * md).rounded())
-        let life = Int((p.revenue.chipLifeYears * md).rounded())
-        let delay = p.capex.delayYears > 0 ? Int((p.capex.delayYears * md - 1e-9).rounded(.up)) : 0
-        let hours = p.hoursPerPeriod
-        let staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * p.capex.baseEURm / md
-        let energy = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
-        return (1...max(n, 1)).map { j in
-            let generation = (j - 1) / life
-            let age = generation == 0 ? Double(delay + j - 1) / md : Double(j - 1 - generation * life) / md
-            let price = p.revenue.priceUSDPerGPUHour * Double.pow(1 - p.revenue.priceDecline, age)
-            let revenue = p.capex.gpus * hours * p.revenue.utilisation * price / p.capex.usdPerEUR / 1e6
-            return revenue - energy - staffMaintenance
-        }
+        let n = max(Int((min(p.funding.debt.tenorYears, ProjectParameters.Limits.maximumOperatingYears) * md).rounded()), 1)
+        let profile = OperatingProfile(p)
+        return (1...n).map { j in profile.cfads(j, priceFactor: 1, utilisation: p.revenue.utilisation, electricityFactor: 1) }
+    }
+}
+
+/// The unshocked economics of operating row j (COD-aligned, length Δ = 1/m).
+struct OperatingProfile {
+    let p: ProjectParameters
+    let md: Double
+    let life: Int
+    let hours: Double
+    let staffMaintenance: Double
+    let energyBase: Double
+    let merchantAfterAccess: Double
+    let accessRows: Int
+    let offtakePerRow: Double
+
+    init(_ p: ProjectParameters) {
+        self.p = p
+        md = Double(p.timeline.periodsPerYear)
+        life = max(1, Int((min(p.revenue.chipLifeYears, ProjectParameters.Limits.maximumOperatingYears) * md).rounded()))
+        hours = p.hoursPerPeriod
+        staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * p.capex.baseEURm / md
+        energyBase = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
+        merchantAfterAccess = max(0, 1 - p.unionAccessShare - p.memberStateAccessShare)
+        accessRows = p.funding.access.mode == .none ? 0 : Int((min(p.funding.access.years, ProjectParameters.Limits.maximumOperatingYears) * md).rounded())
+        offtakePerRow = p.funding.access.mode == .offtake && accessRows > 0 ? p.unionContributionEURm / Double(accessRows) : 0
+    }
+
+    /// The share of the capacity reserved for public users in row j.
+    func accessShare(_ j: Int) -> Double { j <= accessRows ? 1 - merchantAfterAccess : 0 }
+
+    /// The mean over row j of the price's age factor (1 − d)^a, exactly: the chips of the current
+    /// generation age from their start a₀ = ((j − 1) mod L)/m to a₁ = a₀ + 1/m, and
+    /// (1/Δ)∫ k^a da = (k^{a₁} − k^{a₀}) / (Δ ln k) (1 when d = 0).
+    func meanAgeFactor(_ j: Int) -> Double {
+        let a0 = Double((j - 1) % life) / md, a1 = a0 + 1 / md
+        let k = 1 - p.revenue.priceDecline
+        if k == 1 { return 1 }
+        let logK = Double.log(k)
+        return (Double.exp(a1 * logK) - Double.exp(a0 * logK)) / (logK / md)
+    }
+
+    /// Merchant revenue of row j, EUR m.
+    func merchantRevenue(_ j: Int, priceFactor: Double, utilisation u: Double) -> Double {
+        let price = p.revenue.priceUSDPerGPUHour * meanAgeFactor(j) * priceFactor
+        let sold = j <= accessRows ? merchantAfterAccess : 1
+        return p.capex.gpus * hours * sold * u * price / p.capex.usdPerEUR / 1e6
+    }
+
+    /// The Union's offtake payment of row j, EUR m.
+    func offtake(_ j: Int) -> Double { j <= accessRows ? offtakePerRow : 0 }
+
+    /// CFADS of row j.
+    func cfads(_ j: Int, priceFactor: Double, utilisation: Double, electricityFactor: Double) -> Double {
+        merchantRevenue(j, priceFactor: priceFactor, utilisation: utilisation) + offtake(j)
+            - energyBase * electricityFactor - staffMaintenance
     }
 }
 
 /// The cash-flow model of one gigafactory.
 ///
-/// **Construction** (periods 1…N_c + delay): spending of base · (1 + overrun) spread evenly;
-/// the debt D = gearing · base and the public money s_pub · base are drawn evenly; equity pays
-/// the rest (so equity carries every overrun). Interest accrues on the opening balance and is
-/// capitalised: B_t = B_{t−1}(1 + i) + D/N, i = (base rate + margin)/m. Equity also funds the
-/// debt-service reserve at COD (the scheduled debt service of the next k periods).
+/// **Time.** Δ = 1/m years. Construction runs over [0, COD], COD = planned construction + delay
+/// (any fraction of a year, never rounded): its rows are the calendar periods [(k − 1)Δ, kΔ] cut at
+/// COD (the last may be a stub). Operation runs N_o = operating years · m rows [COD + (j − 1)Δ,
+/// COD + jΔ] from the **actual** COD, so the chips age from their actual start. Interest per
+/// period is the effective rate i = (1 + r)^Δ − 1 (r = base + margin, annual), so a year's
+/// interest does not depend on m.
 ///
-/// **Operation** (N_o periods after the actual COD): with a = age of the installed chips in years
-/// (the first chips age from the *planned* COD, so a delay costs price; each refresh resets a),
+/// **Construction.** Spending base · (1 + overrun) · shock, the public money at close and the debt
+/// D = gearing · base are spread in proportion to each row's length and dated at its middle:
+/// B_k = B_{k−1}(1 + i)^{ℓ} + draw_k (1 + i)^{ℓ/2}, ℓ = row length / Δ (capitalised interest).
+/// Equity pays the rest (so equity carries every overrun), and funds the debt-service reserve at
+/// COD.
 ///
-///     price     = p₀ (1 − d)^a · shock                      (USD per GPU-hour)
-///     revenue   = GPUs · (8760/m) · u · price / (USD per EUR) / 10⁶
-///     energy    = GPUs · kW · PUE · (8760/m) · EUR/kWh / 10⁶
+/// **Operation**, row j, with the public access share s_pub = (C_EU + C_MS)/base capex during the
+/// access years (Reg. (EU) 2026/150, Art. 12b(12), (13), (15)(b); 0 without access):
+///
+///     price     = p₀ · mean over the row of (1 − d)^age · shock     (exact integral, USD per GPU-hour)
+///     revenue   = GPUs · (8760/m) · (1 − s_pub) · u · price / (USD per EUR) / 10⁶ + offtake
+///     energy    = GPUs · kW · PUE · (8760/m) · EUR/kWh / 10⁶           (all GPUs: the opex is the consortium's, Art. 12b(5))
 ///     CFADS     = revenue − energy − staff/m − maintenance share · base / m
 ///
-/// Debt service from COD over n = tenor · m periods: annuity A = B·i/(1 − (1 + i)^(−n)), equal
-/// principal B/n, or sculpted to the planned CFADS (constant planned DSCR; Yescombe 2014, §12.6);
-/// interest on the opening balance. **Waterfall** each period: available =
-/// CFADS + reserve; if available < debt service the project **defaults** (payment default after
-/// reserves); else pay, refill the reserve to its target, distribute the rest to equity (refresh
+/// The offtake (``ProjectParameters/AccessMode/offtake``) pays the Union contribution C_EU in level
+/// instalments over the access years instead of a grant at close.
+///
+/// Debt service from COD over n = tenor · m rows: annuity, equal principal, or sculpted to the
+/// planned CFADS (constant planned DSCR; Yescombe 2014, §12.6); interest on the opening balance.
+/// **Waterfall** each row: available = CFADS + reserve; if available < debt service the project
+/// **defaults** (payment default after reserves); else pay, refill the reserve to its target (the
+/// scheduled debt service of the next `reserve_months`), distribute the rest to equity (refresh
 /// capex, at the end of each chip life, is paid by equity). DSCR = CFADS / debt service; a DSCR
-/// below the covenant is recorded as a breach (no cash trap: with a lock-up, default would no
-/// longer be monotone in costs path by path). After the debt, equity takes CFADS + the released reserve.
+/// below the covenant is a breach (no lock-up). After the debt, equity takes CFADS + the reserve.
+///
+/// **Dating for NPV and IRR (mid-period convention).** Each row's flow is dated at the middle of
+/// the row (flows spread over a period are, on average, received at its middle); the reserve
+/// funded at COD and each refresh (at the start of its generation) are dated when they happen.
+/// NPV and IRR then converge as the periods shorten instead of drifting with m.
 ///
 /// Not modelled: taxes, working capital, ramp-up, a cash sweep or lock-up, refinancing.
 public enum ProjectModel {
     /// Runs the project under `drivers` (``DriverPath/neutral`` for the deterministic case).
-    public static func run(_ p: ProjectParameters, drivers: DriverPath = .neutral, recordRows: Bool = true) -> ProjectRun {
+    public static func run(_ parameters: ProjectParameters, drivers: DriverPath = .neutral, recordRows: Bool = true) -> ProjectRun {
+        let p = DebtSizer.fixed(parameters)
         let m = p.timeline.periodsPerYear
         let md = Double(m)
-        let hours = p.hoursPerPeriod
-        let nc = Int((p.timeline.constructionYears * md).rounded())
-        let delayYears = max(0, p.capex.delayYears + drivers.delayShiftYears)
-        let delayPeriods = delayYears > 0 ? Int((delayYears * md - 1e-9).rounded(.up)) : 0
-        let ncp = nc + delayPeriods
-        let no = Int((p.timeline.operatingYears * md).rounded())
-        let n = Int((p.funding.debt.tenorYears * md).rounded())
-        let life = Int((p.revenue.chipLifeYears * md).rounded())
-        let k = p.funding.debt.reservePeriods
-        let total = ncp + no
-        let i = (p.funding.debt.rate + drivers.rateShift) / md
+        let delta = 1 / md
+        let limits = ProjectParameters.Limits.self
+        let constructionYears = min(p.timeline.constructionYears, limits.maximumConstructionYears)
+        let delayYears = min(max(0, p.capex.delayYears + drivers.delayShiftYears), limits.maximumDelayYears)
+        let cod = constructionYears + delayYears
+        let nc = max(1, Int((cod * md - 1e-9).rounded(.up)))
+        let no = max(1, Int((min(p.timeline.operatingYears, limits.maximumOperatingYears) * md).rounded()))
+        let n = min(no, max(1, Int((min(p.funding.debt.tenorYears, limits.maximumOperatingYears) * md).rounded())))
+        let calendar = ProjectModel.calendarPeriods(p, delayShiftYears: drivers.delayShiftYears)
+        let profile = OperatingProfile(p)
+        let life = profile.life
+        let total = nc + no
+        let annualRate = p.funding.debt.rate + drivers.rateShift
+        let growth = Double.pow(1 + max(annualRate, -0.99), delta)
+        let i = growth - 1
 
         let base = p.capex.baseEURm
         let chips = p.capex.chipsEURm
         let spent = base * (1 + p.capex.overrun) * drivers.capexFactor
-        let publicMoney = p.funding.publicShare * base
         let isGrant = p.funding.publicInstrument == .grant
+        let publicMoney = (p.funding.access.mode == .offtake ? p.memberStateContributionEURm
+                                                             : p.unionContributionEURm + p.memberStateContributionEURm)
         let debtCommitted = p.funding.debt.gearing * base
         let privateEquityAtClose = base - publicMoney - debtCommitted
         let publicEquityShare = isGrant ? 0 : (publicMoney + privateEquityAtClose > 0 ? publicMoney / (publicMoney + privateEquityAtClose) : 0)
@@ -210,41 +295,44 @@ public enum ProjectModel {
         if recordRows { rows.reserveCapacity(total) }
         var equityFlows = [Double](repeating: 0, count: total)
         var projectFlows = [Double](repeating: 0, count: total)
-        var dscrPath = [Double](repeating: .nan, count: total)
+        var times = [Double](repeating: 0, count: total)
+        var dscrPath = [Double](repeating: .nan, count: calendar)
+        // Flows at a point in time rather than spread over a row: the reserve funded at COD, each
+        // refresh paid at the start of its chip generation.
+        var pointEquity: [Double] = [], pointProject: [Double] = [], pointTimes: [Double] = []
 
         // Construction.
         var balance = 0.0
-        let spendPerPeriod = spent / Double(ncp)
-        let drawPerPeriod = debtCommitted / Double(ncp)
-        let grantPerPeriod = isGrant ? publicMoney / Double(ncp) : 0
-        for t in 1...ncp {
-            let interest = balance * i
-            balance = balance + interest + drawPerPeriod
-            let equityIn = spendPerPeriod - drawPerPeriod - grantPerPeriod
-            equityFlows[t - 1] = -equityIn
-            projectFlows[t - 1] = -spendPerPeriod
+        for k in 1...nc {
+            let start = Double(k - 1) * delta, end = k == nc ? cod : Double(k) * delta
+            let share = cod > 0 ? (end - start) / cod : 1
+            let length = (end - start) / delta
+            let spend = spent * share, draw = debtCommitted * share
+            let grant = isGrant ? publicMoney * share : 0
+            let interest = balance * (Double.pow(growth, length) - 1) + draw * (Double.pow(growth, length / 2) - 1)
+            balance += interest + draw
+            let equityIn = spend - draw - grant
+            equityFlows[k - 1] = -equityIn
+            projectFlows[k - 1] = -spend
+            times[k - 1] = 0.5 * (start + end)
             if recordRows {
-                var row = PeriodRow(period: t, phase: .construction)
-                row.capex = spendPerPeriod
-                row.grants = grantPerPeriod
-                row.debtDrawn = drawPerPeriod
+                var row = PeriodRow(period: k, phase: .construction)
+                row.start = start
+                row.end = end
+                row.capex = spend
+                row.grants = grant
+                row.debtDrawn = draw
                 row.interest = interest
                 row.equity = -equityIn
                 row.debtBalance = balance
-                row.projectCashFlow = -spendPerPeriod
+                row.projectCashFlow = -spend
                 rows.append(row)
             }
         }
         let debtAtCOD = balance
 
-        let u0 = p.revenue.utilisation
-        let priceBase = p.revenue.priceUSDPerGPUHour
-        let keep = 1 - p.revenue.priceDecline
-        let staffMaintenance = p.opex.staffEURmPerYear / md + p.opex.maintenanceShare * base / md
-        let energyBase = p.capex.gpus * p.opex.powerPerGPUkW * p.opex.pue * hours * p.opex.electricityEURPerKWh / 1e6
-
         // The scheduled debt service from COD.
-        var schedule = [Double](repeating: 0, count: n + k + 1)   // schedule[j] = debt service of operating period j (1-based)
+        var schedule = [Double](repeating: 0, count: n + 2)   // schedule[j] = debt service of operating row j (1-based)
         var scheduledPrincipal = [Double](repeating: 0, count: n + 1)
         do {
             var b = debtAtCOD
@@ -256,7 +344,8 @@ public enum ProjectModel {
             if p.funding.debt.amortisation == .sculpted {
                 var planned = p.funding.debt.plannedCFADS ?? []
                 if planned.count != n { planned = plannedCFADS(p) }
-                sculpt = [0] + planned.map { max($0, 0) }
+                sculpt = [0] + planned.prefix(n).map { max($0, 0) }
+                while sculpt.count < n + 1 { sculpt.append(0) }
                 var pv = 0.0
                 for j in 1...n { pv += sculpt[j] * Double.pow(1 + i, -Double(j)) }
                 sculpt = pv > 0 ? sculpt.map { $0 * debtAtCOD / pv } : []
@@ -275,41 +364,60 @@ public enum ProjectModel {
                 b -= principal
             }
         }
+        // The reserve target after row j: the scheduled debt service of the next h = months·m/12
+        // rows, the last one pro rata.
+        let horizon = min(max(p.funding.debt.reserveMonths, 0), limits.maximumReserveMonths) * md / 12
         func reserveTarget(after j: Int) -> Double {
-            var s = 0.0
-            if k > 0 { for q in (j + 1)...(j + k) where q <= n { s += schedule[q] } }
+            var s = 0.0, left = horizon, q = j + 1
+            while left > 1e-12 && q <= n {
+                s += schedule[q] * min(1, left)
+                left -= 1
+                q += 1
+            }
             return s
         }
         var reserve = reserveTarget(after: 0)
-        equityFlows[ncp - 1] -= reserve
+        pointEquity.append(-reserve)
+        pointProject.append(0)
+        pointTimes.append(cod)
         if recordRows {
-            rows[ncp - 1].reserve = reserve
-            rows[ncp - 1].equity -= reserve
+            rows[nc - 1].reserve = reserve
+            rows[nc - 1].equity -= reserve
         }
 
         // Operation.
-        var defaultPeriod: Int?
-        var breach: Int?
+        var defaultPeriod: Int?, defaultYear: Double?
+        var breach: Int?, breachYear: Double?
         var minDSCR: Double?
-        var claim = 0.0, recovered = 0.0
+        var claim = 0.0, recovered = 0.0, offtakePaid = 0.0
         var defaultGenerationEnd = 0, defaultJ = 0
         for j in 1...no {
-            let t = ncp + j
+            let t = nc + j
+            let start = cod + Double(j - 1) * delta, end = cod + Double(j) * delta
+            // The calendar period of financial close that contains the row's end (the drivers' clock).
+            let c = min(max(Int((end * md - 1e-9).rounded(.up)), 1), calendar) - 1
             let generation = (j - 1) / life
-            let age = generation == 0 ? Double(delayPeriods + j - 1) / md : Double(j - 1 - generation * life) / md
             let refresh = generation >= 1 && (j - 1) % life == 0 ? chips * p.revenue.refreshCostFactor : 0
-            let price = priceBase * Double.pow(keep, age) * (drivers.priceFactor?[t - 1] ?? 1)
-            let u = DriverPath.utilisation(u0, shift: drivers.utilisationShift?[t - 1] ?? 0)
-            let revenue = p.capex.gpus * hours * u * price / p.capex.usdPerEUR / 1e6
-            let energy = energyBase * (drivers.electricityFactor?[t - 1] ?? 1)
-            let cfads = revenue - energy - staffMaintenance
-            projectFlows[t - 1] = cfads - refresh
+            let u = DriverPath.utilisation(p.revenue.utilisation, shift: drivers.utilisationShift?[c] ?? 0)
+            let merchant = profile.merchantRevenue(j, priceFactor: drivers.priceFactor?[c] ?? 1, utilisation: u)
+            let offtake = profile.offtake(j)
+            offtakePaid += offtake
+            let revenue = merchant + offtake
+            let energy = profile.energyBase * (drivers.electricityFactor?[c] ?? 1)
+            let cfads = revenue - energy - profile.staffMaintenance
+            projectFlows[t - 1] = cfads
+            times[t - 1] = 0.5 * (start + end)
+            var refreshByEquity = 0.0
 
             var row = PeriodRow(period: t, phase: .operation)
+            row.start = start
+            row.end = end
             row.capex = refresh
+            row.offtake = offtake
+            row.publicAccessShare = profile.accessShare(j)
             row.revenue = revenue
             row.energy = energy
-            row.staffAndMaintenance = staffMaintenance
+            row.staffAndMaintenance = profile.staffMaintenance
             row.cfads = cfads
             row.projectCashFlow = cfads - refresh
 
@@ -330,11 +438,12 @@ public enum ProjectModel {
                 row.principal = principal
                 row.debtService = service
                 row.dscr = dscr
-                dscrPath[t - 1] = dscr
+                dscrPath[c] = dscr
                 minDSCR = min(minDSCR ?? dscr, dscr)
-                if breach == nil && dscr < p.funding.debt.covenantDSCR { breach = t }
+                if breach == nil && dscr < p.funding.debt.covenantDSCR { breach = t; breachYear = end }
                 if available < service {
                     defaultPeriod = t
+                    defaultYear = end
                     defaultJ = j
                     defaultGenerationEnd = min(no, (generation + 1) * life)
                     claim = balance + interest
@@ -348,27 +457,48 @@ public enum ProjectModel {
                     balance -= principal
                     let rest = available - service
                     reserve = min(reserveTarget(after: j), rest)
-                    equityFlows[t - 1] = rest - reserve - refresh
+                    equityFlows[t - 1] = rest - reserve
+                    refreshByEquity = refresh
                     row.reserve = reserve
                     row.debtBalance = balance
                 }
             } else {
-                equityFlows[t - 1] = cfads + reserve - refresh
+                equityFlows[t - 1] = cfads + reserve
+                refreshByEquity = refresh
                 reserve = 0
             }
-            row.equity = equityFlows[t - 1]
+            if refresh > 0 {
+                pointEquity.append(-refreshByEquity)
+                pointProject.append(-refresh)
+                pointTimes.append(start)
+            }
+            row.equity = equityFlows[t - 1] - refreshByEquity
             if recordRows { rows.append(row) }
         }
 
         let lenderLoss = defaultPeriod == nil ? 0 : min(debtCommitted, max(0, claim - recovered))
         var invested = 0.0, received = 0.0
-        for f in equityFlows { if f < 0 { invested -= f } else { received += f } }
+        for f in equityFlows + pointEquity { if f < 0 { invested -= f } else { received += f } }
+        let allTimes = times + pointTimes
         return ProjectRun(
-            rows: rows, periodsPerYear: m, constructionPeriods: ncp, capexSpent: spent, publicMoney: publicMoney,
-            debtCommitted: debtCommitted, debtAtCOD: debtAtCOD, publicEquityShare: publicEquityShare,
-            defaultPeriod: defaultPeriod, covenantBreachPeriod: breach, minimumDSCR: minDSCR, dscrPath: dscrPath,
-            equityIRR: CashFlowMath.irr(flows: equityFlows, periodsPerYear: m),
-            projectNPV: CashFlowMath.npv(rate: p.timeline.discountRate, flows: projectFlows, periodsPerYear: m),
+            rows: rows, periodsPerYear: m, constructionPeriods: nc, commercialOperationYear: cod, capexSpent: spent,
+            publicMoney: publicMoney, debtCommitted: debtCommitted, debtAtCOD: debtAtCOD, publicEquityShare: publicEquityShare,
+            defaultPeriod: defaultPeriod, covenantBreachPeriod: breach, defaultYear: defaultYear, covenantBreachYear: breachYear,
+            offtakePaid: offtakePaid, minimumDSCR: minDSCR, dscrPath: dscrPath,
+            equityIRR: CashFlowMath.irr(flows: equityFlows + pointEquity, times: allTimes),
+            projectNPV: CashFlowMath.npv(rate: p.timeline.discountRate, flows: projectFlows + pointProject, times: allTimes),
             lenderLoss: lenderLoss, equityInvested: invested, equityReceived: received)
+    }
+
+    /// The number of calendar periods (of financial close) a run spans: ⌈(COD + operation)·m⌉,
+    /// COD = construction + the delay with `delayShiftYears` added (floored at 0, capped at
+    /// ``ProjectParameters/Limits/maximumDelayYears``). The driver paths have this length.
+    public static func calendarPeriods(_ p: ProjectParameters, delayShiftYears: Double = 0) -> Int {
+        let limits = ProjectParameters.Limits.self
+        let md = Double(p.timeline.periodsPerYear)
+        let delay = min(max(0, p.capex.delayYears + delayShiftYears), limits.maximumDelayYears)
+        let cod = min(p.timeline.constructionYears, limits.maximumConstructionYears) + delay
+        let no = max(1, Int((min(p.timeline.operatingYears, limits.maximumOperatingYears) * md).rounded()))
+        return max(1, Int((cod * md - 1e-9).rounded(.up))) + no
     }
 }

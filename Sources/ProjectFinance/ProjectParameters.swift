@@ -28,13 +28,14 @@ public struct ProjectParameters: Sendable, Equatable {
         public var gpus: Double
         /// All-in cost per GPU in USD (card, server share, networking).
         public var chipUnitCostUSD: Double
-        /// The EUR/USD rate: USD per 1 EUR (FACTS prices GPUs in USD).
+        /// The EUR/USD rate: USD per 1 EUR (GPU prices are quoted in USD).
         public var usdPerEUR: Double
         /// Facility and power infrastructure, EUR m.
         public var facilityEURm: Double
         /// Cost overrun as a share of the base capex (0.2 = +20 %).
         public var overrun: Double
-        /// Construction delay, years (rounded up to whole periods).
+        /// Construction delay, years (any fraction: the commercial operation date moves by exactly
+        /// this much; at most ``ProjectParameters/Limits/maximumDelayYears``).
         public var delayYears: Double
 
         /// Capex terms; overrun and delay default to none.
@@ -51,6 +52,9 @@ public struct ProjectParameters: Sendable, Equatable {
         public var chipsEURm: Double { gpus * chipUnitCostUSD / usdPerEUR / 1e6 }
         /// Base capex (chips + facility), EUR m, before overrun.
         public var baseEURm: Double { chipsEURm + facilityEURm }
+        /// The computing infrastructure's capex (GPUs with their servers and network), EUR m: the
+        /// base of the Union's share under Reg. (EU) 2026/150, Art. 12b(5).
+        public var computingInfrastructureEURm: Double { chipsEURm }
     }
 
     /// Revenue.
@@ -112,8 +116,11 @@ public struct ProjectParameters: Sendable, Equatable {
 
     /// Senior debt.
     public struct Debt: Sendable, Equatable {
-        /// Debt as a share of the base capex, drawn pro rata with the spending.
+        /// Debt as a share of the base capex, drawn pro rata with the spending; with a ``sizing``
+        /// rule, the **maximum** gearing (the debt is the smaller of it and the DSCR-sized debt).
         public var gearing: Double
+        /// Size the debt to a target DSCR on a haircut base case (nil: the gearing is the input).
+        public var sizing: DebtSizing?
         /// Tenor from COD, years (whole periods); repayment starts at the actual COD.
         public var tenorYears: Double
         /// Base interest rate (annual, nominal).
@@ -122,8 +129,11 @@ public struct ProjectParameters: Sendable, Equatable {
         public var margin: Double
         /// Repayment profile.
         public var amortisation: Amortisation
-        /// The debt-service reserve holds the scheduled debt service of this many next periods.
-        public var reservePeriods: Int
+        /// The debt-service reserve account (DSRA) holds the scheduled debt service of the next
+        /// this many **months** (6 is the usual target; Yescombe 2014, §12.4.2), whatever the
+        /// period length: with m periods a year it is the next (months · m / 12) periods, the last
+        /// one pro rata.
+        public var reserveMonths: Double
         /// DSCR covenant: a period with CFADS/debt service below it is a covenant breach.
         public var covenantDSCR: Double
         /// For ``Amortisation/sculpted``: the planned CFADS of operating periods 1…n the debt is
@@ -133,13 +143,14 @@ public struct ProjectParameters: Sendable, Equatable {
 
         /// Debt terms.
         public init(gearing: Double, tenorYears: Double, baseRate: Double, margin: Double, amortisation: Amortisation,
-                    reservePeriods: Int, covenantDSCR: Double) {
+                    reserveMonths: Double, covenantDSCR: Double, sizing: DebtSizing? = nil) {
+            self.sizing = sizing
             self.gearing = gearing
             self.tenorYears = tenorYears
             self.baseRate = baseRate
             self.margin = margin
             self.amortisation = amortisation
-            self.reservePeriods = reservePeriods
+            self.reserveMonths = reserveMonths
             self.covenantDSCR = covenantDSCR
         }
 
@@ -155,27 +166,109 @@ public struct ProjectParameters: Sendable, Equatable {
         case equity
     }
 
+    /// The capex the public shares apply to.
+    public enum ShareBase: String, Sendable, CaseIterable {
+        /// The computing infrastructure only (GPUs, servers, network): Reg. (EU) 2026/150,
+        /// Art. 12b(5) sets the Union's share (up to 17 %) on this base.
+        case computingInfrastructure = "computing_infrastructure"
+        /// The whole base capex, facility included (the tool's own convention before the fix).
+        case totalCapex = "total_capex"
+    }
+
+    /// What the public funders receive for their contribution (Reg. (EU) 2026/150, Art. 12b).
+    public enum AccessMode: String, Sendable, CaseIterable {
+        /// No access time (the project sells all its capacity; not the regulation's terms).
+        case none
+        /// Art. 12b(12), (13), (15)(b): the Union and the Member State get access time in
+        /// proportion to their capex contributions, free to public users and SMEs; the consortium
+        /// pays the opex of that capacity (Art. 12b(5)) and sells only the rest.
+        case free
+        /// Art. 12b(5)'s alternative: the Union contribution is paid as a pre-agreed guaranteed
+        /// purchase of its access time (an offtake contract: level payments from COD over
+        /// ``PublicAccess/years`` adding up to the contribution) instead of a capex grant; the
+        /// Member State's access stays free.
+        case offtake
+    }
+
+    /// The public funders' entitlement to the gigafactory's capacity.
+    public struct PublicAccess: Sendable, Equatable {
+        /// None, free access time, or the Union's offtake.
+        public var mode: AccessMode
+        /// Years from COD during which the public share of the capacity is reserved (Art. 12b(12):
+        /// the Joint Undertaking owns its share for at least 5 years); the offtake payments run over
+        /// the same years.
+        public var years: Double
+
+        /// An entitlement.
+        public init(mode: AccessMode, years: Double) {
+            self.mode = mode
+            self.years = years
+        }
+
+        /// No access time: every GPU-hour is sold.
+        public static let none = PublicAccess(mode: .none, years: 0)
+    }
+
     /// Sources of funds.
     public struct Funding: Sendable, Equatable {
-        /// EU share of the base capex.
+        /// EU share of the ``shareBase`` capex.
         public var euShare: Double
-        /// Member State (host) share of the base capex.
+        /// Member State (host) share of the ``shareBase`` capex.
         public var memberStateShare: Double
+        /// The capex the shares apply to.
+        public var shareBase: ShareBase
         /// Grant or equity.
         public var publicInstrument: PublicInstrument
+        /// The public funders' access time.
+        public var access: PublicAccess
         /// Senior debt.
         public var debt: Debt
 
         /// Funding terms.
-        public init(euShare: Double, memberStateShare: Double, publicInstrument: PublicInstrument, debt: Debt) {
+        public init(euShare: Double, memberStateShare: Double, shareBase: ShareBase, publicInstrument: PublicInstrument,
+                    access: PublicAccess, debt: Debt) {
             self.euShare = euShare
             self.memberStateShare = memberStateShare
+            self.shareBase = shareBase
             self.publicInstrument = publicInstrument
+            self.access = access
             self.debt = debt
         }
 
-        /// Public share of the base capex, s_EU + s_MS.
+        /// Public share of the share base, s_EU + s_MS.
         public var publicShare: Double { euShare + memberStateShare }
+    }
+
+    /// The base the public shares apply to, EUR m.
+    public var shareBaseEURm: Double {
+        switch funding.shareBase {
+        case .computingInfrastructure: return capex.computingInfrastructureEURm
+        case .totalCapex: return capex.baseEURm
+        }
+    }
+    /// The Union's contribution s_EU · share base, EUR m (a grant at close, or the offtake's total).
+    public var unionContributionEURm: Double { funding.euShare * shareBaseEURm }
+    /// The Member State's contribution s_MS · share base, EUR m.
+    public var memberStateContributionEURm: Double { funding.memberStateShare * shareBaseEURm }
+    /// The Union's share of the capacity: its contribution / base capex (Art. 12b(13)); 0 without access.
+    public var unionAccessShare: Double {
+        funding.access.mode == .none || capex.baseEURm <= 0 ? 0 : unionContributionEURm / capex.baseEURm
+    }
+    /// The Member State's share of the capacity: its contribution / base capex; 0 without access.
+    public var memberStateAccessShare: Double {
+        funding.access.mode == .none || capex.baseEURm <= 0 ? 0 : memberStateContributionEURm / capex.baseEURm
+    }
+
+    /// Sane bounds on durations (they fix the number of periods, hence memory and time).
+    public enum Limits {
+        /// Construction, years.
+        public static let maximumConstructionYears = 20.0
+        /// Operation, years.
+        public static let maximumOperatingYears = 50.0
+        /// A construction delay (given, shocked or drawn), years; a drawn delay is capped here.
+        public static let maximumDelayYears = 30.0
+        /// The debt-service reserve, months.
+        public static let maximumReserveMonths = 60.0
     }
 
     /// Periods, horizon, discount rate.
@@ -229,6 +322,7 @@ public struct ProjectParameters: Sendable, Equatable {
         whole(timeline.operatingYears, "operating_years")
         whole(revenue.chipLifeYears, "revenue.chip_life_years")
         whole(funding.debt.tenorYears, "funding.debt.tenor_years")
+        if funding.access.mode != .none { whole(funding.access.years, "funding.access.years") }
         if timeline.constructionYears * m < 1 - 1e-9 { out.append(Issue(path: "construction_years", message: "construction needs at least one period")) }
         if timeline.operatingYears * m < 1 - 1e-9 { out.append(Issue(path: "operating_years", message: "operation needs at least one period")) }
         if revenue.chipLifeYears * m < 1 - 1e-9 { out.append(Issue(path: "revenue.chip_life_years", message: "the chip life needs at least one period")) }
@@ -236,9 +330,28 @@ public struct ProjectParameters: Sendable, Equatable {
         if funding.debt.tenorYears > timeline.operatingYears + 1e-9 {
             out.append(Issue(path: "funding.debt.tenor_years", message: "a tenor of \(funding.debt.tenorYears) years runs past the \(timeline.operatingYears) years of operation"))
         }
-        let sum = funding.publicShare + funding.debt.gearing
+        if !(timeline.constructionYears <= Limits.maximumConstructionYears) {
+            out.append(Issue(path: "construction_years", message: "\(timeline.constructionYears) years is above the limit of \(Int(Limits.maximumConstructionYears))"))
+        }
+        if !(timeline.operatingYears <= Limits.maximumOperatingYears) {
+            out.append(Issue(path: "operating_years", message: "\(timeline.operatingYears) years is above the limit of \(Int(Limits.maximumOperatingYears))"))
+        }
+        if !(capex.delayYears >= 0 && capex.delayYears <= Limits.maximumDelayYears) {
+            out.append(Issue(path: "capex.delay_years", message: "\(capex.delayYears) years is outside [0, \(Int(Limits.maximumDelayYears))]"))
+        }
+        if !(funding.debt.reserveMonths >= 0 && funding.debt.reserveMonths <= Limits.maximumReserveMonths) {
+            out.append(Issue(path: "funding.debt.reserve_months", message: "\(funding.debt.reserveMonths) months is outside [0, \(Int(Limits.maximumReserveMonths))]"))
+        }
+        if funding.access.mode != .none && !(funding.access.years > 0 && funding.access.years <= timeline.operatingYears + 1e-9) {
+            out.append(Issue(path: "funding.access.years", message: "\(funding.access.years) years of access must be positive and within the \(timeline.operatingYears) years of operation"))
+        }
+        let publicAtClose = (funding.access.mode == .offtake ? funding.memberStateShare : funding.publicShare) * shareBaseEURm
+        let sum = (publicAtClose + funding.debt.gearing * capex.baseEURm) / max(capex.baseEURm, .leastNormalMagnitude)
         if sum > 1 + 1e-12 {
-            out.append(Issue(path: "funding.debt.gearing", message: "EU share + Member State share + gearing = \(sum) is above 1: nothing would be left for equity"))
+            out.append(Issue(path: "funding.debt.gearing", message: "public money at close + debt = \(sum) of the base capex is above 1: nothing would be left for equity"))
+        }
+        if unionAccessShare + memberStateAccessShare > 1 + 1e-12 {
+            out.append(Issue(path: "funding.access", message: "the public access shares add up to more than the whole capacity"))
         }
         if opex.pue < 1 { out.append(Issue(path: "opex.pue", message: "a PUE of \(opex.pue) is below 1 (facility power ≥ IT power)")) }
         return out

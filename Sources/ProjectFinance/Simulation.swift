@@ -30,12 +30,17 @@ public struct LenderStructure: Sendable, Equatable {
     public var publicHolder: String
     /// Who holds the senior tranche.
     public var privateHolder: String
+    /// g: the share of every senior-debt loss a public guarantee would cover in the
+    /// ``FundingStructure/guarantee`` comparison (not used by the first-loss waterfall).
+    public var guaranteeRate: Double
 
     /// A two-tranche lenders' structure.
-    public init(firstLoss: Double, publicHolder: String = "public first loss", privateHolder: String = "private lenders") {
+    public init(firstLoss: Double, publicHolder: String = "public first loss", privateHolder: String = "private lenders",
+                guaranteeRate: Double = 0.5) {
         self.firstLoss = firstLoss
         self.publicHolder = publicHolder
         self.privateHolder = privateHolder
+        self.guaranteeRate = guaranteeRate
     }
 
     /// The RiskSharing structure: tranches `first_loss` [0, f) (public) and `senior` [f, 1] (private).
@@ -71,6 +76,8 @@ public struct SiteOutcome: Sendable, Equatable {
     public var publicMoney: Double
     /// Committed senior debt D (EUR m).
     public var debtCommitted: Double
+    /// The Union's offtake payments (EUR m, nominal; 0 unless the access mode is offtake).
+    public var offtakePaid: Double
     /// DSCR of each period (NaN where there is no debt service: construction, after maturity, after default).
     public var dscrPath: [Double]
     /// Periods per year of the run (to date the periods).
@@ -84,6 +91,7 @@ public struct SiteOutcome: Sendable, Equatable {
             && same(a.equityIRR, b.equityIRR) && same(a.npv, b.npv) && same(a.lenderLoss, b.lenderLoss)
             && same(a.equityLoss, b.equityLoss) && same(a.publicEquityShare, b.publicEquityShare)
             && same(a.capexSpent, b.capexSpent) && same(a.publicMoney, b.publicMoney) && same(a.debtCommitted, b.debtCommitted)
+            && same(a.offtakePaid, b.offtakePaid)
             && a.dscrPath.count == b.dscrPath.count && zip(a.dscrPath, b.dscrPath).allSatisfy(same)
             && a.periodsPerYear == b.periodsPerYear
     }
@@ -101,6 +109,7 @@ public struct SiteOutcome: Sendable, Equatable {
         capexSpent = run.capexSpent
         publicMoney = run.publicMoney
         debtCommitted = run.debtCommitted
+        offtakePaid = run.offtakePaid
         dscrPath = run.dscrPath
         periodsPerYear = run.periodsPerYear
     }
@@ -158,6 +167,10 @@ public enum ProjectSimulation {
                            threads: Int? = nil) throws(SimulationError) -> SimulationOutcomes {
         guard paths >= 1 else { throw .settings("paths must be at least 1, got \(paths)") }
         guard !sites.isEmpty else { throw .settings("no sites to simulate") }
+        for (k, site) in sites.enumerated() {
+            let issues = site.issues()
+            if !issues.isEmpty { throw .parameters(site: "\(k + 1)", issues: issues) }
+        }
         let sampler: DriverSampler
         do { sampler = try DriverSampler(model: drivers) } catch { throw .correlation(error) }
         let s = sites.count
@@ -238,8 +251,12 @@ public struct StressStatistics: Sendable, Equatable {
     public var publicEquityLoss: MeanEstimate
     /// Equity loss of the private sponsors, portfolio.
     public var privateEquityLoss: MeanEstimate
-    /// Public money (grants or public equity) over all sites.
+    /// Public money at close (grants or public equity) over all sites.
     public var publicMoney: Double
+    /// The Union's offtake payments over all sites (nominal; 0 without offtake).
+    public var offtake: Double
+    /// The public first-loss tranche of the senior debt, f · V (funded public money).
+    public var firstLossTranche: Double
     /// Mean capex spent over all sites.
     public var capex: MeanEstimate
     /// The DSCR fan: per period with any debt service, the DSCR percentiles pooled over sites and paths.
@@ -254,12 +271,18 @@ public struct StressStatistics: Sendable, Equatable {
             && a.holderLosses.map(\.holder) == b.holderLosses.map(\.holder) && a.holderLosses.map(\.loss) == b.holderLosses.map(\.loss)
             && a.publicEquityLoss == b.publicEquityLoss && a.privateEquityLoss == b.privateEquityLoss
             && a.publicMoney == b.publicMoney && a.capex == b.capex && a.dscrFan == b.dscrFan
+            && a.offtake == b.offtake && a.firstLossTranche == b.firstLossTranche
     }
 
-    /// The multiplier on public money: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)).
-    public var publicMultiplier: Double? { publicMoney > 0 ? capex.mean / publicMoney : nil }
-    /// Private money per euro of public money: (mean capex − public money) / public money.
-    public var privatePerPublic: Double? { publicMoney > 0 ? (capex.mean - publicMoney) / publicMoney : nil }
+    /// All public money committed: grants (or public equity) at close + the Union's offtake + the
+    /// funded public first-loss tranche of the senior debt, f · V.
+    public var publicCommitment: Double { publicMoney + offtake + firstLossTranche }
+    /// The multiplier on public money: mean capex / all public money committed (grants, offtake
+    /// and the funded first-loss tranche; the tool's own total-investment multiplier, in the spirit
+    /// of M_public = 1/(s_EU + s_MS) with every public euro counted).
+    public var publicMultiplier: Double? { publicCommitment > 0 ? capex.mean / publicCommitment : nil }
+    /// Private money per euro of public money: (mean capex − public commitment) / public commitment.
+    public var privatePerPublic: Double? { publicCommitment > 0 ? (capex.mean - publicCommitment) / publicCommitment : nil }
 
     /// Summarises `outcomes`; holders' losses come from pushing each path's portfolio loss
     /// through RiskSharing's ``Waterfall``.
@@ -318,6 +341,8 @@ public struct StressStatistics: Sendable, Equatable {
         publicEquityLoss = SampleStatistics.mean(pubEq)
         privateEquityLoss = SampleStatistics.mean(privEq)
         publicMoney = (0..<o.sites).reduce(0.0) { $0 + o[0, $1].publicMoney }
+        offtake = (0..<o.sites).reduce(0.0) { $0 + o[0, $1].offtakePaid }
+        firstLossTranche = lenders.firstLoss * volume
         capex = SampleStatistics.mean(capexes)
         dscrFan = StressStatistics.fan(o)
     }

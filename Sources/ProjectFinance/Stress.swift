@@ -17,7 +17,8 @@ public struct Shock: Sendable, Equatable {
     public var rate: Double
     /// Added to the capex overrun share (0.3 = +30 % of base capex).
     public var capexOverrun: Double
-    /// Added to the construction delay, years; the delay is floored at 0.
+    /// Added to the construction delay, years (any fraction); the delay is floored at 0 and
+    /// capped at ``ProjectParameters/Limits/maximumDelayYears`` (the reader refuses more).
     public var delayYears: Double
 
     /// A shock; unnamed components are 0.
@@ -101,11 +102,11 @@ public struct StressModel: Sendable, Equatable {
     /// The baseline followed by the named scenarios.
     public var allScenarios: [StressScenario] { [.baseline] + scenarios.filter { $0.id != "baseline" } }
 
-    /// The sites' parameters under `shock`. Sculpted debt keeps the base case's planned CFADS
-    /// (the schedule is fixed at financial close; the stress comes after).
+    /// The sites' parameters under `shock`. The debt is sized (``DebtSizer``) and sculpted debt
+    /// keeps the base case's planned CFADS: both are fixed at financial close; the stress comes after.
     public func stressedSites(_ shock: Shock) -> [ProjectParameters] {
         sites.map { site in
-            var base = site.parameters
+            var base = DebtSizer.fixed(site.parameters)
             if base.funding.debt.amortisation == .sculpted && base.funding.debt.plannedCFADS == nil {
                 base.funding.debt.plannedCFADS = ProjectModel.plannedCFADS(base)
             }
@@ -126,7 +127,7 @@ public struct StressModel: Sendable, Equatable {
     }
 
     /// The committed senior debt of all sites, V.
-    public var volume: Double { sites.reduce(0) { $0 + $1.parameters.funding.debt.gearing * $1.parameters.capex.baseEURm } }
+    public var volume: Double { stressedSites(.none).reduce(0) { $0 + $1.funding.debt.gearing * $1.capex.baseEURm } }
 }
 
 /// What a reverse stress test looks for.
@@ -214,8 +215,7 @@ public struct ReverseStressResult: Sendable, Equatable {
 ///
 /// Method: **bracketing** — λ = maximum/2¹⁰, doubled until the criterion holds (or the maximum
 /// fails) — then **bisection** of the bracket (λ_lo, λ_hi] to `tolerance`. Bisection rather than
-/// Brent because the criteria are indicator functions and the delay acts in whole periods (a
-/// step function); for a monotone criterion the result is the threshold to within the tolerance.
+/// Brent because the criteria are indicator functions; for a monotone criterion the result is the threshold to within the tolerance.
 public enum ReverseStress {
     /// Whether `criterion` holds for the model under `shock`.
     public static func holds(_ criterion: ReverseCriterion, model: StressModel, shock: Shock) -> Bool {
@@ -282,6 +282,14 @@ public struct StressReport: Sendable {
     public var scenarios: [ScenarioResult]
     /// Reverse stress results by criterion, then direction.
     public var reverse: [ReverseStressResult]
+    /// The funding structures compared on the baseline (``StructureComparison``).
+    public var structures: [StructureResult]
+    /// The funding-gap check of each site.
+    public var fundingGaps: [FundingGap]
+    /// The probabilistic reverse stress: the most likely driver moves that break the covenant.
+    public var designPoint: DesignPoint
+    /// The design point as a shock.
+    public var designShock: Shock
 }
 
 /// Runs a stress test: the baseline and the chosen scenarios, each deterministically and as
@@ -305,7 +313,8 @@ public enum StressTest {
             results.append(ScenarioResult(scenario: scenario, deterministic: model.deterministic(scenario.shock),
                                           statistics: statistics, outcomes: outcomes))
         }
-        progress?(chosen.count, chosen.count + 1, "reverse stress")
+        progress?(chosen.count, chosen.count + 1, "funding structures and reverse stress")
+        let structures = try StructureComparison.run(model, paths: paths, seed: seed, threads: threads)
         let directions = ShockDirection.drivers + chosen.dropFirst().map { ShockDirection.scenario($0) }
         var reverse: [ReverseStressResult] = []
         for criterion in ReverseCriterion.allCases {
@@ -314,6 +323,10 @@ public enum StressTest {
                 reverse.append(ReverseStress.search(direction, criterion: criterion, model: model, tolerance: reverseTolerance))
             }
         }
-        return StressReport(model: model, paths: paths, seed: seed, scenarios: results, reverse: reverse)
+        let design: (DesignPoint, Shock)
+        do { design = try ReverseStress.designPoint(model) } catch { throw .correlation(error) }
+        return StressReport(model: model, paths: paths, seed: seed, scenarios: results, reverse: reverse,
+                            structures: structures, fundingGaps: StructureComparison.fundingGaps(model),
+                            designPoint: design.0, designShock: design.1)
     }
 }

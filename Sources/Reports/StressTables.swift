@@ -7,7 +7,8 @@ import Stochastics
 public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
-        [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report), reverse(report)]
+        [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report),
+         debtSizing(report), structures(report), fundingGap(report), reverse(report), designPoint(report)]
     }
 
     static let m = Unit.eurMillion
@@ -17,21 +18,25 @@ public enum StressTables {
     static func cashFlows(_ report: StressReport) -> Table {
         var table = Table(name: "cash_flows", title: "Baseline cash-flow waterfall by site and period",
                           columns: [Column("site", .text), Column("period", .count), Column("year_end", .years), Column("phase", .text),
-                                    money("capex"), money("grants"), money("debt_drawn"), money("revenue"), money("energy"),
+                                    money("capex"), money("grants"), money("debt_drawn"), Column("public_access_share", .fraction),
+                                    money("offtake"), money("revenue"), money("energy"),
                                     money("staff_and_maintenance"), money("cfads"), money("interest"), money("principal"),
                                     money("debt_service"), Column("dscr", .count), money("reserve"), money("equity"),
                                     money("debt_balance"), money("lender_recovery")])
         guard let baseline = report.scenarios.first else { return table }
         for (site, run) in zip(report.model.sites, baseline.deterministic) {
             for r in run.rows {
-                table.append([.text(site.id), .integer(r.period), .number(Double(r.period) / Double(run.periodsPerYear)), .text(r.phase.rawValue),
-                              .number(r.capex), .number(r.grants), .number(r.debtDrawn), .number(r.revenue), .number(r.energy),
+                table.append([.text(site.id), .integer(r.period), .number(r.end), .text(r.phase.rawValue),
+                              .number(r.capex), .number(r.grants), .number(r.debtDrawn), .number(r.publicAccessShare),
+                              .number(r.offtake), .number(r.revenue), .number(r.energy),
                               .number(r.staffAndMaintenance), .number(r.cfads), .number(r.interest), .number(r.principal),
                               .number(r.debtService), .number(r.dscr), .number(r.reserve), .number(r.equity),
                               .number(r.debtBalance), .number(r.lenderRecovery)])
             }
         }
         table.notes.append("cfads = revenue − energy − staff and maintenance; dscr = cfads / debt service; interest is capitalised during construction.")
+        table.notes.append("Operating periods run from the actual commercial operation date (a delay moves them by exactly its length; the chips age from it); year_end counts from financial close.")
+        table.notes.append("public_access_share: capacity reserved for Union and Member-State users in proportion to their capex contributions (Reg. (EU) 2026/150, Art. 12b(12), (13), (15)(b)), not sold; offtake: the Union's guaranteed purchase of that access time (Art. 12b(5)), when the model chooses it; revenue includes it.")
         table.notes.append("equity: cash to (+) or from (−) all equity holders (construction, reserve funding, refresh capex, distributions).")
         return table
     }
@@ -44,9 +49,9 @@ public enum StressTables {
                                     money("project_npv"), money("capex"), money("lender_loss"), money("equity_loss")])
         for result in report.scenarios {
             for (site, run) in zip(report.model.sites, result.deterministic) {
-                let year = { (p: Int?) -> Cell in p.map { .number(Double($0) / Double(run.periodsPerYear)) } ?? .empty }
-                table.append([.text(result.scenario.id), .text(site.id), .number(run.minimumDSCR), year(run.covenantBreachPeriod),
-                              year(run.defaultPeriod), .number(run.equityIRR), .number(run.projectNPV), .number(run.capexSpent),
+                let year = { (y: Double?) -> Cell in y.map { .number($0) } ?? .empty }
+                table.append([.text(result.scenario.id), .text(site.id), .number(run.minimumDSCR), year(run.covenantBreachYear),
+                              year(run.defaultYear), .number(run.equityIRR), .number(run.projectNPV), .number(run.capexSpent),
                               .number(run.lenderLoss), .number(run.equityLoss)])
             }
         }
@@ -62,7 +67,7 @@ public enum StressTables {
                                     Column("dscr_p5", .count), Column("dscr_p50", .count), Column("dscr_p95", .count),
                                     Column("equity_irr_p5", .fraction), Column("equity_irr_p50", .fraction), Column("equity_irr_p95", .fraction),
                                     money("npv_mean"), money("npv_se"), money("public_loss"), money("private_loss"),
-                                    Column("public_multiplier", .multiple), Column("private_per_public", .multiple)])
+                                    money("public_commitment"), Column("public_multiplier", .multiple), Column("private_per_public", .multiple)])
         for result in report.scenarios {
             let s = result.statistics
             let irr = { (k: Int) -> Cell in s.equityIRR.count > k ? .number(s.equityIRR[k].value) : .empty }
@@ -71,12 +76,13 @@ public enum StressTables {
                           .number(s.anyDefault.probability), .number(s.breachProbability.mean),
                           .number(s.dscr[0].value), .number(s.dscr[1].value), .number(s.dscr[2].value), irr(0), irr(1), irr(2),
                           .number(s.npv.mean), .number(s.npv.standardError), .number(publicLoss), .number(privateLoss),
-                          .number(s.publicMultiplier), .number(s.privatePerPublic)])
+                          .number(s.publicCommitment), .number(s.publicMultiplier), .number(s.privatePerPublic)])
         }
         table.notes.append("p_default: mean over paths of the share of sites that default on their debt (payment default after the reserve); SE over paths.")
         table.notes.append("dscr: minimum DSCR of a site over its debt life; percentiles pooled over sites and paths. npv: per site.")
         table.notes.append("public_loss: the public first-loss tranche of the lenders' portfolio + public equity; private_loss: senior lenders + private equity (portfolio, mean).")
-        table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)); private_per_public: (capex − public money) / public money.")
+        table.notes.append("public_commitment: grants (or public equity) at close + the Union's offtake payments + the funded public first-loss tranche of the senior debt (f · V), all sites.")
+        table.notes.append("public_multiplier: mean capex / public_commitment (the tool's total-investment multiplier, every public euro counted); private_per_public: (capex − public commitment) / public commitment.")
         table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
         return table
     }
@@ -106,13 +112,13 @@ public enum StressTables {
         for result in report.scenarios {
             let s = result.statistics
             for (k, site) in report.model.sites.enumerated() {
-                let debt = site.parameters.funding.debt.gearing * site.parameters.capex.baseEURm
+                let debt = result.deterministic[k].debtCommitted
                 table.append([.text(result.scenario.id), .text(site.id), .number(s.siteDefault[k].probability),
                               .number(s.siteDefault[k].standardError), .number(s.siteBreach[k].probability),
                               .number(s.siteLenderLoss[k].mean), .number(s.siteLenderLoss[k].standardError), .number(debt)])
             }
         }
-        table.notes.append("debt: committed senior debt D = gearing · base capex, the site's share of the lenders' portfolio volume.")
+        table.notes.append("debt: committed senior debt D = gearing · base capex (gearing sized, see debt_sizing), the site's share of the lenders' portfolio volume.")
         return table
     }
 
@@ -143,9 +149,94 @@ public enum StressTables {
             table.append([.text(result.scenario.id), "private equity", "equity", .number(s.privateEquityLoss.mean),
                           .number(s.privateEquityLoss.standardError), .empty])
             table.append([.text(result.scenario.id), "public grants", "grant (cost, not a loss)", .empty, .empty, .number(s.publicMoney)])
+            if s.offtake > 0 {
+                table.append([.text(result.scenario.id), "Union offtake", "purchase of access time (cost, not a loss)", .empty, .empty, .number(s.offtake)])
+            }
         }
         table.notes.append("Lenders' losses per path are split by RiskSharing's waterfall: tranche loss = min(max(L − a, 0), d − a)·V, V = committed senior debt.")
         table.notes.append("Equity loss = max(0, paid in − received), nominal; public equity holds its share of every equity flow.")
+        return table
+    }
+
+    /// The senior debt of each site: sized to a target DSCR, or the gearing given.
+    static func debtSizing(_ report: StressReport) -> Table {
+        var table = Table(name: "debt_sizing", title: "Senior debt sizing by site (at financial close, base case)",
+                          columns: [Column("site", .text), Column("rule", .text), Column("target_dscr", .count), Column("cfads_haircut", .fraction),
+                                    Column("dscr_sized_gearing", .fraction), Column("maximum_gearing", .fraction), Column("gearing", .fraction),
+                                    money("debt_committed"), money("debt_at_cod"), Column("binding", .text), Column("base_case_min_dscr", .count)])
+        guard let baseline = report.scenarios.first else { return table }
+        for (site, run) in zip(report.model.sites, baseline.deterministic) {
+            if let s = DebtSizer.size(site.parameters) {
+                table.append([.text(site.id), "target DSCR on the haircut base case", .number(s.rule.targetDSCR), .number(s.rule.cfadsHaircut),
+                              .number(s.dscrSizedGearing), .number(s.maximumGearing), .number(s.gearing), .number(run.debtCommitted),
+                              .number(run.debtAtCOD), .text(s.dscrBinds ? "target DSCR" : "maximum gearing"), .number(run.minimumDSCR)])
+            } else {
+                table.append([.text(site.id), "gearing given", .empty, .empty, .empty, .number(site.parameters.funding.debt.gearing),
+                              .number(site.parameters.funding.debt.gearing), .number(run.debtCommitted), .number(run.debtAtCOD),
+                              "input", .number(run.minimumDSCR)])
+            }
+        }
+        table.notes.append("Lenders size the debt to the smaller of the DSCR-sized amount (the planned CFADS less the haircut, over the target DSCR, discounted at the loan rate; Yescombe 2014, §12.3) and the maximum gearing; gearing is then an output. The sizing is done once at financial close; stresses do not resize it.")
+        return table
+    }
+
+    /// The funding structures a funder compares, on the baseline (same seed).
+    static func structures(_ report: StressReport) -> Table {
+        var table = Table(name: "funding_structures", title: "Funding structures compared (baseline, Monte Carlo, all sites)",
+                          columns: [Column("structure", .text), Column("description", .text), Column("p_default", .fraction),
+                                    Column("p_default_se", .fraction), money("lender_loss"), money("lender_loss_se"),
+                                    money("public_lender_loss"), money("private_lender_loss"), money("private_lender_loss_se"),
+                                    money("grants"), money("offtake"), money("credit_commitment"), money("public_cost"),
+                                    money("access_value"), money("net_public_cost"), Column("public_gpu_hours_m", .count),
+                                    Column("cost_per_public_gpu_hour_eur", .count), Column("equity_irr_p50", .fraction),
+                                    Column("public_multiplier", .multiple)])
+        for r in report.structures {
+            table.append([.text(r.structure.rawValue), .text(r.structure.label), .number(r.defaultProbability.mean),
+                          .number(r.defaultProbability.standardError), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError),
+                          .number(r.publicLenderLoss.mean), .number(r.privateLenderLoss.mean), .number(r.privateLenderLoss.standardError),
+                          .number(r.grants), .number(r.offtake), .number(r.creditCommitment), .number(r.publicCost),
+                          .number(r.accessValue), .number(r.netPublicCost), .number(r.publicGPUHours / 1e6),
+                          .number(r.costPerPublicGPUHour), .number(r.equityIRRMedian), .number(r.publicMultiplier)])
+        }
+        table.notes.append("Same sites, drivers and seed for every structure (common random numbers); only the public side's terms change.")
+        table.notes.append("public_cost = grants + offtake + the expected loss the public side bears on the senior debt (first-loss tranche or guarantee calls); net_public_cost subtracts access_value, the market value of the public GPU-hours (base-case price and utilisation) over the access years.")
+        table.notes.append("credit_commitment: the funded first-loss tranche f · V, or the guaranteed amount g · V (unfunded); public_multiplier = capex / (grants + offtake + credit_commitment), the tool's total-investment multiplier.")
+        table.notes.append("equity_irr_p50: median private equity IRR pooled over sites and paths.")
+        return table
+    }
+
+    /// The funding-gap check per site.
+    static func fundingGap(_ report: StressReport) -> Table {
+        var table = Table(name: "funding_gap", title: "Funding gap: the aid against the project's NPV without aid (base case)",
+                          columns: [Column("site", .text), money("npv_without_aid"), money("funding_gap"), money("aid_pv"),
+                                    money("npv_with_terms"), money("access_cost_pv"), money("net_aid_pv"), Column("net_aid_exceeds_gap", .text)])
+        for g in report.fundingGaps {
+            table.append([.text(g.site), .number(g.npvWithoutAid), .number(g.gap), .number(g.aid), .number(g.npvWithTerms),
+                          .number(g.accessCost), .number(g.netAid), .text(g.aidExceedsGap ? "yes" : "no")])
+        }
+        let rate = report.model.sites.first?.parameters.timeline.discountRate ?? 0
+        table.notes.append(String(format: "NPVs of the unlevered project at the model's discount rate (%.1f %%), flows dated mid-period. npv_without_aid sells every GPU-hour (no access carve-out, no grant); funding_gap = max(0, −npv_without_aid).", 100 * rate))
+        table.notes.append("aid_pv: the present value of the grants at close and the Union's offtake payments; npv_with_terms: the project under the regulation's terms, grants not counted.")
+        table.notes.append("access_cost_pv: the sales given up for the public access time (npv_without_aid − npv_with_terms + the offtake's PV); net_aid_pv = aid_pv − access_cost_pv. Net aid above the gap signals overcompensation (the tool's check in the spirit of the state-aid funding-gap method, not a legal test).")
+        return table
+    }
+
+    /// The probabilistic reverse stress: the design point of the covenant.
+    static func designPoint(_ report: StressReport) -> Table {
+        var table = Table(name: "reverse_stress_design_point",
+                          title: "Probabilistic reverse stress: the most likely driver moves that break the covenant",
+                          columns: [Column("driver", .text), Column("standard_deviations", .count), Column("shock", .count), Column("shock_unit", .text)])
+        let d = report.designPoint, s = report.designShock
+        let values: [(String, Double, String)] = [
+            ("gpu_price", s.gpuPrice, "relative change"), ("electricity_price", s.electricityPrice, "relative change"),
+            ("rate", s.rate, "added to the annual rate"), ("utilisation", s.utilisation, "added to utilisation"),
+            ("capex_overrun", s.capexOverrun, "added share of base capex"), ("delay", s.delayYears, "years (floored at 0)")]
+        for (k, v) in values.enumerated() {
+            table.append([.text(v.0), .number(d.x[k]), .number(v.1), .text(v.2)])
+        }
+        table.notes.append(String(format: "β = %.3f standard deviations (Mahalanobis distance in the drivers' correlation); first-order probability Φ(−β) = %.4f; %@ after %d iterations (residual %.2e).",
+                                  d.beta, d.probability, d.converged ? "converged" : "NOT converged", d.iterations, d.residual))
+        table.notes.append("The design point minimises ‖z‖ subject to the lowest site's minimum DSCR = covenant, x = L z (Hasofer–Lind–Rackwitz–Fiessler iteration, FORM). The drivers' one-year moves (x · volatility) are applied as permanent level shocks: the tool's own convention. Φ(−β) is exact only for a limit state linear in the drivers; read it as an order of magnitude beside the Monte Carlo P(covenant breach).")
         return table
     }
 
@@ -161,7 +252,7 @@ public enum StressTables {
         case "electricity_price": return "electricity price +" + pct(x)
         case "rate": return String(format: "interest rate +%.0f bp", 10_000 * x)
         case "capex_overrun": return "capex overrun +" + pct(x) + " of base capex"
-        case "delay_years": return String(format: "delay above %.2f years (whole periods)", x)
+        case "delay_years": return String(format: "delay of %.2f years", x)
         default: return String(format: "×%.3f the %@ shock", x, r.direction.id)
         }
     }
@@ -183,7 +274,7 @@ public enum StressTables {
             table.append([.text(r.criterion.rawValue), .text(r.direction.id), .text(readable(r))] + cells + [.text(r.direction.unitName)])
         }
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
-        table.notes.append("The delay counts in whole periods (any positive delay adds a full period); capex overruns are paid by equity, so they never reach the lenders on their own.")
+        table.notes.append("A delay moves the commercial operation date by exactly its length (chips age from the actual start); capex overruns are paid by equity, so they never reach the lenders on their own.")
         table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
         return table
     }

@@ -335,7 +335,8 @@ chains:
 """#),
         BundledModel(name: "gigafactory", text: #"""
 # One AI gigafactory's capital stack (≥ 100,000 advanced AI processors, Council Regulation (EU) 2026/150).
-# Amounts in EUR bn. Figures from ../shared/FACTS.md §2 "AI gigafactories" and §3 "Grant-share stack".
+# Amounts in EUR bn. Sources are cited beside each figure (H official text or several sources, M one good
+# secondary source, L a single blog, EST our estimate, to be read as a range).
 name: AI gigafactory capital stack
 description: One AI gigafactory — 5 bn capex, EU ~17 % (capped by the 4.1 bn for 5 sites), host state matching, private remainder; cash flows and stress test of 5 sites (leverage stress gigafactory).
 unit: eur_bn
@@ -343,88 +344,95 @@ unit: eur_bn
 stacks:
   - id: gigafactory
     label: One AI gigafactory (EU share of capex, matched by the host state)
-    total: 5.0              # FACTS §2: capex 3–5 bn per gigafactory (CNBC, Jul 2025), ~5 bn average — M
+    total: 5.0              # capex 3–5 bn per gigafactory (CNBC, Jul 2025), ~5 bn average — M
     contributors:
       - id: eu
         label: EU (EuroHPC, InvestAI gigafactory fund)
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe, InvestAI
-        share: 0.17         # FACTS §2: EU up to ~17 % of capex — M
-        cap: 0.82           # FACTS §2 (Bloomberg, Jun 2026): EU 4.1 bn direct subsidies for 5 sites → 0.82 a site — M
+        share: 0.17         # EU up to ~17 % of capex — M
+        cap: 0.82           # Bloomberg (Jun 2026): EU 4.1 bn direct subsidies for 5 sites → 0.82 a site — M
       - id: host_state
         label: Host Member State
         source: member_state
         instrument: grant
-        match: {of: [eu], ratio: 1}   # FACTS §2 (Bloomberg, Jun 2026): EU subsidies matched by host states — M
+        match: {of: [eu], ratio: 1}   # Bloomberg (Jun 2026): EU subsidies matched by host states — M
       - id: private
         label: Private sponsors and lenders
         source: private
         instrument: mixed
-        remainder: true     # the rest of the capex; FACTS §3: M_EU = 1/s_EU, M_public = 1/(s_EU + s_MS)
+        remainder: true     # the rest of the capex; grant-share stack: M_EU = 1/s_EU, M_public = 1/(s_EU + s_MS)
 
   - id: vienna_bid
     label: The Vienna bid's structure (≤ 35 % public)
-    total: 5.0              # FACTS §2: ~5 bn average capex — M
+    total: 5.0              # ~5 bn average capex — M
     contributors:
       - id: eu
         label: EU
         source: eu_budget
         instrument: grant
-        share: 0.17         # FACTS §2: EU up to ~17 % of capex — M
+        share: 0.17         # EU up to ~17 % of capex — M
       - id: national_and_city
         label: Austria and the City of Vienna
         source: member_state
         instrument: grant
-        share: 0.18         # FACTS §2 Vienna bid: ≤ 35 % public (EU + national + city) — H; 35 % − 17 % EU
+        share: 0.18         # Vienna bid: ≤ 35 % public (EU + national + city) — H; 35 % − 17 % EU
       - id: private
         label: Private investors (≥ 65 %)
         source: private
         instrument: mixed
-        remainder: true     # FACTS §2 Vienna bid: ≥ 65 % private — H
+        remainder: true     # Vienna bid: ≥ 65 % private — H
 
 # ---------------------------------------------------------------------------------------------
 # Project finance stress test (`leverage stress gigafactory`). Amounts in EUR m (names end in
 # _eur_m), GPU prices in USD converted at usd_per_eur, rates and shares as fractions. EST = our
-# estimate, to be read as a range (FACTS.md's convention).
+# estimate, to be read as a range (the sources' convention).
 project:
   periods_per_year: 1         # yearly periods (4 = quarterly)
-  construction_years: 2       # EST: build and fit-out before the first sales; FACTS §2 (Bloomberg): only 2 of 5 sites fundable before 2028 — M
-  operating_years: 10         # FACTS §2: the consortium lasts ≥ 5 years (Reg. (EU) 2026/150) — H; 10 = two chip lives, EST
+  construction_years: 2       # EST: build and fit-out before the first sales; Bloomberg (Jun 2026): only 2 of 5 sites fundable before 2028 — M
+  operating_years: 10         # the consortium lasts ≥ 5 years (Reg. (EU) 2026/150) — H; 10 = two chip lives, EST
   discount_rate: 0.08         # EST: project (unlevered) discount rate for the NPV
   capex:
-    gpus: 100000              # FACTS §2: > 100,000 advanced AI processors (Reg. (EU) 2026/150) — H; ~100k chips a site (Bloomberg) — M
-    chip_unit_cost_usd: 40000 # FACTS §2 data-centre economics: H100 card $25–40k, all-in ~$50k per GPU — M/L; $40k for servers + network, the building in facility_eur_m
-    usd_per_eur: 1.08         # ECB euro reference rate, 2024 average 1.0824 USD per EUR — H (not in FACTS)
-    facility_eur_m: 1300      # EST: FACTS §2 ~5 bn average capex − 3.7 bn of chips
+    gpus: 100000              # > 100,000 advanced AI processors (Reg. (EU) 2026/150) — H; ~100k chips a site (Bloomberg) — M
+    chip_unit_cost_usd: 40000 # H100 card $25–40k, all-in ~$50k per GPU — M/L; $40k for servers + network, the building in facility_eur_m
+    usd_per_eur: 1.08         # ECB euro reference rate, 2024 average 1.0824 USD per EUR — H 
+    facility_eur_m: 1300      # EST: ~5 bn average capex − 3.7 bn of chips
     overrun: 0                # base case: on budget
     delay_years: 0            # base case: on time
   revenue:
-    price_usd_per_gpu_hour: 3.2   # FACTS §2 data-centre economics: B200 $3.20/h early 2025 (floor $2.80/h) — M
+    price_usd_per_gpu_hour: 3.2   # B200 $3.20/h early 2025 (floor $2.80/h) — M
     price_decline: 0.15           # EST between B200 $3.20 → $2.80 floor (−12.5 %) and H100 −22 %, H200 −29 % in 2025 — M
     utilisation: 0.8              # EST: share of GPU-hours sold
-    chip_life_years: 5            # FACTS §2: hyperscalers depreciate servers over 5–6 years — H; critics ~3 years — M
+    chip_life_years: 5            # hyperscalers depreciate servers over 5–6 years — H; critics ~3 years — M
     refresh_cost_factor: 1        # EST: the next generation costs what this one did
   opex:
-    power_per_gpu_kw: 1.667       # FACTS §2: GB200 NVL72 rack ~120 kW for 72 GPUs — M/L (120/72)
-    pue: 1.2                      # FACTS §2: PUE 1.1–1.2 for new liquid-cooled builds — M
-    electricity_eur_per_kwh: 0.2  # FACTS §2: EU non-household electricity ~0.20 €/kWh excl. VAT (H2 2023) — H
+    power_per_gpu_kw: 1.667       # GB200 NVL72 rack ~120 kW for 72 GPUs — M/L (120/72)
+    pue: 1.2                      # PUE 1.1–1.2 for new liquid-cooled builds — M
+    electricity_eur_per_kwh: 0.2  # EU non-household electricity ~0.20 €/kWh excl. VAT (H2 2023) — H
     staff_eur_m_per_year: 60      # EST: a few hundred staff and services
     maintenance_share: 0.02       # EST: 2 % of capex a year
   funding:
-    eu_share: 0.164               # FACTS §2: EU up to ~17 % of capex — M, capped at 4.1 bn / 5 sites = 0.82 of 5.0 bn (Bloomberg) — M
-    member_state_share: 0.164     # FACTS §2 (Bloomberg, Jun 2026): EU subsidies matched by host states — M
-    public_instrument: grant      # FACTS §2: EU 4.1 bn direct subsidies — M
+    eu_share: 0.17                # Council Reg. (EU) 2026/150, Art. 12b(5): the Union contributes up to 17 % of the capex of the computing infrastructure — H; 0.17 × 3.70 bn = 0.63 bn, within the 0.82 bn a site of the 4.1 bn for 5 sites (Bloomberg, Jun 2026) — M
+    member_state_share: 0.17      # Bloomberg (Jun 2026): the EU subsidies are matched by the host states — M
+    share_base: computing_infrastructure   # Reg. (EU) 2026/150, Art. 12b(5): the 17 % applies to the computing infrastructure's capex (chips, servers, network), not the facility — H
+    public_instrument: grant      # Bloomberg (Jun 2026): EU 4.1 bn direct subsidies — M
+    access:                       # Reg. (EU) 2026/150, Art. 12b: the Joint Undertaking owns the share matching the Union contribution for ≥ 5 years (§12); Union and Member-State access time is proportional to their capex contributions (§13), free for public users and SMEs' innovation (§15(b)); the opex is the consortium's (§5) — H
+      mode: free                  # free | offtake (§5's alternative: the Union contribution as a pre-agreed guaranteed purchase of access time) | none (sell everything: not the regulation's terms)
+      years: 5                    # §12: at least 5 years; = one chip life (EST)
     debt:
-      gearing: 0.35               # EST: senior debt 35 % of base capex
-      tenor_years: 5              # FACTS §2: 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
-      base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H (not in FACTS)
+      gearing: 0.6                # EST: the maximum gearing lenders allow (debt / base capex); the debt is sized below it
+      sizing:                     # lenders size the debt to a target DSCR on a haircut base case (Yescombe 2014, §12.3); gearing is an output (table debt_sizing)
+        target_dscr: 1.6          # EST: merchant-risk infrastructure debt is sized at DSCRs of about 1.5–2.0
+        cfads_haircut: 0.15       # EST: the lenders' case is the sponsor case less 15 % of CFADS
+      tenor_years: 5              # 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
+      base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H 
       margin: 0.035               # EST: merchant-risk project finance margin
       amortisation: sculpted      # EST: debt service sculpted to the planned CFADS, the usual project-finance profile (Yescombe 2014, ch. 12)
-      reserve_periods: 1          # EST: debt-service reserve of one year
+      reserve_months: 6           # EST: a six-month debt-service reserve, the usual DSRA target (Yescombe 2014, §12.4.2)
       covenant_dscr: 1.2          # EST: common DSCR covenant for merchant-risk projects
 
-# Stochastic drivers (all EST, calibrated to the ranges in FACTS §2 data-centre economics).
+# Stochastic drivers (all EST, calibrated to public data-centre price ranges).
 drivers:
   gpu_price: {volatility: 0.15}                           # EST: $8 → $2/h in 2023–24, −22 %/−29 % in 2025 — M
   electricity_price: {volatility: 0.25, mean_reversion: 0.7}  # EST: EU prices range 0.094–0.256 €/kWh (H1 2024) — H
@@ -438,18 +446,19 @@ drivers:
     - {between: [capex_overrun, delay], value: 0.6}       # EST: late projects cost more
 
 # The five gigafactories simulated jointly (shared market drivers).
-sites:                            # FACTS §2 (Bloomberg, Jun 2026): 5 sites, ~1 GW and ~100k chips each — M
-  - {id: fi, label: Finland site, electricity_eur_per_kwh: 0.094}   # FACTS §2: Finland 0.094 €/kWh (H1 2024) — H
-  - {id: ie, label: Ireland site, electricity_eur_per_kwh: 0.256}   # FACTS §2: Ireland 0.256 €/kWh (H1 2024) — H
+sites:                            # Bloomberg (Jun 2026): 5 sites, ~1 GW and ~100k chips each — M
+  - {id: fi, label: Finland site, electricity_eur_per_kwh: 0.094}   # Finland 0.094 €/kWh (H1 2024) — H
+  - {id: ie, label: Ireland site, electricity_eur_per_kwh: 0.256}   # Ireland 0.256 €/kWh (H1 2024) — H
   - {id: eu_a, label: EU-average site A}                           # project default, EU ~0.20 €/kWh — H
   - {id: eu_b, label: EU-average site B}
   - {id: eu_c, label: EU-average site C}
 
 # The lenders' portfolio of the five senior loans, with a public first-loss tranche.
 lenders:
-  first_loss: 0.2                 # FACTS §2 risk sharing: COSME cap 20 % of portfolio volume — H; as a first-loss tranche, EST
-  first_loss_holder: EU (InvestAI)    # FACTS §1: public contributions "cover the risk" (seed 004) — H
+  first_loss: 0.2                 # COSME cap 20 % of portfolio volume — H; as a first-loss tranche, EST
+  first_loss_holder: EU (InvestAI)    # InvestAI announcement (Commission, Feb 2025): public contributions "cover the risk" — H
   senior_holder: private lenders
+  guarantee_rate: 0.5             # EST: for the structure comparison's public guarantee, 50 % of every senior-debt loss (InvestEU and EIF guarantees cover 50–80 % — M)
 
 # Named stress scenarios: shocks to the base parameters (fractions; years for delays).
 stresses:
@@ -458,13 +467,13 @@ stresses:
     shocks: {electricity_price: 1.0}                      # EST: the 2022 crisis roughly doubled EU prices
   - id: price_collapse
     label: GPU-hour price collapse
-    shocks: {gpu_price: -0.4, price_decline: 0.1}         # FACTS §2: $8 → $2/h (2023–24), H200 −29 % in 2025 — M
+    shocks: {gpu_price: -0.4, price_decline: 0.1}         # $8 → $2/h (2023–24), H200 −29 % in 2025 — M
   - id: demand_shortfall
     label: Demand shortfall (utilisation −25 points)
     shocks: {utilisation: -0.25}                          # EST
   - id: rate_rise
     label: Rate rise (+300 bp)
-    shocks: {rate: 0.03}                                  # ECB raised rates by 450 bp in 2022–23 — H (not in FACTS); EST
+    shocks: {rate: 0.03}                                  # ECB raised rates by 450 bp in 2022–23 — H ; EST
   - id: construction_delay
     label: Construction delay (1 year, +20 % capex)
     shocks: {delay_years: 1, capex_overrun: 0.2}          # EST

@@ -15,10 +15,12 @@ import Yams
 ///       revenue: {price_usd_per_gpu_hour: 3.2, price_decline: 0.15, utilisation: 0.8, chip_life_years: 5, refresh_cost_factor: 1}
 ///       opex: {power_per_gpu_kw: 1.667, pue: 1.2, electricity_eur_per_kwh: 0.2, staff_eur_m_per_year: 60, maintenance_share: 0.02}
 ///       funding:
-///         eu_share: 0.164
-///         member_state_share: 0.164
+///         eu_share: 0.17
+///         member_state_share: 0.17
+///         share_base: computing_infrastructure   # or total_capex (Reg. (EU) 2026/150, Art. 12b(5))
 ///         public_instrument: grant          # or equity
-///         debt: {gearing: 0.35, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_periods: 1, covenant_dscr: 1.2}   # annuity | linear | sculpted
+///         access: {mode: free, years: 5}    # none | free | offtake (Art. 12b(5), (12), (13), (15)(b))
+///         debt: {gearing: 0.6, sizing: {target_dscr: 1.6, cfads_haircut: 0.15}, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_months: 6, covenant_dscr: 1.2}   # annuity | linear | sculpted
 ///     drivers:
 ///       gpu_price: {volatility: 0.3}
 ///       electricity_price: {volatility: 0.35, mean_reversion: 0.7}
@@ -28,7 +30,7 @@ import Yams
 ///       delay: {volatility_years: 0.5}
 ///       correlations: [{between: [gpu_price, utilisation], value: 0.5}]
 ///     sites: [{id: fi, label: Finland, electricity_eur_per_kwh: 0.094}]
-///     lenders: {first_loss: 0.1, first_loss_holder: EU (InvestAI), senior_holder: private lenders}
+///     lenders: {first_loss: 0.1, first_loss_holder: EU (InvestAI), senior_holder: private lenders, guarantee_rate: 0.5}
 ///     stresses: [{id: energy_shock, label: Energy shock, shocks: {electricity_price: 1.0}}]
 struct ProjectReader {
     let sink: DiagnosticSink
@@ -39,8 +41,9 @@ struct ProjectReader {
     static let capexFields = ["gpus", "chip_unit_cost_usd", "usd_per_eur", "facility_eur_m", "overrun", "delay_years"]
     static let revenueFields = ["price_usd_per_gpu_hour", "price_decline", "utilisation", "chip_life_years", "refresh_cost_factor"]
     static let opexFields = ["power_per_gpu_kw", "pue", "electricity_eur_per_kwh", "staff_eur_m_per_year", "maintenance_share"]
-    static let fundingFields = ["eu_share", "member_state_share", "public_instrument", "debt"]
-    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_periods", "covenant_dscr"]
+    static let fundingFields = ["eu_share", "member_state_share", "share_base", "public_instrument", "access", "debt"]
+    static let accessFields = ["mode", "years"]
+    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_months", "reserve_periods", "covenant_dscr", "sizing"]
     static let siteFields = ["id", "label", "gpus", "facility_eur_m", "electricity_eur_per_kwh", "pue", "utilisation"]
     static let shockFields = ["gpu_price", "price_decline", "utilisation", "electricity_price", "rate", "capex_overrun", "delay_years"]
 
@@ -55,7 +58,8 @@ struct ProjectReader {
         let parameters = project(projectValue)
         let drivers = m["drivers"].map(self.drivers) ?? DriverModel.zero
         let lenders = m["lenders"].map(self.lenders) ?? LenderStructure(firstLoss: 0)
-        let stresses = (m["stresses"]?.sequence() ?? []).map(stress)
+        let baseDelay = parameters?.capex.delayYears ?? 0
+        let stresses = (m["stresses"]?.sequence() ?? []).map { stress($0, baseDelay: baseDelay) }
         if let list = m["stresses"]?.sequence() { checkUnique(list, ids: stresses.map { $0?.id }, what: "stress scenario") }
         guard let parameters else { return nil }
         // Consistency of the project's numbers, located at the field they name.
@@ -82,15 +86,19 @@ struct ProjectReader {
         }
     }
 
-    /// A whole number ≥ 1 of years or a fraction of a year (checked against the period length later).
-    private func years(_ v: YAMLValue?) -> Double? { v?.positive() }
+    /// A positive number of years up to `maximum` (checked against the period length later).
+    private func years(_ v: YAMLValue?, maximum: Double) -> Double? {
+        guard let v, let x = v.positive() else { return nil }
+        if x > maximum { v.error("\(YAMLValue.show(x)) years is above the limit of \(YAMLValue.show(maximum)) years"); return nil }
+        return x
+    }
 
     private func project(_ value: YAMLValue) -> ProjectParameters? {
         guard let m = value.mapping(allowed: ProjectReader.projectFields) else { return nil }
         let periods = m.required("periods_per_year")?.integer(minimum: 1)
         if let periods, ![1, 2, 4, 12].contains(periods) { m["periods_per_year"]!.error("\(periods) is not one of 1, 2, 4, 12") }
-        let construction = years(m.required("construction_years"))
-        let operating = years(m.required("operating_years"))
+        let construction = years(m.required("construction_years"), maximum: ProjectParameters.Limits.maximumConstructionYears)
+        let operating = years(m.required("operating_years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
         let discount = m.required("discount_rate")?.fraction()
         let capex = m.required("capex").flatMap(self.capex)
         let revenue = m.required("revenue").flatMap(self.revenue)
@@ -110,7 +118,11 @@ struct ProjectReader {
         let facility = m.required("facility_eur_m")?.nonNegative()
         let overrun = m["overrun"]?.number()
         if let overrun, overrun <= -1 { m["overrun"]!.error("an overrun of \(overrun) would make the capex negative (must be above −1)") }
-        let delay = m["delay_years"]?.nonNegative()
+        var delay = m["delay_years"]?.nonNegative()
+        if let d = delay, d > ProjectParameters.Limits.maximumDelayYears {
+            m["delay_years"]!.error("a delay of \(YAMLValue.show(d)) years is above the limit of \(YAMLValue.show(ProjectParameters.Limits.maximumDelayYears)) years")
+            delay = nil
+        }
         guard let gpus, let unit, let fx, let facility else { return nil }
         if m.has("overrun") && (overrun == nil || overrun! <= -1) { return nil }
         if m.has("delay_years") && delay == nil { return nil }
@@ -123,7 +135,7 @@ struct ProjectReader {
         let decline = m.required("price_decline")?.fraction()
         if let decline, decline >= 1 { m["price_decline"]!.error("a decline of 100 % a year leaves no price; use a value below 1") }
         let utilisation = m.required("utilisation")?.fraction()
-        let life = years(m.required("chip_life_years"))
+        let life = years(m.required("chip_life_years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
         let refresh = m["refresh_cost_factor"]?.nonNegative()
         guard let price, let decline, decline < 1, let utilisation, let life else { return nil }
         if m.has("refresh_cost_factor") && refresh == nil { return nil }
@@ -146,25 +158,62 @@ struct ProjectReader {
         guard let m = value.mapping(allowed: ProjectReader.fundingFields) else { return nil }
         let eu = m.required("eu_share")?.fraction()
         let ms = m.required("member_state_share")?.fraction()
+        let base = m.required("share_base")?.choice(ProjectParameters.ShareBase.self)
         let instrument = m.required("public_instrument")?.choice(ProjectParameters.PublicInstrument.self)
+        let access = m.required("access").flatMap(self.access)
         let debt = m.required("debt").flatMap(self.debt)
-        guard let eu, let ms, let instrument, let debt else { return nil }
-        return .init(euShare: eu, memberStateShare: ms, publicInstrument: instrument, debt: debt)
+        guard let eu, let ms, let base, let instrument, let access, let debt else { return nil }
+        return .init(euShare: eu, memberStateShare: ms, shareBase: base, publicInstrument: instrument, access: access, debt: debt)
+    }
+
+    private func access(_ value: YAMLValue) -> ProjectParameters.PublicAccess? {
+        guard let m = value.mapping(allowed: ProjectReader.accessFields) else { return nil }
+        let mode = m.required("mode")?.choice(ProjectParameters.AccessMode.self)
+        let years: Double?
+        if mode == ProjectParameters.AccessMode.none {
+            if m.has("years") { m["years"]!.error("no access time is reserved with mode none; leave `years` out") }
+            years = m.has("years") ? nil : 0
+        } else {
+            years = self.years(m.required("years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
+        }
+        guard let mode, let years else { return nil }
+        return .init(mode: mode, years: years)
     }
 
     private func debt(_ value: YAMLValue) -> ProjectParameters.Debt? {
         guard let m = value.mapping(allowed: ProjectReader.debtFields) else { return nil }
         let gearing = m.required("gearing")?.fraction()
-        let tenor = years(m.required("tenor_years"))
+        let tenor = years(m.required("tenor_years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
         let base = m.required("base_rate")?.number()
         if let base, base < -0.05 || base > 0.5 { m["base_rate"]!.error("\(base) is outside [−0.05, 0.5] (write 2 % as 0.02)") }
         let margin = m.required("margin")?.fraction()
         let amortisation = m.required("amortisation")?.choice(ProjectParameters.Amortisation.self)
-        let reserve = m.required("reserve_periods")?.integer(minimum: 0)
+        if m.has("reserve_periods") {
+            m["reserve_periods"]!.error("reserves are now given in months of debt service, whatever the period length: write reserve_months (6 = the next six months)")
+        }
+        var reserve = m.required("reserve_months")?.nonNegative()
+        if let r = reserve, r > ProjectParameters.Limits.maximumReserveMonths {
+            m["reserve_months"]!.error("\(YAMLValue.show(r)) months is above the limit of \(YAMLValue.show(ProjectParameters.Limits.maximumReserveMonths)) months")
+            reserve = nil
+        }
+        if m.has("reserve_periods") { reserve = nil }
         let covenant = m.required("covenant_dscr")?.positive()
-        guard let gearing, let tenor, let base, base >= -0.05, base <= 0.5, let margin, let amortisation, let reserve, let covenant else { return nil }
+        var sizing: DebtSizing?
+        var sizingOK = true
+        if let v = m["sizing"] {
+            if let sm = v.mapping(allowed: ["target_dscr", "cfads_haircut"]) {
+                let target = sm.required("target_dscr")?.positive()
+                let haircut = sm["cfads_haircut"]?.fraction()
+                if let haircut, haircut >= 1 { sm["cfads_haircut"]!.error("a haircut of 100 % leaves no cash flow to size the debt on; use a value below 1") }
+                if let target, let h = haircut ?? (sm.has("cfads_haircut") ? nil : 0), h < 1 {
+                    sizing = DebtSizing(targetDSCR: target, cfadsHaircut: h)
+                } else { sizingOK = false }
+            } else { sizingOK = false }
+        }
+        guard let gearing, let tenor, let base, base >= -0.05, base <= 0.5, let margin, let amortisation, let reserve, let covenant,
+              sizingOK else { return nil }
         return .init(gearing: gearing, tenorYears: tenor, baseRate: base, margin: margin, amortisation: amortisation,
-                     reservePeriods: reserve, covenantDSCR: covenant)
+                     reserveMonths: reserve, covenantDSCR: covenant, sizing: sizing)
     }
 
     private func drivers(_ value: YAMLValue) -> DriverModel? {
@@ -208,6 +257,7 @@ struct ProjectReader {
         }
         read("delay", ["volatility_years"]) { mm in
             guard let s = mm.required("volatility_years")?.nonNegative() else { return false }
+            if s > 5 { mm["volatility_years"]!.error("\(YAMLValue.show(s)) years is above the limit of 5 years for the delay's standard deviation"); return false }
             d.delayVolatilityYears = s
             return true
         }
@@ -248,15 +298,18 @@ struct ProjectReader {
     }
 
     private func lenders(_ value: YAMLValue) -> LenderStructure? {
-        guard let m = value.mapping(allowed: ["first_loss", "first_loss_holder", "senior_holder"]) else { return nil }
+        guard let m = value.mapping(allowed: ["first_loss", "first_loss_holder", "senior_holder", "guarantee_rate"]) else { return nil }
         let f = m.required("first_loss")?.fraction()
+        let g = m["guarantee_rate"]?.fraction()
+        if m.has("guarantee_rate") && g == nil { return nil }
         let pub = m["first_loss_holder"]?.string()
         let priv = m["senior_holder"]?.string()
         if let pub, let priv, pub == priv { m["senior_holder"]!.error("the senior holder must differ from the first-loss holder") }
         guard let f else { return nil }
         if (m.has("first_loss_holder") && pub == nil) || (m.has("senior_holder") && priv == nil) { return nil }
         if let pub, let priv, pub == priv { return nil }
-        return LenderStructure(firstLoss: f, publicHolder: pub ?? "public first loss", privateHolder: priv ?? "private lenders")
+        return LenderStructure(firstLoss: f, publicHolder: pub ?? "public first loss", privateHolder: priv ?? "private lenders",
+                               guaranteeRate: g ?? 0.5)
     }
 
     private func site(_ value: YAMLValue, base: ProjectParameters?) -> Site? {
@@ -282,7 +335,7 @@ struct ProjectReader {
         return Site(id: id, label: label, parameters: p)
     }
 
-    private func stress(_ value: YAMLValue) -> StressScenario? {
+    private func stress(_ value: YAMLValue, baseDelay: Double) -> StressScenario? {
         guard let m = value.mapping(allowed: ["id", "label", "shocks"]) else { return nil }
         let id = m.required("id")?.identifier()
         let label = m.required("label")?.string()
@@ -302,7 +355,10 @@ struct ProjectReader {
             shock.electricityPrice = get("electricity_price") { $0 < -1 ? "a fall of more than 100 % (\(YAMLValue.show($0))); +0.5 is +50 %" : nil }
             shock.rate = get("rate") { abs($0) > 0.5 ? "\(YAMLValue.show($0)) is a rate move above 50 points (write +200 bp as 0.02)" : nil }
             shock.capexOverrun = get("capex_overrun") { $0 <= -1 ? "an overrun change of \(YAMLValue.show($0)) would make the capex negative" : nil }
-            shock.delayYears = get("delay_years") { $0 < 0 ? "a delay shock cannot be negative" : nil }
+            shock.delayYears = get("delay_years") {
+                $0 < 0 ? "a delay shock cannot be negative"
+                    : $0 + baseDelay > ProjectParameters.Limits.maximumDelayYears && $0 <= ProjectParameters.Limits.maximumDelayYears ? "a delay of \(YAMLValue.show($0)) years on top of the project's \(YAMLValue.show(baseDelay)) is above the limit of \(YAMLValue.show(ProjectParameters.Limits.maximumDelayYears)) years" : $0 > ProjectParameters.Limits.maximumDelayYears ? "a delay of \(YAMLValue.show($0)) years is above the limit of \(YAMLValue.show(ProjectParameters.Limits.maximumDelayYears)) years" : nil
+            }
         } else { ok = false }
         guard let id, let label, ok else { return nil }
         return StressScenario(id: id, label: label, shock: shock)

@@ -108,8 +108,8 @@ struct RunCLITests {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try String(contentsOf: repositoryRoot.appendingPathComponent("Models/gigafactory.yaml"), encoding: .utf8)
-        let bad = model.replacingOccurrences(of: "share: 0.17         # FACTS §2: EU up to ~17 % of capex — M\n        cap:",
-                                             with: "share: 1.7          # FACTS §2: EU up to ~17 % of capex — M\n        cap:")
+        let bad = model.replacingOccurrences(of: "share: 0.17         # EU up to ~17 % of capex — M\n        cap:",
+                                             with: "share: 1.7          # EU up to ~17 % of capex — M\n        cap:")
         #expect(bad != model)
         try bad.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")

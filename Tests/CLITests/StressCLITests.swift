@@ -77,7 +77,7 @@ struct StressCLITests {
         #expect(r.stderr.contains("error: drivers.correlations: the driver correlation matrix") && r.stderr.contains("leading minor 3"), "\(r.stderr)")
     }
 
-    @Test("unknown scenario, a model without a project, bad --paths: clean failures")
+    @Test("unknown scenario, a model without a project, bad --paths, too many paths: clean failures")
     func failures() throws {
         let unknown = try leverage(["stress", "gigafactory", "--scenario", "zombie_apocalypse", "--paths", "10"])
         // A scenario the model does not have is a command-line mistake (exit 64), named with the ones it has.
@@ -87,6 +87,9 @@ struct StressCLITests {
         #expect(noProject.status == 1 && noProject.stdout.isEmpty && noProject.stderr.contains("has no `project` section"))
         let badPaths = try leverage(["stress", "gigafactory", "--paths", "0"])
         #expect(badPaths.status == 64 && badPaths.stdout.isEmpty)
+        // Issue #14: a run whose path outcomes would not fit in memory is refused before it starts.
+        let huge = try leverage(["stress", "gigafactory", "--paths", "100000000"])
+        #expect(huge.status == 64 && huge.stdout.isEmpty && huge.stderr.contains("--allow-large"), "\(huge.stderr)")
     }
 
     @Test("--output writes one file per table and the manifest; `run gigafactory` still gives the capital stack")
@@ -97,8 +100,8 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt",
-                          "reverse_stress.txt", "manifest.json", "report.html", "tables.xlsx"])
+        #expect(files == ["cash_flows.txt", "stress_deterministic.txt", "stress_monte_carlo.txt", "dscr_fan.txt", "stress_sites.txt", "stress_holders.txt", "debt_sizing.txt", "funding_structures.txt", "funding_gap.txt",
+                          "reverse_stress.txt", "reverse_stress_design_point.txt", "manifest.json", "report.html", "tables.xlsx"])
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
         let run = try leverage(["run", "gigafactory", "--format", "csv"])

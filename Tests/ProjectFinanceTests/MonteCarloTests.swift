@@ -57,7 +57,7 @@ struct MonteCarloTests {
         p.timeline.operatingYears = 1
         p.revenue.chipLifeYears = 1
         p.funding.debt.tenorYears = 1
-        p.funding.debt.reservePeriods = 0
+        p.funding.debt.reserveMonths = 0
         let sigma = 0.5
         let det = ProjectModel.run(p)
         let row = det.rows[1]
@@ -130,6 +130,23 @@ struct MonteCarloTests {
         #expect(stats.holderLosses[0].loss.mean > 0 && stats.holderLosses[1].loss.mean > 0)
     }
 
+    @Test("the public multiplier counts grants, the Union's offtake and the funded first-loss tranche (issue #11, item 3)")
+    func publicMultiplier() throws {
+        var model = smallStressModel(firstLoss: 0.2, drivers: .zero)
+        let (_, stats) = try model.simulate(.none, paths: 10, seed: 1)
+        // 4 sites: grants 4 · 4 = 16, first loss 0.2 · 4 · 10 = 8, capex 80: ×80/24, not ×80/16.
+        #expect(close(stats.publicCommitment, 24, 1e-12) && close(stats.publicMultiplier, 80.0 / 24, 1e-12))
+        model.sites = model.sites.map { site in
+            var s = site
+            s.parameters.funding.access = .init(mode: .offtake, years: 2)
+            return s
+        }
+        let (_, withOfftake) = try model.simulate(.none, paths: 10, seed: 1)
+        // The Union's 2 a site moves from the grant to the offtake: the commitment stays 24.
+        #expect(close(withOfftake.publicMoney, 8, 1e-12) && close(withOfftake.offtake, 8, 1e-12))
+        #expect(close(withOfftake.publicMultiplier, 80.0 / 24, 1e-12))
+    }
+
     @Test("a correlation that is not positive definite names the matrix and the leading minor")
     func badCorrelation() {
         var model = smallStressModel()
@@ -145,17 +162,18 @@ struct MonteCarloTests {
     @Test("reverse stress: covenant thresholds match the hand-solved shocks")
     func reverseStressAnalytic() throws {
         var p = smallProject()
-        p.funding.debt.covenantDSCR = 1.0
+        p.funding.debt.covenantDSCR = 0.8   // the base case's last DSCR is 0.90
         let model = StressModel(sites: [Site(id: "a", label: "a", parameters: p)], drivers: .zero,
                                 lenders: LenderStructure(firstLoss: 0.1), scenarios: [])
-        let annuity = 10 * 0.05 / (1 - pow(1.05, -3))
-        // The last year binds: CFADS₃ = 5.67648 − 1.095·(1 + λ) − 0.9 = A.
-        let energyStar = (5.67648 - 0.9 - annuity) / 1.095 - 1
+        let annuity = debtAtCOD * 0.05 / (1 - pow(1.05, -3))
+        let revenue3 = fullPriceRevenue * yearMean * 0.81
+        // The last year binds: CFADS₃ = revenue₃ − 1.095·(1 + λ) − 0.9 = 0.8·A.
+        let energyStar = (revenue3 - 0.9 - 0.8 * annuity) / 1.095 - 1
         let e = ReverseStress.search(ShockDirection.drivers[3], criterion: .covenantBreach, model: model, tolerance: 1e-9)
         guard case .found(let root) = e.outcome else { Issue.record("not found: \(e.outcome)"); return }
         #expect(root.lower <= energyStar + 1e-12 && root.upper >= energyStar - 1e-12 && root.upper - root.lower <= 1e-9)
-        // Price: 5.67648·(1 − λ) − 1.995 = A.
-        let priceStar = 1 - (annuity + 1.995) / 5.67648
+        // Price: revenue₃·(1 − λ) − 1.995 = 0.8·A.
+        let priceStar = 1 - (0.8 * annuity + 1.995) / revenue3
         let g = ReverseStress.search(ShockDirection.drivers[0], criterion: .covenantBreach, model: model, tolerance: 1e-9)
         #expect(abs((g.multiple ?? -1) - priceStar) <= 1e-9)
         // Payment default needs a bigger shock than a covenant breach; the first loss a bigger one still.

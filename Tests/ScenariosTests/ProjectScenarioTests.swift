@@ -43,13 +43,15 @@ let validProject = """
         eu_share: 0.1
         member_state_share: 0.1
         public_instrument: grant
+        share_base: total_capex
+        access: {mode: none}
         debt:
           gearing: 0.5
           tenor_years: 3
           base_rate: 0.03
           margin: 0.02
           amortisation: annuity
-          reserve_periods: 1
+          reserve_months: 12
           covenant_dscr: 1.2
     drivers:
       gpu_price: {volatility: 0.2}
@@ -96,25 +98,25 @@ struct ProjectScenarioTests {
         let stress = try #require(file.model.stress)
         #expect(stress.sites.count == 5 && stress.scenarios.count == 6)
         #expect(stress.sites[0].parameters.issues().isEmpty)
-        #expect(abs(stress.sites[0].parameters.capex.baseEURm - 5003.7037037037035) < 1e-9)   // ~5 bn (FACTS §2)
+        #expect(abs(stress.sites[0].parameters.capex.baseEURm - 5003.7037037037035) < 1e-9)   // ~5 bn a site
     }
 
     /// Each bad input: the text replaced, its replacement and the exact located diagnostic.
     static let badInputs: [(name: String, from: String, to: String, expected: String)] = [
         ("tenor past the operation", "      tenor_years: 3\n", "      tenor_years: 5\n",
-         "p.yaml:31:20: error: project.funding.debt.tenor_years: a tenor of 5.0 years runs past the 3.0 years of operation"),
+         "p.yaml:33:20: error: project.funding.debt.tenor_years: a tenor of 5.0 years runs past the 3.0 years of operation"),
         ("tenor not a number", "      tenor_years: 3\n", "      tenor_years: three\n",
-         "p.yaml:31:20: error: project.funding.debt.tenor_years: expected a number, got 'three'"),
+         "p.yaml:33:20: error: project.funding.debt.tenor_years: expected a number, got 'three'"),
         ("negative tenor", "      tenor_years: 3\n", "      tenor_years: -3\n",
-         "p.yaml:31:20: error: project.funding.debt.tenor_years: -3 must be above 0"),
+         "p.yaml:33:20: error: project.funding.debt.tenor_years: -3 must be above 0"),
         ("gearing as a percentage", "      gearing: 0.5\n", "      gearing: 50%\n",
-         "p.yaml:30:16: error: project.funding.debt.gearing: '50%': write rates and shares as fractions (17 % is 0.17), not percentages"),
+         "p.yaml:32:16: error: project.funding.debt.gearing: '50%': write rates and shares as fractions (17 % is 0.17), not percentages"),
         ("shares above 100 %", "      gearing: 0.5\n", "      gearing: 0.9\n",
-         "p.yaml:30:16: error: project.funding.debt.gearing: EU share + Member State share + gearing = 1.1 is above 1: nothing would be left for equity"),
+         "p.yaml:32:16: error: project.funding.debt.gearing: public money at close + debt = 1.1 of the base capex is above 1: nothing would be left for equity"),
         ("unknown amortisation", "      amortisation: annuity\n", "      amortisation: bullet\n",
-         "p.yaml:34:21: error: project.funding.debt.amortisation: 'bullet' is not one of: annuity, linear, sculpted"),
+         "p.yaml:36:21: error: project.funding.debt.amortisation: 'bullet' is not one of: annuity, linear, sculpted"),
         ("missing debt field", "      covenant_dscr: 1.2\n", "",
-         "p.yaml:30:7: error: project.funding.debt.covenant_dscr: missing field (required)"),
+         "p.yaml:32:7: error: project.funding.debt.covenant_dscr: missing field (required)"),
         ("misspelt field", "    pue: 1.25\n", "    peu: 1.25\n",
          "p.yaml:21:5: error: project.opex.peu: unknown field (did you mean 'pue'?)"),
         ("PUE below 1", "    pue: 1.25\n", "    pue: 0.9\n",
@@ -132,23 +134,46 @@ struct ProjectScenarioTests {
         ("bad period count", "  periods_per_year: 1\n", "  periods_per_year: 3\n",
          "p.yaml:5:21: error: project.periods_per_year: 3 is not one of 1, 2, 4, 12"),
         ("unknown driver", "  gpu_price: {volatility: 0.2}\n", "  gpu_prices: {volatility: 0.2}\n",
-         "p.yaml:38:3: error: drivers.gpu_prices: unknown field (did you mean 'gpu_price'?)"),
+         "p.yaml:40:3: error: drivers.gpu_prices: unknown field (did you mean 'gpu_price'?)"),
         ("negative volatility", "  gpu_price: {volatility: 0.2}\n", "  gpu_price: {volatility: -0.2}\n",
-         "p.yaml:38:27: error: drivers.gpu_price.volatility: -0.2 is negative; amounts must be ≥ 0"),
+         "p.yaml:40:27: error: drivers.gpu_price.volatility: -0.2 is negative; amounts must be ≥ 0"),
         ("correlation of 1.5", "value: 0.5}", "value: 1.5}",
-         "p.yaml:41:50: error: drivers.correlations[0].value: a correlation must lie strictly between −1 and 1, got 1.5"),
+         "p.yaml:43:50: error: drivers.correlations[0].value: a correlation must lie strictly between −1 and 1, got 1.5"),
         ("unknown driver in a correlation", "[gpu_price, utilisation]", "[gpu_price, demand]",
-         "p.yaml:41:29: error: drivers.correlations[0].between[1]: 'demand' is not one of: gpu_price, electricity_price, rate, utilisation, capex_overrun, delay"),
+         "p.yaml:43:29: error: drivers.correlations[0].between[1]: 'demand' is not one of: gpu_price, electricity_price, rate, utilisation, capex_overrun, delay"),
         ("duplicate site", "  - {id: b, label: Site B,", "  - {id: a, label: Site B,",
-         "p.yaml:44:5: error: sites[1]: two sites are called 'a'"),
+         "p.yaml:46:5: error: sites[1]: two sites are called 'a'"),
         ("first loss above 1", "first_loss: 0.1,", "first_loss: 1.1,",
-         "p.yaml:45:23: error: lenders.first_loss: 1.1 is above 1"),
+         "p.yaml:47:23: error: lenders.first_loss: 1.1 is above 1"),
         ("unknown shock", "shocks: {electricity_price: 1.0}", "shocks: {energy: 1.0}",
-         "p.yaml:49:14: error: stresses[0].shocks.energy: unknown field (expected one of: gpu_price, price_decline, utilisation, electricity_price, rate, capex_overrun, delay_years)"),
+         "p.yaml:51:14: error: stresses[0].shocks.energy: unknown field (expected one of: gpu_price, price_decline, utilisation, electricity_price, rate, capex_overrun, delay_years)"),
         ("price fall beyond 100 %", "gpu_price: -0.3,", "gpu_price: -1.3,",
-         "p.yaml:52:25: error: stresses[1].shocks.gpu_price: a fall of more than 100 % (-1.3); −0.4 is −40 %"),
+         "p.yaml:54:25: error: stresses[1].shocks.gpu_price: a fall of more than 100 % (-1.3); −0.4 is −40 %"),
         ("a scenario called baseline", "  - id: energy\n", "  - id: baseline\n",
-         "p.yaml:47:5: error: stresses[0]: 'baseline' is the unstressed run and is always reported; choose another id"),
+         "p.yaml:49:5: error: stresses[0]: 'baseline' is the unstressed run and is always reported; choose another id"),
+        // Resource bounds (issue #14): each a located error, never a trap, hang or huge allocation.
+        ("construction of 1e19 years", "  construction_years: 1\n", "  construction_years: 1e19\n",
+         "p.yaml:6:23: error: project.construction_years: 1e+19 years is above the limit of 20 years"),
+        ("operation of 1e300 years", "  operating_years: 3\n", "  operating_years: 1e300\n",
+         "p.yaml:7:20: error: project.operating_years: 1e+300 years is above the limit of 50 years"),
+        ("operation of 1e7 years", "  operating_years: 3\n", "  operating_years: 1e7\n",
+         "p.yaml:7:20: error: project.operating_years: 10000000 years is above the limit of 50 years"),
+        ("a delay of 1e300 years", "    facility_eur_m: 4\n", "    facility_eur_m: 4\n    delay_years: 1e300\n",
+         "p.yaml:14:18: error: project.capex.delay_years: a delay of 1e+300 years is above the limit of 30 years"),
+        ("a delay shock of 1e300 years", "shocks: {electricity_price: 1.0}", "shocks: {delay_years: 1e300}",
+         "p.yaml:51:27: error: stresses[0].shocks.delay_years: a delay of 1e+300 years is above the limit of 30 years"),
+        ("a delay shock of 1e6 years", "shocks: {electricity_price: 1.0}", "shocks: {delay_years: 1e6}",
+         "p.yaml:51:27: error: stresses[0].shocks.delay_years: a delay of 1000000 years is above the limit of 30 years"),
+        ("reserve in periods (renamed)", "      reserve_months: 12\n", "      reserve_periods: 1e12\n",
+         "p.yaml:37:24: error: project.funding.debt.reserve_periods: reserves are now given in months of debt service, whatever the period length: write reserve_months (6 = the next six months)"),
+        ("a reserve of 1e12 months", "      reserve_months: 12\n", "      reserve_months: 1e12\n",
+         "p.yaml:37:23: error: project.funding.debt.reserve_months: 1000000000000 months is above the limit of 60 months"),
+        ("an unknown share base", "    share_base: total_capex\n", "    share_base: facility\n",
+         "p.yaml:29:17: error: project.funding.share_base: 'facility' is not one of: computing_infrastructure, total_capex"),
+        ("an access mode without years", "    access: {mode: none}\n", "    access: {mode: free}\n",
+         "p.yaml:30:13: error: project.funding.access.years: missing field (required)"),
+        ("access beyond the operation", "    access: {mode: none}\n", "    access: {mode: offtake, years: 4}\n",
+         "p.yaml:30:36: error: project.funding.access.years: 4.0 years of access must be positive and within the 3.0 years of operation"),
         ("a misspelt project section", "project:\n", "projects:\n",
          "p.yaml:4:1: error: projects: unknown field (did you mean 'project'?)"),
     ]
@@ -179,7 +204,7 @@ struct ProjectScenarioTests {
             #expect(errors.contains { $0.line == k + 1 && $0.message.hasPrefix("expected") }, "line \(k + 1) '\(line)': \(errors.map(\.summary))")
             checked += 1
         }
-        #expect(checked == 31)   // every block-style scalar field of validProject
+        #expect(checked == 32)   // every block-style scalar field of validProject
     }
 
     @Test("a driver correlation that is not positive definite names the matrix and the leading minor")
@@ -191,7 +216,7 @@ struct ProjectScenarioTests {
 
             """)
         let found = projectDiagnostics(text)
-        #expect(found == ["p.yaml:41:5: error: drivers.correlations: the driver correlation matrix (order: gpu_price, electricity_price, rate, utilisation, capex_overrun, delay) is not positive definite: leading minor 3 (the first 3 drivers' correlations are inconsistent)"], "\(found)")
+        #expect(found == ["p.yaml:43:5: error: drivers.correlations: the driver correlation matrix (order: gpu_price, electricity_price, rate, utilisation, capex_overrun, delay) is not positive definite: leading minor 3 (the first 3 drivers' correlations are inconsistent)"], "\(found)")
     }
 
     @Test("drivers and stresses without a project are refused")
