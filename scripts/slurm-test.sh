@@ -26,6 +26,7 @@ cleanup() {
     exit $status
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM   # a timeout or ^C still stops the daemons (through the EXIT trap)
 fail() { echo "slurm-test: FAIL: $*" >&2; exit 1; }
 step() { echo "slurm-test: $*" >&2; }
 
