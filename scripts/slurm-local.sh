@@ -10,7 +10,7 @@
 #
 # Needs root (the daemons run as root, munged as user munge). Scratch folder: $SLURM_LOCAL_DIR
 # (default /tmp/leverage-slurm-local). Ports: 6817/6818, or the next free pair. CPUs of the node:
-# $SLURM_LOCAL_CPUS (default: nproc).
+# $SLURM_LOCAL_CPUS, at most nproc (default: nproc).
 set -euo pipefail
 
 DIR="${SLURM_LOCAL_DIR:-/tmp/leverage-slurm-local}"
@@ -50,7 +50,9 @@ start_munge() {
 write_conf() {
     local host cpus ctld=6817
     host="$(hostname -s)"
-    cpus="${SLURM_LOCAL_CPUS:-$(nproc)}"
+    cpus="$(nproc)"
+    # Never more CPUs than the machine has (slurmd would drain the node).
+    if [ -n "${SLURM_LOCAL_CPUS:-}" ] && [ "$SLURM_LOCAL_CPUS" -lt "$cpus" ]; then cpus="$SLURM_LOCAL_CPUS"; fi
     while ! port_free "$ctld" || ! port_free $((ctld + 1)); do ctld=$((ctld + 10)); done
     mkdir -p "$DIR/state" "$DIR/spool"
     cat >"$CONF" <<EOF

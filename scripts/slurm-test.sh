@@ -16,7 +16,7 @@ LEVERAGE="${LEVERAGE:-$ROOT/.build/release/leverage}"
 
 WORK="$(mktemp -d /tmp/leverage-slurm-test.XXXXXX)"
 export SLURM_LOCAL_DIR="$WORK/cluster"
-# Two CPUs: two shards run at a time, so the last shard is still queued when it is cancelled.
+# At most two CPUs: at most two shards run at a time, so the last is still queued when it is cancelled.
 export SLURM_LOCAL_CPUS=2
 cleanup() {
     local status=$?

@@ -23,7 +23,7 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         let merged: MergedRun
-        do { merged = try MergedRun.merge(MergedRun.read(parts)) } catch {
+        do { merged = try MergedRun.merge(reading: parts) } catch {
             Console.error("\(error)")
             throw ExitCode(1)
         }

@@ -255,9 +255,9 @@ enum ShardPlan {
         16 * paths * scenarios + threads * 8 * (batchSize * 257 + (1 << 17)) + 64_000_000
     }
 
-    /// The merge's memory (bytes): every part's losses (8 per path and scenario), the merged
-    /// sorted array of a scenario (8 per path), and one derived sample per summarising thread
-    /// (8 per path; bounded here by 4 threads), plus 64 MB.
+    /// The merge's memory (bytes): the merged sorted losses (8 per path and scenario), one part
+    /// while it is read (bounded here by 8 per path), and one derived sample per summarising
+    /// thread (8 per path; bounded here by 4 threads), plus 64 MB.
     static func mergeMemoryBytes(paths: Int, scenarios: Int) -> Int {
         8 * paths * scenarios + 8 * paths + 4 * 8 * paths + 64_000_000
     }

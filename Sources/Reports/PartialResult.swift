@@ -219,8 +219,9 @@ public struct MergedRun: Sendable {
     /// The part files used, in shard order.
     public var files: [String]
 
-    /// Reads `.part` files: each path is a part file or a folder whose `*.part` files are all read.
-    public static func read(_ paths: [String]) throws(PartialResultError) -> [(file: String, part: PartialResult)] {
+    /// The `.part` files named by `paths`: each path is a part file, or a folder whose `*.part`
+    /// files are all taken (in name order).
+    public static func partFiles(_ paths: [String]) throws(PartialResultError) -> [String] {
         var files: [String] = []
         let fm = FileManager.default
         for path in paths {
@@ -235,74 +236,105 @@ public struct MergedRun: Sendable {
             }
         }
         guard !files.isEmpty else { throw .noParts(folders: paths) }
+        return files
+    }
+
+    /// Reads and decodes one part file.
+    public static func load(_ file: String) throws(PartialResultError) -> PartialResult {
+        guard let data = FileManager.default.contents(atPath: file) else { throw .unreadable(file: file, reason: "cannot open") }
+        return try PartialResult.decode(data, file: file)
+    }
+
+    /// Reads every part of `paths` (see ``partFiles(_:)``).
+    public static func read(_ paths: [String]) throws(PartialResultError) -> [(file: String, part: PartialResult)] {
         var parts: [(String, PartialResult)] = []
-        for file in files {
-            guard let data = fm.contents(atPath: file) else { throw .unreadable(file: file, reason: "cannot open") }
-            parts.append((file, try PartialResult.decode(data, file: file)))
-        }
+        for file in try partFiles(paths) { parts.append((file, try load(file))) }
         return parts
+    }
+
+    /// Reads the parts of `paths` one at a time, checks them and merges them (see ``merge(_:)``);
+    /// only one part is held besides the merged losses.
+    public static func merge(reading paths: [String]) throws(PartialResultError) -> MergedRun {
+        let files = try partFiles(paths)
+        return try merge(files: files) { i throws(PartialResultError) in try load(files[i]) }
     }
 
     /// Checks that `parts` are all the shards of one run — same tool version, command, arguments,
     /// model, settings and shard count; each shard exactly once, with the batches its index
     /// implies (so no overlaps and no gaps) — and merges their losses.
     public static func merge(_ parts: [(file: String, part: PartialResult)]) throws(PartialResultError) -> MergedRun {
-        guard let (firstFile, first) = parts.first else { throw .noParts(folders: []) }
-        let h = first.header
+        try merge(files: parts.map(\.file)) { i throws(PartialResultError) in parts[i].part }
+    }
+
+    static func merge(files: [String], load: (Int) throws(PartialResultError) -> PartialResult) throws(PartialResultError) -> MergedRun {
+        guard !files.isEmpty else { throw .noParts(folders: []) }
         func text<T: Encodable>(_ value: T) -> String {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
         }
-        for (file, part) in parts.dropFirst() {
+        let firstFile = files[0]
+        var headers: [(file: String, header: PartialResult.Header)] = []
+        var all: [[Double]] = []
+        for (i, file) in files.enumerated() {
+            let part = try load(i)
             let o = part.header
-            let fields: [(String, String, String)] = [
-                ("the tool version", o.toolVersion, h.toolVersion),
-                ("the model's SHA-256", o.modelSHA256, h.modelSHA256),
-                ("the command", o.command, h.command),
-                ("the seed", String(o.settings.seed), String(h.settings.seed)),
-                ("the paths", String(o.settings.paths), String(h.settings.paths)),
-                ("the batch size", String(o.settings.batchSize), String(h.settings.batchSize)),
-                ("the settings", text(o.settings), text(h.settings)),
-                ("the arguments", o.arguments.joined(separator: " "), h.arguments.joined(separator: " ")),
-                ("the shard count", String(o.shards), String(h.shards)),
-                ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
-                ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
-            ]
-            for (field, found, expected) in fields where found != expected {
-                throw .mismatch(file: file, field: field, found: found, expected: expected, reference: firstFile)
+            if let h = headers.first?.header {
+                let fields: [(String, String, String)] = [
+                    ("the tool version", o.toolVersion, h.toolVersion),
+                    ("the model's SHA-256", o.modelSHA256, h.modelSHA256),
+                    ("the command", o.command, h.command),
+                    ("the seed", String(o.settings.seed), String(h.settings.seed)),
+                    ("the paths", String(o.settings.paths), String(h.settings.paths)),
+                    ("the batch size", String(o.settings.batchSize), String(h.settings.batchSize)),
+                    ("the settings", text(o.settings), text(h.settings)),
+                    ("the arguments", o.arguments.joined(separator: " "), h.arguments.joined(separator: " ")),
+                    ("the shard count", String(o.shards), String(h.shards)),
+                    ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
+                    ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
+                ]
+                for (field, found, expected) in fields where found != expected {
+                    throw .mismatch(file: file, field: field, found: found, expected: expected, reference: firstFile)
+                }
+            } else {
+                all = o.scenarios.map { _ in
+                    var xs: [Double] = []
+                    xs.reserveCapacity(max(0, min(o.settings.paths, 1 << 34)))
+                    return xs
+                }
             }
+            for s in all.indices { all[s] += part.losses[s] }
+            headers.append((file, o))
+        }
+        let h = headers[0].header
+        guard h.shards >= 1 else {
+            throw .mismatch(file: firstFile, field: "the shard count", found: String(h.shards), expected: "at least 1", reference: "the format")
         }
         var byShard = [Int: [String]]()
-        for (file, part) in parts { byShard[part.header.shard, default: []].append(file) }
+        for (file, header) in headers { byShard[header.shard, default: []].append(file) }
         if let (shard, files) = byShard.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count > 1 }) {
             throw .duplicate(shard: shard, files: files)
         }
-        if let (file, part) = parts.first(where: { !(1...h.shards).contains($0.part.header.shard) }) {
-            throw .mismatch(file: file, field: "the shard index", found: String(part.header.shard), expected: "1…\(h.shards)", reference: firstFile)
+        if let (file, header) = headers.first(where: { !(1...h.shards).contains($0.header.shard) }) {
+            throw .mismatch(file: file, field: "the shard index", found: String(header.shard), expected: "1…\(h.shards)", reference: firstFile)
         }
         let missing = (1...h.shards).filter { byShard[$0] == nil }
         guard missing.isEmpty else { throw .missing(shards: missing, of: h.shards) }
-        let ordered = parts.sorted { $0.part.header.shard < $1.part.header.shard }
-        for (file, part) in ordered {
-            let expected = h.settings.batchRange(shard: part.header.shard - 1, of: h.shards)
+        let ordered = headers.sorted { $0.header.shard < $1.header.shard }
+        for (file, header) in ordered {
+            let expected = h.settings.batchRange(shard: header.shard - 1, of: h.shards)
             let paths = h.settings.pathRange(batches: expected)
-            guard part.header.batches == expected, part.header.pathStart == paths.lowerBound, part.header.pathEnd == paths.upperBound,
-                  part.header.scenarios.allSatisfy({ $0.paths == paths.count }) else {
-                throw .wrongBatches(file: file, found: part.header.batches, expected: expected)
+            guard header.batches == expected, header.pathStart == paths.lowerBound, header.pathEnd == paths.upperBound,
+                  header.scenarios.allSatisfy({ $0.paths == paths.count }) else {
+                throw .wrongBatches(file: file, found: header.batches, expected: expected)
             }
         }
         var scenarios: [(String, BatchRangeLosses)] = []
         for (s, scenario) in h.scenarios.enumerated() {
-            var all: [Double] = []
-            all.reserveCapacity(h.settings.paths)
-            var evaluations = 0
-            for (_, part) in ordered {
-                all += part.losses[s]
-                evaluations += part.header.scenarios[s].exactEvaluations
-            }
-            all.sort()
-            scenarios.append((scenario.name, BatchRangeLosses(batches: 0..<h.settings.batchCount, sortedLosses: all, exactEvaluations: evaluations)))
+            all[s].sort()
+            let evaluations = headers.reduce(0) { $0 + $1.header.scenarios[s].exactEvaluations }
+            scenarios.append((scenario.name, BatchRangeLosses(batches: 0..<h.settings.batchCount, sortedLosses: all[s], exactEvaluations: evaluations)))
+            all[s] = []
         }
         var header = h
         header.shard = 1
