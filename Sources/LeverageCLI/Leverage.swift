@@ -38,7 +38,7 @@ struct LeverageCommand: ParsableCommand {
             Models are YAML files (see Models/); bundled models can be named without a path (`leverage run efsi`).
             """,
         version: Manifest.toolVersion,
-        subcommands: [Run.self, Simulate.self, Sweep.self, Solve.self, Stress.self, Compare.self, Validate.self, Models.self],
+        subcommands: [Run.self, Simulate.self, Sweep.self, Solve.self, Stress.self, Compare.self, Merge.self, Slurm.self, Validate.self, Models.self],
         defaultSubcommand: Run.self
     )
 }

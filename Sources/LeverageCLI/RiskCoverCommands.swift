@@ -21,30 +21,42 @@ struct StressOption: ParsableArguments {
 
 /// The scenarios to analyse: the baseline and, with a stress, the stressed portfolio.
 func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, quiet: Bool,
-                   constraints: InvestorConstraints? = nil) throws -> [(String, RiskCoverAnalysis)] {
+                   constraints: InvestorConstraints? = nil, source: SimulationSource = .local) throws -> [(String, RiskCoverAnalysis)] {
     let risk = try requirePortfolio(file)
     let spec = file.model.riskCover
     let terms = spec?.terms ?? CoverTerms()
-    var scenarios: [(String, Portfolio)] = [("baseline", risk.portfolio)]
-    if let stress, !stress.isNone {
-        do { scenarios.append(("stressed", try risk.portfolio.stressed(stress))) } catch {
-            Console.error("\(file.path): \(error)")
-            throw ExitCode(1)
-        }
-    }
-    return try scenarios.map { name, portfolio in
+    return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
         let progress = Progress(label: name, enabled: !quiet)
         var onBatch: (@Sendable (Int, Int) -> Void)?
         if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
         defer { progress.finish() }
-        do {
-            return (name, try RiskCoverAnalysis(portfolio: portfolio, settings: simulation.settings(risk), terms: terms,
-                                                constraints: constraints ?? spec?.constraints ?? InvestorConstraints(), progress: onBatch))
-        } catch {
+        let base = try source.report(name, file: file, portfolio: portfolio, structure: structure, settings: simulation.settings(risk), progress: onBatch)
+        return (name, RiskCoverAnalysis(base: base, terms: terms, constraints: constraints ?? spec?.constraints ?? InvestorConstraints()))
+    }
+}
+
+/// The portfolios a cover analysis simulates — the baseline and, with a stress, the stressed
+/// portfolio — each as one tranche held by the private investors (as ``RiskCoverAnalysis`` simulates it).
+func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)] {
+    let risk = try requirePortfolio(file)
+    let terms = file.model.riskCover?.terms ?? CoverTerms()
+    let structure = RiskSharingStructure.wholePortfolio(holder: terms.privateHolder)
+    var scenarios: [(String, Portfolio, RiskSharingStructure)] = [("baseline", risk.portfolio, structure)]
+    if let stress, !stress.isNone {
+        do { scenarios.append(("stressed", try risk.portfolio.stressed(stress), structure)) } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
         }
     }
+    return scenarios
+}
+
+/// Simulates shard `shard` of a cover command's scenarios and writes its part (see ``writeShard``).
+func writeCoverShard(_ shard: ShardSpec, command: String, arguments: [String], file: ScenarioFile, simulation: SimulationOptions,
+                     stress: PortfolioStress?, output: OutputOptions) throws {
+    let risk = try requirePortfolio(file)
+    try writeShard(shard, command: command, arguments: arguments, file: file, settings: simulation.settings(risk),
+                   scenarios: coverScenarios(file, stress: stress), folder: output.output ?? ".", quiet: output.quiet)
 }
 
 func stressParameters(_ stress: PortfolioStress?) -> [(String, JSONValue)] {
@@ -72,16 +84,28 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var stressOption: StressOption
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var sharding: ShardOption
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         var grid = CoverGrid()
         for axis in axes { if let problem = grid.set(axis) { throw ValidationError("--cover \(problem)") } }
         if let problem = grid.sizeProblem { throw ValidationError("--cover: \(problem)") }
+        try sharding.validate(output: output)
     }
 
-    func run() throws {
+    func run() throws { try execute(.local) }
+
+    /// The command's arguments for `merge` (sharding, output and threads left out).
+    func replayArguments(_ settings: SimulationSettings) -> [String] {
+        ["sweep", model] + axes.flatMap { ["--cover", $0] } + (stressOption.stress.map { ["--stress", $0] } ?? [])
+            + simulation.replayArguments(settings)
+    }
+
+    /// Runs the command with its simulations from `source` (here, or merged parts).
+    func execute(_ source: SimulationSource) throws {
         let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
+        try source.verify(file)
         let risk = try requirePortfolio(file)
         var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
         for axis in axes { _ = grid.set(axis) }
@@ -98,7 +122,13 @@ struct Sweep: ParsableCommand {
         try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
                                                                           covers: grid.count, threads: simulation.workers),
                                        what: "sweep of \(grid.count) covers with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
-        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet)
+        if let shard = sharding.shard {
+            let settings = simulation.settings(risk)
+            try writeCoverShard(shard, command: "sweep", arguments: replayArguments(settings), file: file, simulation: simulation,
+                                stress: stress, output: output)
+            return
+        }
+        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, source: source)
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
         var funding: [FundingCheck] = []
         for (name, analysis) in analyses {
@@ -151,17 +181,37 @@ struct Solve: ParsableCommand {
 
     @OptionGroup var stressOption: StressOption
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var sharding: ShardOption
     @OptionGroup var output: OutputOptions
 
+    /// The command's arguments for `merge` (sharding, output and threads left out).
+    func replayArguments(_ settings: SimulationSettings) -> [String] {
+        var arguments = ["solve", model, "--solve-for", solveFor.rawValue]
+        for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+            if let value { arguments += [name, "\(value)"] }
+        }
+        return arguments + (stressOption.stress.map { ["--stress", $0] } ?? []) + simulation.replayArguments(settings)
+    }
+
     func validate() throws {
+        try sharding.validate(output: output)
+        for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
+                              ("--max-loss-probability", maxLossProbability)] {
+            if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
+        }
         if (guaranteeRate == nil) != (guaranteeCap == nil) && solveFor == .firstLoss {
             throw ValidationError("--guarantee-rate and --guarantee-cap go together")
         }
         if solveFor == .firstLoss && firstLoss != nil { throw ValidationError("--first-loss is what --solve-for first-loss solves; give it only with a guarantee axis") }
     }
 
-    func run() throws {
+    func run() throws { try execute(.local) }
+
+    /// Runs the command with its simulations from `source` (here, or merged parts).
+    func execute(_ source: SimulationSource) throws {
         let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
+        try source.verify(file)
         let risk = try requirePortfolio(file)
         let spec = file.model.riskCover
         var constraints = spec?.constraints ?? InvestorConstraints()
@@ -189,7 +239,13 @@ struct Solve: ParsableCommand {
         try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
                                                                           covers: RiskCoverAnalysis.solveEvaluations, threads: simulation.workers),
                                        what: "solve with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
-        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints)
+        if let shard = sharding.shard {
+            let settings = simulation.settings(risk)
+            try writeCoverShard(shard, command: "solve", arguments: replayArguments(settings), file: file, simulation: simulation,
+                                stress: stress, output: output)
+            return
+        }
+        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints, source: source)
         var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
         var tables: [Table]
         do {

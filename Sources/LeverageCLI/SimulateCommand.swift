@@ -15,14 +15,31 @@ struct Simulate: ParsableCommand {
     var model: String
 
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var sharding: ShardOption
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func validate() throws { try sharding.validate(output: output) }
+
+    func run() throws { try execute(.local) }
+
+    /// The command's arguments for `merge` to rebuild its tables (sharding, output and threads left out).
+    func replayArguments(_ settings: SimulationSettings) -> [String] {
+        ["simulate", model] + simulation.replayArguments(settings)
+    }
+
+    /// Runs the command with its simulation from `source` (here, or merged parts).
+    func execute(_ source: SimulationSource) throws {
         let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
+        try source.verify(file)
         let risk = try requirePortfolio(file)
         let settings = simulation.settings(risk)
         try simulation.resources.admit(risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: simulation.workers),
                                        what: "simulate with \(settings.paths) paths", quiet: output.quiet)
+        if let shard = sharding.shard, let folder = output.output {
+            try writeShard(shard, command: "simulate", arguments: replayArguments(settings), file: file, settings: settings,
+                           scenarios: [("baseline", risk.portfolio, risk.structure)], folder: folder, quiet: output.quiet)
+            return
+        }
         let progress = Progress(label: "simulate", enabled: !output.quiet)
         let start = Date()
         let report: SimulationReport
@@ -31,11 +48,10 @@ struct Simulate: ParsableCommand {
             onBatch = { @Sendable done, total in progress.update(done, total) }
         }
         do {
-            report = try simulate(portfolio: risk.portfolio, structure: risk.structure, settings: settings, progress: onBatch)
+            report = try source.report("baseline", file: file, portfolio: risk.portfolio, structure: risk.structure, settings: settings, progress: onBatch)
         } catch {
             progress.finish()
-            Console.error("\(file.path): \(error)")
-            throw ExitCode(1)
+            throw error
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
@@ -78,6 +94,11 @@ struct SimulationOptions: ParsableArguments {
     /// The engine settings: command line first, then the model's `simulation` section.
     func settings(_ risk: RiskModel) -> SimulationSettings {
         SimulationSettings(paths: paths ?? risk.paths, seed: seed ?? risk.seed, batchSize: risk.batchSize, threads: threads)
+    }
+
+    /// The options that fix these settings, for `merge` to replay a sharded run's command.
+    func replayArguments(_ settings: SimulationSettings) -> [String] {
+        ["--paths", String(settings.paths), "--seed", String(settings.seed)]
     }
 
     /// Manifest parameters of a run with these settings.

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Leverage
+
+/// `--shard I/N`: shard I (1-based) of N of a run, a contiguous range of its batches.
+struct ShardSpec: ExpressibleByArgument, Sendable, Equatable {
+    var index: Int
+    var count: Int
+
+    init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1_000_000, (1...n).contains(i) else { return nil }
+        index = i
+        count = n
+    }
+
+    var defaultValueDescription: String { "\(index)/\(count)" }
+}
+
+/// The sharding option shared by `simulate`, `sweep` and `solve`.
+struct ShardOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Simulate only shard I of N (1 ≤ I ≤ N: a contiguous range of the run's batches) and write its partial result into the --output folder; `leverage merge` puts the shards together.",
+                               valueName: "I/N"))
+    var shard: ShardSpec?
+
+    /// --shard needs --output (the folder of the part file).
+    func validate(output: OutputOptions) throws {
+        if shard != nil && output.output == nil { throw ValidationError("--shard needs --output DIR: the folder the part file is written to") }
+    }
+}
+
+/// Where a command's simulations come from: run here, or the merged parts of a sharded run.
+enum SimulationSource {
+    case local
+    case merged(MergedRun)
+
+    /// With merged parts: the model file must be the one the parts simulated.
+    func verify(_ file: ScenarioFile) throws {
+        guard case let .merged(run) = self else { return }
+        let sha = Manifest.sha256Hex(file.bytes)
+        guard sha == run.header.modelSHA256 else {
+            Console.error("\(file.path): SHA-256 \(sha) differs from the model the parts simulated (\(run.header.modelSHA256), \(run.header.modelPath)); give the right file with --model")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The scenario's report: simulated here, or built from the merged losses.
+    func report(_ scenario: String, file: ScenarioFile, portfolio: Portfolio, structure: RiskSharingStructure,
+                settings: SimulationSettings, progress: (@Sendable (Int, Int) -> Void)?) throws -> SimulationReport {
+        do {
+            switch self {
+            case .local:
+                return try simulate(portfolio: portfolio, structure: structure, settings: settings, progress: progress)
+            case let .merged(run):
+                var expected = settings
+                expected.threads = nil
+                guard expected == run.header.settings else {
+                    Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
+                    throw ExitCode(1)
+                }
+                guard let merged = run.scenarios.first(where: { $0.name == scenario })?.losses else {
+                    Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
+                    throw ExitCode(1)
+                }
+                return try simulationReport(portfolio: portfolio, structure: structure, settings: settings,
+                                            sortedLosses: merged.sortedLosses, exactEvaluations: merged.exactEvaluations)
+            }
+        } catch let error as RiskModelError {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Simulates shard `spec` of the run (every scenario) and writes its part file into `folder`
+/// atomically (a temporary file renamed into place), so a killed shard leaves no part behind.
+func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: ScenarioFile, settings: SimulationSettings,
+                scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)], folder: String, quiet: Bool) throws {
+    let batches = settings.batchRange(shard: spec.index - 1, of: spec.count)
+    var losses: [[Double]] = []
+    var records: [PartialResult.Scenario] = []
+    let start = Date()
+    for (name, portfolio, structure) in scenarios {
+        let progress = Progress(label: "\(name) shard \(spec.index)/\(spec.count)", enabled: !quiet)
+        var onBatch: (@Sendable (Int, Int) -> Void)?
+        if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
+        defer { progress.finish() }
+        do {
+            try validateStructure(structure, portfolio: portfolio)
+            let range = try simulateBatches(batches, portfolio: portfolio, settings: settings, progress: onBatch)
+            losses.append(range.sortedLosses)
+            records.append(PartialResult.Scenario(name: name, paths: range.sortedLosses.count, exactEvaluations: range.exactEvaluations,
+                                                  volume: portfolio.volume))
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+    }
+    let header = PartialResult.Header(toolVersion: Manifest.toolVersion, command: command, arguments: arguments, modelPath: file.path,
+                                      modelName: file.model.name, modelSHA256: Manifest.sha256Hex(file.bytes), settings: settings,
+                                      shard: spec.index, shards: spec.count, batches: batches, scenarios: records)
+    let data = PartialResult(header: header, losses: losses).encoded()
+    let name = PartialResult.fileName(shard: spec.index, of: spec.count)
+    let target = (folder as NSString).appendingPathComponent(name)
+    let temporary = (folder as NSString).appendingPathComponent(".\(name).tmp-\(UUID().uuidString.prefix(8))")
+    do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    } catch {
+        try? FileManager.default.removeItem(atPath: temporary)
+        Console.error("\(target): cannot write the part: \(error.localizedDescription)")
+        throw ExitCode(1)
+    }
+    if !quiet {
+        let paths = settings.pathRange(batches: batches)
+        let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
+        Console.status("shard \(spec.index)/\(spec.count): batches \(batches.lowerBound)..<\(batches.upperBound), paths \(paths.lowerBound)..<\(paths.upperBound), \(seconds) s → \(target)")
+    }
+}

@@ -1,0 +1,347 @@
+import Foundation
+import RiskSharing
+
+/// One shard's partial result: the sorted portfolio losses of a contiguous range of batches of
+/// a run, with everything needed to check, at the merge, that the parts belong together.
+///
+/// File format, version 1 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
+///
+///     leverage-partial-result 1\n          ← magic and format version
+///     {header JSON, one line}\n              ← ``PartialResult/Header``, keys sorted
+///     sha256 <64 hex digits>\n               ← SHA-256 of the header line's bytes (without its \n) followed by the payload
+///     payload                                ← for each scenario in header order, its `paths` losses
+///                                              as IEEE 754 binary64, little-endian, ascending
+///
+/// The payload is `8 · Σ scenario paths` bytes; a file of any other length is truncated or has
+/// trailing bytes. The losses are in EUR-denominated model money units, exactly as simulated.
+public struct PartialResult: Sendable, Equatable {
+    /// The first line's magic word.
+    public static let magic = "leverage-partial-result"
+    /// The format version this build reads and writes.
+    public static let formatVersion = 1
+
+    /// The part's identity and contents list (the header line).
+    public struct Header: Codable, Sendable, Equatable {
+        /// The tool version that simulated the part (parts merge only with the same version).
+        public var toolVersion: String
+        /// `simulate`, `sweep` or `solve`.
+        public var command: String
+        /// The command's arguments without the sharding, output and thread options: enough to
+        /// run the merge's tables exactly as the single-process command would.
+        public var arguments: [String]
+        /// The model as given (path or `embedded:NAME`), its name and the SHA-256 of its bytes.
+        public var modelPath: String
+        public var modelName: String
+        public var modelSHA256: String
+        /// The run's settings (``SimulationSettings`` without `threads`).
+        public var settings: SimulationSettings
+        /// Shard index, 1-based, and the number of shards N.
+        public var shard: Int
+        public var shards: Int
+        /// The batches simulated, [batchStart, batchEnd), and their paths [pathStart, pathEnd).
+        public var batchStart: Int
+        public var batchEnd: Int
+        public var pathStart: Int
+        public var pathEnd: Int
+        /// The simulated portfolios in payload order (`baseline`, then `stressed` if any).
+        public var scenarios: [Scenario]
+
+        public init(toolVersion: String, command: String, arguments: [String], modelPath: String, modelName: String,
+                    modelSHA256: String, settings: SimulationSettings, shard: Int, shards: Int, batches: Range<Int>,
+                    scenarios: [Scenario]) {
+            self.toolVersion = toolVersion
+            self.command = command
+            self.arguments = arguments
+            self.modelPath = modelPath
+            self.modelName = modelName
+            self.modelSHA256 = modelSHA256
+            var settings = settings
+            settings.threads = nil
+            self.settings = settings
+            self.shard = shard
+            self.shards = shards
+            batchStart = batches.lowerBound
+            batchEnd = batches.upperBound
+            let paths = settings.pathRange(batches: batches)
+            pathStart = paths.lowerBound
+            pathEnd = paths.upperBound
+            self.scenarios = scenarios
+        }
+
+        /// [batchStart, batchEnd).
+        public var batches: Range<Int> { batchStart..<max(batchStart, batchEnd) }
+    }
+
+    /// One simulated portfolio of the part.
+    public struct Scenario: Codable, Sendable, Equatable {
+        /// `baseline` or `stressed`.
+        public var name: String
+        /// The number of losses in the payload (the part's paths).
+        public var paths: Int
+        /// Exact Φ evaluations of the part's default tests.
+        public var exactEvaluations: Int
+        /// The portfolio volume V (EUR): a check that the parts simulated the same portfolio.
+        public var volume: Double
+
+        public init(name: String, paths: Int, exactEvaluations: Int, volume: Double) {
+            self.name = name
+            self.paths = paths
+            self.exactEvaluations = exactEvaluations
+            self.volume = volume
+        }
+    }
+
+    public var header: Header
+    /// Per scenario (header order), the sorted losses.
+    public var losses: [[Double]]
+
+    public init(header: Header, losses: [[Double]]) {
+        self.header = header
+        self.losses = losses
+    }
+
+    /// The file name of shard `index` of `count`: `shard-003-of-008.part` (zero-padded, so that
+    /// names sort in shard order).
+    public static func fileName(shard index: Int, of count: Int) -> String {
+        let width = max(3, String(count).count)
+        func padded(_ n: Int) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+        return "shard-\(padded(index))-of-\(padded(count)).part"
+    }
+
+    /// The file's bytes (see the type's documentation).
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let headerLine = Array((try? encoder.encode(header)) ?? Data())
+        var payload = [UInt8]()
+        payload.reserveCapacity(8 * losses.reduce(0) { $0 + $1.count })
+        for scenario in losses {
+            for x in scenario { withUnsafeBytes(of: x.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        }
+        var data = Data("\(PartialResult.magic) \(PartialResult.formatVersion)\n".utf8)
+        data.append(contentsOf: headerLine)
+        data.append(contentsOf: Array("\nsha256 \(SHA256.hex(headerLine + payload))\n".utf8))
+        data.append(contentsOf: payload)
+        return data
+    }
+
+    /// Reads a part file's bytes; `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws(PartialResultError) -> PartialResult {
+        let bytes = [UInt8](data)
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        while lines.count < 3, let end = bytes[start...].firstIndex(of: 0x0A) {
+            lines.append(bytes[start..<end])
+            start = end + 1
+        }
+        guard lines.count == 3 else {
+            if bytes.starts(with: Array(magic.utf8)) { throw .truncated(file: file, reason: "the header is incomplete") }
+            throw .notAPart(file: file)
+        }
+        let first = String(decoding: lines[0], as: UTF8.self)
+        guard first.hasPrefix(magic + " ") else { throw .notAPart(file: file) }
+        guard let version = Int(first.dropFirst(magic.count + 1)) else { throw .notAPart(file: file) }
+        guard version == formatVersion else { throw .unsupportedFormat(file: file, version: version) }
+        let checksumLine = String(decoding: lines[2], as: UTF8.self)
+        guard checksumLine.hasPrefix("sha256 "), checksumLine.count == 7 + 64 else {
+            throw .corrupted(file: file, reason: "the checksum line is malformed")
+        }
+        let header: Header
+        do { header = try JSONDecoder().decode(Header.self, from: Data(lines[1])) } catch {
+            throw .corrupted(file: file, reason: "the header is not a valid part header")
+        }
+        let payload = bytes[start...]
+        let expected = 8 * header.scenarios.reduce(0) { $0 + $1.paths }
+        if payload.count < expected {
+            throw .truncated(file: file, reason: "the payload has \(payload.count) bytes; the header lists \(expected)")
+        }
+        if payload.count > expected {
+            throw .corrupted(file: file, reason: "\(payload.count - expected) bytes after the payload")
+        }
+        guard SHA256.hex(Array(lines[1]) + Array(payload)) == checksumLine.dropFirst(7) else {
+            throw .corrupted(file: file, reason: "the SHA-256 checksum does not match the contents")
+        }
+        var losses: [[Double]] = []
+        var offset = payload.startIndex
+        for scenario in header.scenarios {
+            var xs = [Double](repeating: 0, count: scenario.paths)
+            xs.withUnsafeMutableBytes { out in
+                _ = bytes[offset..<(offset + 8 * scenario.paths)].withUnsafeBytes { out.copyMemory(from: $0) }
+            }
+            for i in xs.indices { xs[i] = Double(bitPattern: UInt64(littleEndian: xs[i].bitPattern)) }
+            losses.append(xs)
+            offset += 8 * scenario.paths
+        }
+        return PartialResult(header: header, losses: losses)
+    }
+}
+
+/// A problem with a part file or a set of parts; every case names the part(s).
+public enum PartialResultError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case notAPart(file: String)
+    case unsupportedFormat(file: String, version: Int)
+    case truncated(file: String, reason: String)
+    case corrupted(file: String, reason: String)
+    /// A header field differs from the first part's.
+    case mismatch(file: String, field: String, found: String, expected: String, reference: String)
+    case duplicate(shard: Int, files: [String])
+    case missing(shards: [Int], of: Int)
+    case wrongBatches(file: String, found: Range<Int>, expected: Range<Int>)
+    case noParts(folders: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason): return "\(file): cannot read: \(reason)"
+        case let .notAPart(file): return "\(file): not a leverage partial result (no `\(PartialResult.magic)` first line)"
+        case let .unsupportedFormat(file, version):
+            return "\(file): partial-result format version \(version); this leverage reads version \(PartialResult.formatVersion)"
+        case let .truncated(file, reason): return "\(file): truncated part: \(reason)"
+        case let .corrupted(file, reason): return "\(file): corrupted part: \(reason)"
+        case let .mismatch(file, field, found, expected, reference):
+            return "\(file): \(field) is \(found), but \(reference) has \(expected): the parts are not from the same run"
+        case let .duplicate(shard, files): return "shard \(shard) appears more than once: \(files.joined(separator: ", "))"
+        case let .missing(shards, count):
+            return "missing shard\(shards.count == 1 ? "" : "s") \(shards.map(String.init).joined(separator: ", ")) of \(count): every batch must be merged exactly once"
+        case let .wrongBatches(file, found, expected):
+            return "\(file): batches \(found.lowerBound)..<\(found.upperBound), but its shard covers \(expected.lowerBound)..<\(expected.upperBound) (overlap or gap)"
+        case let .noParts(folders): return "no .part files in \(folders.joined(separator: ", "))"
+        }
+    }
+}
+
+/// The parts of one run, checked and merged: for each scenario, every path's loss, sorted.
+public struct MergedRun: Sendable {
+    /// The shared header (of shard 1, with the whole run's batch range).
+    public var header: PartialResult.Header
+    /// Per scenario: name, all losses sorted, total exact evaluations.
+    public var scenarios: [(name: String, losses: BatchRangeLosses)]
+    /// The part files used, in shard order.
+    public var files: [String]
+
+    /// The `.part` files named by `paths`: each path is a part file, or a folder whose `*.part`
+    /// files are all taken (in name order).
+    public static func partFiles(_ paths: [String]) throws(PartialResultError) -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .unreadable(file: path, reason: "no such file or folder") }
+            if isDirectory.boolValue {
+                let names: [String]
+                do { names = try fm.contentsOfDirectory(atPath: path) } catch { throw .unreadable(file: path, reason: "\(error.localizedDescription)") }
+                files += names.filter { $0.hasSuffix(".part") && !$0.hasPrefix(".") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        guard !files.isEmpty else { throw .noParts(folders: paths) }
+        return files
+    }
+
+    /// Reads and decodes one part file.
+    public static func load(_ file: String) throws(PartialResultError) -> PartialResult {
+        guard let data = FileManager.default.contents(atPath: file) else { throw .unreadable(file: file, reason: "cannot open") }
+        return try PartialResult.decode(data, file: file)
+    }
+
+    /// Reads every part of `paths` (see ``partFiles(_:)``).
+    public static func read(_ paths: [String]) throws(PartialResultError) -> [(file: String, part: PartialResult)] {
+        var parts: [(String, PartialResult)] = []
+        for file in try partFiles(paths) { parts.append((file, try load(file))) }
+        return parts
+    }
+
+    /// Reads the parts of `paths` one at a time, checks them and merges them (see ``merge(_:)``);
+    /// only one part is held besides the merged losses.
+    public static func merge(reading paths: [String]) throws(PartialResultError) -> MergedRun {
+        let files = try partFiles(paths)
+        return try merge(files: files) { i throws(PartialResultError) in try load(files[i]) }
+    }
+
+    /// Checks that `parts` are all the shards of one run — same tool version, command, arguments,
+    /// model, settings and shard count; each shard exactly once, with the batches its index
+    /// implies (so no overlaps and no gaps) — and merges their losses.
+    public static func merge(_ parts: [(file: String, part: PartialResult)]) throws(PartialResultError) -> MergedRun {
+        try merge(files: parts.map(\.file)) { i throws(PartialResultError) in parts[i].part }
+    }
+
+    static func merge(files: [String], load: (Int) throws(PartialResultError) -> PartialResult) throws(PartialResultError) -> MergedRun {
+        guard !files.isEmpty else { throw .noParts(folders: []) }
+        func text<T: Encodable>(_ value: T) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        }
+        let firstFile = files[0]
+        var headers: [(file: String, header: PartialResult.Header)] = []
+        var all: [[Double]] = []
+        for (i, file) in files.enumerated() {
+            let part = try load(i)
+            let o = part.header
+            if let h = headers.first?.header {
+                let fields: [(String, String, String)] = [
+                    ("the tool version", o.toolVersion, h.toolVersion),
+                    ("the model's SHA-256", o.modelSHA256, h.modelSHA256),
+                    ("the command", o.command, h.command),
+                    ("the seed", String(o.settings.seed), String(h.settings.seed)),
+                    ("the paths", String(o.settings.paths), String(h.settings.paths)),
+                    ("the batch size", String(o.settings.batchSize), String(h.settings.batchSize)),
+                    ("the settings", text(o.settings), text(h.settings)),
+                    ("the arguments", o.arguments.joined(separator: " "), h.arguments.joined(separator: " ")),
+                    ("the shard count", String(o.shards), String(h.shards)),
+                    ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
+                    ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
+                ]
+                for (field, found, expected) in fields where found != expected {
+                    throw .mismatch(file: file, field: field, found: found, expected: expected, reference: firstFile)
+                }
+            } else {
+                all = o.scenarios.map { _ in
+                    var xs: [Double] = []
+                    xs.reserveCapacity(max(0, min(o.settings.paths, 1 << 34)))
+                    return xs
+                }
+            }
+            for s in all.indices { all[s] += part.losses[s] }
+            headers.append((file, o))
+        }
+        let h = headers[0].header
+        guard h.shards >= 1 else {
+            throw .mismatch(file: firstFile, field: "the shard count", found: String(h.shards), expected: "at least 1", reference: "the format")
+        }
+        var byShard = [Int: [String]]()
+        for (file, header) in headers { byShard[header.shard, default: []].append(file) }
+        if let (shard, files) = byShard.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count > 1 }) {
+            throw .duplicate(shard: shard, files: files)
+        }
+        if let (file, header) = headers.first(where: { !(1...h.shards).contains($0.header.shard) }) {
+            throw .mismatch(file: file, field: "the shard index", found: String(header.shard), expected: "1…\(h.shards)", reference: firstFile)
+        }
+        let missing = (1...h.shards).filter { byShard[$0] == nil }
+        guard missing.isEmpty else { throw .missing(shards: missing, of: h.shards) }
+        let ordered = headers.sorted { $0.header.shard < $1.header.shard }
+        for (file, header) in ordered {
+            let expected = h.settings.batchRange(shard: header.shard - 1, of: h.shards)
+            let paths = h.settings.pathRange(batches: expected)
+            guard header.batches == expected, header.pathStart == paths.lowerBound, header.pathEnd == paths.upperBound,
+                  header.scenarios.allSatisfy({ $0.paths == paths.count }) else {
+                throw .wrongBatches(file: file, found: header.batches, expected: expected)
+            }
+        }
+        var scenarios: [(String, BatchRangeLosses)] = []
+        for (s, scenario) in h.scenarios.enumerated() {
+            all[s].sort()
+            let evaluations = headers.reduce(0) { $0 + $1.header.scenarios[s].exactEvaluations }
+            scenarios.append((scenario.name, BatchRangeLosses(batches: 0..<h.settings.batchCount, sortedLosses: all[s], exactEvaluations: evaluations)))
+            all[s] = []
+        }
+        var header = h
+        header.shard = 1
+        header.batchStart = 0
+        header.batchEnd = h.settings.batchCount
+        header.pathStart = 0
+        header.pathEnd = h.settings.paths
+        return MergedRun(header: header, scenarios: scenarios, files: ordered.map(\.file))
+    }
+}
