@@ -19,5 +19,12 @@ let package = Package(
             dependencies: [.product(name: "Leverage", package: "Leverage")],
             path: "Sources/B1000"
         ),
+        // Rare events on the Glasserman–Li portfolio: importance sampling's time to a 10 %
+        // relative error, against plain Monte Carlo of the same engine; prints JSON lines.
+        .executableTarget(
+            name: "rare-events",
+            dependencies: [.product(name: "Leverage", package: "Leverage")],
+            path: "Sources/RareEvents"
+        ),
     ]
 )

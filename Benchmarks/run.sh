@@ -17,6 +17,7 @@ TARGET_SE=${TARGET_SE:-0.0005}   # EUR m, senior tranche EL
 # Set-up: LAPACK/OpenBLAS and the pinned NumPy (scripts/setup.sh), GNU time for peak memory.
 bash ../scripts/setup.sh
 . ../scripts/lib.sh
+python3 -c 'import numba' 2>/dev/null || pip install -q -r requirements.txt
 install_missing_apt time
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} (left as is for both runs)"
@@ -26,16 +27,32 @@ BIN=.build/release/b1000
 OUT=$(mktemp -d)
 
 REPS=${REPS:-3}
-echo "== $REPS alternating repetitions of: Swift engine (all cores) and NumPy $(python3 -c 'import numpy; print(numpy.__version__)'), $PATHS paths each"
+echo "== $REPS alternating repetitions of: Swift engine (all cores), NumPy $(python3 -c 'import numpy; print(numpy.__version__)') and Numba $(python3 -c 'import numba; print(numba.__version__)') (all cores), $PATHS paths each"
 echo "   (the machine is shared: medians of alternating runs compare like with like)"
 for r in $(seq 1 "$REPS"); do
   $BIN --paths "$PATHS" --seed $SEED > "$OUT/swift_$r.json"
   python3 numpy_b1000.py --paths "$PATHS" --seed $SEED > "$OUT/numpy_$r.json"
+  python3 numba_b1000.py --paths "$PATHS" --seed $SEED > "$OUT/numba_$r.json"
 done
+echo "== Swift engine with the per-draw Φ-table test (the scheme before the skip scheme)"
+$BIN --paths "$PATHS" --seed $SEED --default-test table > "$OUT/swift_table.json"
 echo "== Swift engine, 1 thread; OPENBLAS_NUM_THREADS=1; exact Φ per draw (no table)"
 $BIN --paths "$PATHS" --seed $SEED --threads 1 > "$OUT/swift1.json"
 OPENBLAS_NUM_THREADS=1 $BIN --paths "$PATHS" --seed $SEED > "$OUT/swift_ob1.json"
 $BIN --paths "$PATHS" --seed $SEED --exact > "$OUT/swift_exact.json"
+echo "== rare events on the Glasserman–Li portfolio (importance sampling to 10 % relative error)"
+# a:x:P with P(L > x) exact by quadrature (glasserman_li_reference.py).
+.build/release/rare-events --plain-paths 400000 \
+  0.3:1006.5:1.241203753460894e-04 0.3:2007.5:1.4841857541602706e-07 0.3:3008.5:3.2574175055175526e-10 \
+  0.5:2007.5:5.675537405149348e-04 0.5:6008.5:7.784456578756534e-08 0.5:8008.5:2.0780310882721857e-10 > "$OUT/rare.jsonl"
+echo "== solve investai-risk-sharing --paths 400000 against its simulation"
+LEV=../.build/release/leverage
+if [ -x "$LEV" ]; then
+  for r in 1 2 3; do
+    /usr/bin/time -f "%e %U" -o "$OUT/sim_time_$r" $LEV simulate investai-risk-sharing --paths 400000 --quiet > /dev/null
+    /usr/bin/time -f "%e %U" -o "$OUT/solve_time_$r" $LEV solve investai-risk-sharing --paths 400000 --quiet > /dev/null
+  done
+fi
 echo "== time to accuracy (Swift engine)"
 $BIN --paths "$PATHS" --seed $SEED --target-se "$TARGET_SE" > "$OUT/swift_tta.json"
 
@@ -51,7 +68,8 @@ d, reps = sys.argv[1], int(sys.argv[2])
 load = lambda n: json.load(open(f"{d}/{n}.json"))
 sw = [load(f"swift_{r}") for r in range(1, reps + 1)]
 npy = [load(f"numpy_{r}") for r in range(1, reps + 1)]
-s1, sob, sx, tta = load("swift1"), load("swift_ob1"), load("swift_exact"), load("swift_tta")
+nb = [load(f"numba_{r}") for r in range(1, reps + 1)]
+s1, sob, sx, tta, stab = load("swift1"), load("swift_ob1"), load("swift_exact"), load("swift_tta"), load("swift_table")
 med = lambda rs: statistics.median(r["draws_per_second"] for r in rs)
 s, n = sw[0], npy[0]
 print()
@@ -60,21 +78,27 @@ def row(label, rs):
     print(f"{label:48s} {rs[0]['paths']:8d} {med(rs):17.3e}   " + " ".join(f"{r['draws_per_second']:.2e}" for r in rs))
 row(f"Swift engine, all cores ({s['threads']} threads)", sw)
 row(f"NumPy vectorised ({n['numpy']}), OPENBLAS_CORETYPE={n['openblas_coretype']}", npy)
+row(f"Numba parallel ({nb[0]['numba']}, {nb[0]['threads']} threads)", nb)
+row("Swift engine, per-draw Φ-table test", [stab])
 row("Swift engine, 1 thread", [s1])
 row("Swift engine, all cores, OPENBLAS_NUM_THREADS=1", [sob])
 row("Swift engine, exact Φ per draw (no table)", [sx])
+print(f"default test chosen by the engine: {s['default_test']}")
 print(f"ratio Swift (all cores) / NumPy, medians: {med(sw) / med(npy):.1f}x")
+print(f"ratio Swift (all cores) / Numba, medians: {med(sw) / med(nb):.1f}x")
+print(f"skip scheme speed-up over the per-draw table test: {med(sw) / med([stab]):.2f}x")
 print(f"ratio Swift (1 thread) / NumPy median:    {med([s1]) / med(npy):.1f}x")
 print(f"Φ-table speed-up over exact Φ per draw:   {med(sw) / med([sx]):.2f}x "
       f"(Φ evaluated for {100 * s['exact_phi_fraction']:.3f} % of obligor draws)")
 print()
 print("tranche expected losses (EUR m), first run of each: |Δ| in combined SEs (must be ≤ 4)")
 ok = True
-for a, b in zip(s["tranches"], n["tranches"]):
-    se = math.hypot(a["se"], b["se"])
-    z = abs(a["el"] - b["el"]) / se if se > 0 else (0 if a["el"] == b["el"] else math.inf)
-    ok &= z <= 4
-    print(f"  {a['name']:10s} swift {a['el']:.6f} ± {a['se']:.6f}   numpy {b['el']:.6f} ± {b['se']:.6f}   |Δ| = {z:.2f} SE")
+for peer, rows in (("numpy", n), ("numba", nb[0])):
+    for a, b in zip(s["tranches"], rows["tranches"]):
+        se = math.hypot(a["se"], b["se"])
+        z = abs(a["el"] - b["el"]) / se if se > 0 else (0 if a["el"] == b["el"] else math.inf)
+        ok &= z <= 4
+        print(f"  {a['name']:10s} swift {a['el']:.6f} ± {a['se']:.6f}   {peer} {b['el']:.6f} ± {b['se']:.6f}   |Δ| = {z:.2f} SE")
 print("agreement:", "OK" if ok else "FAILED")
 print("(repeated Swift runs with the same seed are bit-identical:",
       "yes)" if all(r["tranches"] == s["tranches"] for r in sw) else "NO)")
@@ -92,5 +116,26 @@ if t:
     print(f"  paths needed (estimated from a {tta['paths']}-path pilot, {t['runs']} run(s)): {t['paths']}")
     print(f"  Swift engine: {t['seconds']:.2f} s measured, SE reached {t['senior_se']:.6f}")
     print(f"  NumPy: {t['paths'] / rate_paths_np:.1f} s projected at its median rate (same estimator, same variance per path)")
+import os
+print()
+print("rare events, Glasserman–Li portfolio: time to a 10 % relative error on P(L > x)")
+print(f"{'a':>4s} {'x':>7s} {'exact P':>10s} {'IS estimate':>12s} {'rel.err':>8s} {'z':>6s} {'IS paths':>9s} {'IS s':>7s} {'VRF':>10s} {'plain s (proj.)':>16s} {'NumPy s (proj.)':>16s}")
+np_rate_paths = med(npy) / n["exposures"]
+for line in open(f"{d}/rare.jsonl"):
+    r = json.loads(line)
+    ok &= abs(r["z"]) <= 4
+    numpy_s = r["plain_paths_needed"] / np_rate_paths
+    print(f"{r['loading']:4.1f} {r['threshold']:7.1f} {r['exact']:10.3e} {r['estimate']:12.3e} {r['relative_error']:8.3f} {r['z']:6.2f} "
+          f"{r['paths']:9d} {r['seconds']:7.2f} {r['variance_reduction']:10.3g} {r['plain_seconds_projected']:16.4g} {numpy_s:16.4g}"
+          f"   IS vs NumPy: {numpy_s / r['seconds']:.3g}x")
+print("plain: this engine's measured paths/s on the same portfolio × the paths a 10 % relative error needs, (1 − P)/(0.01·P);")
+print("NumPy: its B1000 rate (1000 obligors, same per-draw work) × the same paths. Projections, not runs.")
+if os.path.exists(f"{d}/sim_time_1"):
+    sims = [float(open(f"{d}/sim_time_{r}").read().split()[1]) for r in (1, 2, 3)]
+    solves = [float(open(f"{d}/solve_time_{r}").read().split()[1]) for r in (1, 2, 3)]
+    print()
+    print(f"solve investai-risk-sharing --paths 400000 (baseline + stressed: two simulations): CPU {statistics.median(solves):.2f} s; "
+          f"simulate alone: CPU {statistics.median(sims):.2f} s; ratio {statistics.median(solves) / statistics.median(sims):.1f} "
+          f"(≤ 2 per simulation: {statistics.median(solves) / (2 * statistics.median(sims)):.2f})")
 sys.exit(0 if ok else 1)
 PY

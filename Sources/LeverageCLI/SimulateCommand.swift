@@ -18,7 +18,20 @@ struct Simulate: ParsableCommand {
     @OptionGroup var sharding: ShardOption
     @OptionGroup var output: OutputOptions
 
-    func validate() throws { try sharding.validate(output: output) }
+    @Option(help: "plain or importance (Glasserman–Li importance sampling for the far tail; default: the model's `simulation.method`, else plain).")
+    var method: SimulationMethod?
+
+    @Option(help: "Importance sampling's target loss, a fraction of the volume (default: the model's `simulation.target`, else the most senior attachment).")
+    var target: Double?
+
+    @Option(parsing: .upToNextOption, help: "Losses (fractions of the volume) at which to report P(L/V > x) (default: the model's `simulation.exceedance`).")
+    var exceedance: [Double] = []
+
+    func validate() throws {
+        try sharding.validate(output: output)
+        if let target, !(target > 0 && target < 1) { throw ValidationError("--target must be a loss fraction in (0, 1), e.g. 0.15") }
+        if let x = exceedance.first(where: { !($0 >= 0 && $0 < 1) }) { throw ValidationError("--exceedance \(x): thresholds are loss fractions in [0, 1)") }
+    }
 
     func run() throws { try execute(.local) }
 
@@ -47,6 +60,23 @@ struct Simulate: ParsableCommand {
         if progress.enabled {
             onBatch = { @Sendable done, total in progress.update(done, total) }
         }
+        let thresholds = exceedance.isEmpty ? risk.exceedance : exceedance
+        if (method ?? risk.method) == .importance {
+            let weighted: ImportanceReport
+            do {
+                weighted = try simulateImportance(portfolio: risk.portfolio, structure: risk.structure, settings: settings,
+                                                  target: target ?? risk.target, exceedance: thresholds, progress: onBatch)
+            } catch {
+                progress.finish()
+                Console.error("\(file.path): \(error)")
+                throw ExitCode(1)
+            }
+            progress.finish()
+            let parameters = simulation.parameters(settings) + [("method", .string("importance")), ("target", .number(weighted.target))]
+            let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters)
+            try output.emit(ImportanceTables.tables(for: weighted, unit: file.model.unit), manifest: manifest)
+            return
+        }
         do {
             report = try source.report("baseline", file: file, portfolio: risk.portfolio, structure: risk.structure, settings: settings, progress: onBatch)
         } catch {
@@ -55,7 +85,8 @@ struct Simulate: ParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let tables = SimulationTables.tables(for: report, model: risk, unit: file.model.unit)
+        var tables = SimulationTables.tables(for: report, model: risk, unit: file.model.unit)
+        if !thresholds.isEmpty { tables.insert(ImportanceTables.exceedance(report, thresholds: thresholds), at: 1) }
         var parameters = simulation.parameters(settings) + [("obligor_draws", .integer(report.obligorDraws))]
         if case let .nearestCorrelation(iterations, distance, _) = report.dependence.factorization {
             parameters.append(("correlation_repair", .object([("matrix", .string(report.dependence.matrixName)),
@@ -71,6 +102,8 @@ struct Simulate: ParsableCommand {
         }
     }
 }
+
+extension SimulationMethod: ExpressibleByArgument {}
 
 /// Monte Carlo controls shared by `simulate`, `sweep` and `solve`.
 struct SimulationOptions: ParsableArguments {

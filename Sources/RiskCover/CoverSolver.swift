@@ -72,8 +72,7 @@ extension RiskCoverAnalysis {
         var feasible = true
         for kind in activeConstraints {
             func holds(_ x: Double, _ shift: Double) throws(RiskModelError) -> Bool {
-                let e = try evaluate(base.with(axis, x))
-                let check = e.checks.first { $0.kind == kind }!
+                let check = try check(kind, at: base.with(axis, x))!
                 // shift −1: the optimistic end (estimate − z·SE for a maximum), +1: the pessimistic end.
                 let adjusted = check.estimate + shift * terms.z * check.standardError * (kind == .netReturn ? -1 : 1)
                 return kind == .netReturn ? adjusted >= check.limit : adjusted <= check.limit

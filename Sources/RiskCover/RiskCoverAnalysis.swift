@@ -69,8 +69,10 @@ public struct RiskCoverAnalysis: Sendable {
     var losses: [Double] { base.lossDistribution.sortedLosses }
     var volume: Double { base.volume }
 
-    /// Evaluates `cover`: every path's loss goes through the cover's ``Waterfall``.
-    public func evaluate(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
+    /// Evaluates `cover` by allocating every path's loss through the cover's ``Waterfall`` and
+    /// materialising each holder's sample: the reference implementation of ``evaluate(_:)``
+    /// (which gives bit-identical results without any per-path allocation).
+    public func evaluatePathByPath(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
         let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)
         let waterfall = try Waterfall(structure: structure, volume: volume)
         let publicIndex = waterfall.holders.firstIndex(of: terms.publicHolder)

@@ -14,8 +14,29 @@ struct BatchWorker {
     var z: [Double]
     var w: [Double]
     var s: [Double]
+    let plan: Plan
 
-    init(model: PreparedModel, table: DefaultTable, seed: UInt64, batchSize: Int, exact: Bool) {
+    /// What is shared between workers: the loading groups (S once per distinct loading vector)
+    /// and the skip scheme's classes, when they apply.
+    struct Plan: Sendable {
+        let groups: LoadingGroups?
+        let sparse: SparseDefaults?
+
+        init(model: PreparedModel, batchSize: Int, defaultTest: DefaultTest, probabilitiesOfDefault: [Double]) {
+            let rows = model.exposureCount + model.poolCount
+            let limit = max(1, (1 << 20) / max(batchSize, 1))
+            groups = LoadingGroups(a: model.a, rows: rows, factors: model.factorCount, inverseSigma: model.inverseSigma, limit: limit)
+            switch (defaultTest, groups) {
+            case (.skip, let g?), (.automatic, let g?):
+                sparse = SparseDefaults(model: model, groups: g, pds: probabilitiesOfDefault, force: defaultTest == .skip)
+            default:
+                sparse = nil
+            }
+        }
+    }
+
+    init(model: PreparedModel, table: DefaultTable, seed: UInt64, batchSize: Int, exact: Bool, plan: Plan) {
+        self.plan = plan
         self.model = model
         self.table = table
         self.seed = seed
@@ -27,7 +48,7 @@ struct BatchWorker {
         chunk = max(1, min(rows, (1 << 17) / max(batchSize, 1)))
         z = [Double](repeating: 0, count: batchSize * max(model.factorCount, 1))
         w = [Double](repeating: 1, count: batchSize)
-        s = [Double](repeating: 0, count: batchSize * chunk)
+        s = [Double](repeating: 0, count: batchSize * max(chunk, plan.groups?.count ?? 0))
     }
 
     /// Simulates paths [b·batchSize, b·batchSize + count) and writes their portfolio losses
@@ -50,6 +71,33 @@ struct BatchWorker {
         let studentT = model.degreesOfFreedom != nil
 
         var evaluated = 0
+        if let groups = plan.groups {
+            // 2. One column of S per distinct loading vector: S = Z · Gᵀ (len × G).
+            z.withUnsafeBufferPointer { zp in
+                groups.vectors.withUnsafeBufferPointer { gp in
+                    s.withUnsafeMutableBufferPointer { sp in
+                        if k == 0 {
+                            for i in 0..<(len * groups.count) { sp[i] = 0 }
+                            return
+                        }
+                        BLAS.gemm(.none, .transpose, m: len, n: groups.count, k: k, alpha: 1,
+                                  a: zp.baseAddress!, lda: len, b: gp.baseAddress!, ldb: groups.count,
+                                  beta: 0, c: sp.baseAddress!, ldc: len)
+                    }
+                }
+            }
+            if let sparse = plan.sparse {
+                evaluated += sparseExposures(sparse, groups: groups, batch: batch, len: len, loss: loss)
+            } else {
+                for r in 0..<model.exposureCount {
+                    evaluated += exposure(r, batch: batch, len: len, column: groups.groupOf[r] * len, studentT: studentT, loss: loss)
+                }
+            }
+            for r in model.exposureCount..<rows {
+                pool(r, batch: batch, len: len, column: groups.groupOf[r] * len, loss: loss)
+            }
+            return evaluated
+        }
         var r0 = 0
         while r0 < rows {
             let r1 = min(rows, r0 + chunk)

@@ -1,3 +1,4 @@
+import Foundation
 import Stochastics
 
 /// An exact, table-accelerated test of "u < Φ(t)", the default decision of one obligor on one
@@ -37,6 +38,12 @@ public struct DefaultTable: Sendable {
     /// For entries k = −1…cellCount, at index k + 1: ⌊low·2¹⁶⌋ in the low 32 bits and
     /// ⌈high·2¹⁶⌉ in the high 32 bits (one load per decision).
     @usableFromInline let bounds: [UInt64]
+    /// For entries k = −1…cellCount, at index k + 1: the same bounds as doubles,
+    /// lower ≤ Φ(t) ≤ upper for every t of the cell (upper capped at 1), and
+    /// log(1 − upper) (−∞ when upper = 1) — for the skip scheme (``SparseDefaults``).
+    let lowerProbability: [Double]
+    let upperProbability: [Double]
+    let logComplementUpper: [Double]
 
     /// Builds the table (≈ 4,400 evaluations of Φ).
     public init() {
@@ -50,6 +57,15 @@ public struct DefaultTable: Sendable {
             b[k + 1] = UInt64((low * scale).rounded(.down)) | (UInt64((high * scale).rounded(.up)) << 32)
         }
         bounds = b
+        var lower = [Double](repeating: 0, count: n + 2), upper = lower, logComplement = lower
+        for k in -1...n {
+            lower[k + 1] = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
+            upper[k + 1] = k == n ? 1 : min(1, (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin))
+            logComplement[k + 1] = upper[k + 1] >= 1 ? -.infinity : log1p(-upper[k + 1])
+        }
+        lowerProbability = lower
+        upperProbability = upper
+        logComplementUpper = logComplement
     }
 
     /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).

@@ -4,13 +4,22 @@ import LinearAlgebra
 import Stochastics
 import Synchronization
 
-/// How each obligor's default decision u < Φ(t) is evaluated. Both give identical results
-/// (see ``DefaultTable``); `.exact` exists to measure the table's speed-up.
+/// How each obligor's default decision is drawn. `.table` and `.exact` give identical results
+/// (see ``DefaultTable``; `.exact` exists to measure the table's speed-up). `.skip` draws the
+/// same distribution with different random numbers, at a cost per default rather than per
+/// obligor (see ``SparseDefaults``); `.automatic` uses it when the portfolio's shape makes it
+/// cheaper (exposures sharing loading vectors in classes of similar PD) and the table otherwise.
+/// The choice between the table and skipping is part of the result's identity.
 public enum DefaultTest: Sendable, Hashable, Codable {
-    /// The monotone Φ table with exact fallback in ambiguous cells (fast).
+    /// The monotone Φ table with exact fallback in ambiguous cells, one uniform per obligor.
     case table
     /// Φ(t) for every obligor and path.
     case exact
+    /// Geometric skipping with thinning within PD classes of a loading group, wherever the
+    /// portfolio allows it (every exposure on factors), whatever it costs.
+    case skip
+    /// `.skip` when its estimated cost is below the table's, else `.table` (the default).
+    case automatic
 }
 
 /// Simulation controls. Everything except `threads` and `defaultTest` is part of the result's
@@ -35,14 +44,14 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     public var histogramEdges: [Double]?
     /// Number of equal buckets when `histogramEdges` is nil. Default 20.
     public var histogramBuckets: Int
-    /// Table-accelerated (default) or exact default test; results are identical.
+    /// How default decisions are drawn (default `.automatic`); see ``DefaultTest``.
     public var defaultTest: DefaultTest
 
     /// Settings with the defaults documented on each property.
     public init(paths: Int, seed: UInt64, batchSize: Int = 4096, threads: Int? = nil,
                 quantileLevels: [Double] = [0.95, 0.99, 0.995, 0.999], confidence: Double = 0.95,
                 provisioningConfidence: Double = 0.99, histogramEdges: [Double]? = nil, histogramBuckets: Int = 20,
-                defaultTest: DefaultTest = .table) {
+                defaultTest: DefaultTest = .automatic) {
         self.paths = paths
         self.seed = seed
         self.batchSize = batchSize
@@ -88,7 +97,7 @@ public func validateSimulation(portfolio: Portfolio, structure: RiskSharingStruc
 
 /// Counter words of the random-number layout: counter = (block, batch, purpose, item).
 enum Purpose: UInt64 {
-    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5, refinement = 6
+    case factors = 0, mixing = 1, idiosyncratic = 2, exposureLGD = 3, poolDefaults = 4, poolLGD = 5, refinement = 6, sparse = 7, importanceFactors = 8, importanceDefaults = 9
 }
 
 /// Runs the Monte Carlo simulation of `portfolio` under `structure`.
@@ -141,6 +150,8 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
     let batches = (paths + batchSize - 1) / batchSize
     let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
     let table = DefaultTable()
+    let worker = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
+                                  probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
 
     var losses = [Double](repeating: 0, count: paths)
     var evaluations = [Int](repeating: 0, count: batches)
@@ -151,7 +162,7 @@ public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, sett
             let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
-                                         exact: settings.defaultTest == .exact)
+                                         exact: settings.defaultTest == .exact, plan: worker)
                 while true {
                     let b = next.withLock { v in defer { v += 1 }; return v }
                     if b >= batches { break }

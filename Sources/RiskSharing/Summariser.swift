@@ -23,6 +23,51 @@ struct Summariser: Sendable {
             expectedShortfall: settings.quantileLevels.map { SampleStatistics.expectedShortfall(sorted: xs, level: $0) })
     }
 
+    /// ``summary(_:)`` of f(L) over the sorted losses, without materialising f(L) when f is
+    /// nondecreasing on them (checked in one pass; the usual case): then the sample f(L₍ᵢ₎) is
+    /// sorted already and every statistic is computed by the same arithmetic in the same order
+    /// as on the materialised array — bit-identical, with no per-path memory.
+    func summary(of f: (Double) -> Double) -> LossSummary {
+        let n = sortedLosses.count
+        return sortedLosses.withUnsafeBufferPointer { b -> LossSummary in
+            var previous = f(b[0])
+            for i in 1..<n {
+                let x = f(b[i])
+                if x < previous { return summary(b.map(f)) }
+                previous = x
+            }
+            return LossSummary(
+                expectedLoss: SampleStatistics.mean(count: n) { f(b[$0]) },
+                quantiles: settings.quantileLevels.map { level in
+                    SampleStatistics.quantile(count: n, level: level, confidence: settings.confidence) { f(b[$0]) }
+                },
+                expectedShortfall: settings.quantileLevels.map { level in
+                    SampleStatistics.expectedShortfall(count: n, level: level) { f(b[$0]) }
+                })
+        }
+    }
+
+    /// Tranche j's gross loss min(max(L − a, 0), d − a)·V as a function of the portfolio loss.
+    func trancheGrossFunction(_ j: Int) -> (Double) -> Double {
+        let t = waterfall.tranches[j], v = model.volume
+        return { t.lossFraction(portfolioLossFraction: $0 / v) * v }
+    }
+
+    /// Without guarantees, holder h's loss as a function of the portfolio loss: the sum of its
+    /// tranches' losses, added from 0 in tranche order as ``Waterfall/allocate(portfolioLoss:into:)``
+    /// does (so bit-identical to it).
+    func holderFunction(_ h: Int) -> ((Double) -> Double)? {
+        guard waterfall.guarantees.isEmpty else { return nil }
+        let held = waterfall.tranches.indices.filter { waterfall.trancheHolder[$0] == h }
+        let tranches = held.map { waterfall.tranches[$0] }, v = model.volume
+        return { loss in
+            let l = loss / v
+            var x = 0.0
+            for t in tranches { x += t.lossFraction(portfolioLossFraction: l) * v }
+            return x
+        }
+    }
+
     /// f(L) for every path, f = one output of the waterfall.
     func derived(_ pick: (Allocation) -> Double) -> [Double] {
         var a = Allocation(trancheGross: [], trancheNet: [], guaranteeCalls: [], holderLoss: [])
@@ -74,12 +119,12 @@ struct Summariser: Sendable {
         let volume = model.volume
         switch job {
         case .portfolio:
-            return .summary(summary(sortedLosses))
+            return .summary(summary(of: { $0 }))
         case let .tranche(j):
             let t = waterfall.tranches[j]
             let hit = sortedLosses.reduce(0) { $0 + ($1 / volume > t.attachment ? 1 : 0) }
             let wiped = sortedLosses.reduce(0) { $0 + ($1 / volume >= t.detachment ? 1 : 0) }
-            let grossSummary = summary(trancheGross(j))
+            let grossSummary = summary(of: trancheGrossFunction(j))
             // Without guarantees the net loss is the gross loss: reuse its summary.
             let netSummary = waterfall.guarantees.isEmpty ? grossSummary : summary(derived { $0.trancheNet[j] })
             return .tranche(TrancheReport(
@@ -88,6 +133,7 @@ struct Summariser: Sendable {
                 hitProbability: ProbabilityEstimate(successes: hit, trials: n),
                 wipeoutProbability: ProbabilityEstimate(successes: wiped, trials: n)))
         case let .holder(h):
+            if let f = holderFunction(h) { return .summary(summary(of: f)) }
             return .summary(summary(derived { $0.holderLoss[h] }))
         case let .guarantee(g):
             let guarantee = waterfall.guarantees[g]

@@ -12,6 +12,12 @@ public struct RiskModel: Sendable {
     public var paths: Int
     public var seed: UInt64
     public var batchSize: Int
+    /// `simulation.method`: plain Monte Carlo or importance sampling.
+    public var method: SimulationMethod = .plain
+    /// `simulation.target`: the importance-sampling target loss (fraction of the volume).
+    public var target: Double? = nil
+    /// `simulation.exceedance`: losses (fractions of the volume) at which P(L/V > x) is reported.
+    public var exceedance: [Double] = []
 }
 
 /// Reads `portfolio`, `risk_sharing` and `simulation`:
@@ -36,6 +42,7 @@ public struct RiskModel: Sendable {
 ///           # cap_basis: guaranteed_amount (default: cap amount = cap · rate · covered volume, the
 ///           # EIF convention) or volume (cap amount = cap · portfolio volume)
 ///     simulation: {paths: 100000, seed: 1, batch_size: 4096}
+///     # optional: method: importance, target: 0.15, exceedance: [0.05, 0.15, 0.3]
 struct PortfolioReader {
     let sink: DiagnosticSink
     /// Reads a data file named in the model (relative to the model's folder); nil if missing.
@@ -169,7 +176,17 @@ struct PortfolioReader {
         let structure = riskSharing.flatMap(readStructure) ?? (riskSharing == nil ? .wholePortfolio(holder: "lender") : nil)
         var paths = 100_000, seed: UInt64 = 1, batch = 4096
         var simulationOK = true
-        if let s = simulation?.mapping(allowed: ["paths", "seed", "batch_size"]) {
+        var method = SimulationMethod.plain, target: Double? = nil, exceedance: [Double] = []
+        if let s = simulation?.mapping(allowed: ["paths", "seed", "batch_size", "method", "target", "exceedance"]) {
+            if let v = s["method"] { if let m = v.choice(SimulationMethod.self) { method = m } else { simulationOK = false } }
+            if let v = s["target"] {
+                if let x = v.fraction(), x > 0, x < 1 { target = x } else { if v.number().map({ $0 == 0 || $0 == 1 }) == true { v.error("the target loss fraction must be in (0, 1)") }; simulationOK = false }
+            }
+            if let v = s["exceedance"] {
+                if let items = v.sequence() {
+                    for item in items { if let x = item.fraction(), x < 1 { exceedance.append(x) } else { if item.number() == 1 { item.error("an exceedance threshold must be below 1") }; simulationOK = false } }
+                } else { simulationOK = false }
+            }
             if let v = s["paths"] { if let p = v.integer(minimum: 1, maximum: PortfolioReader.maximumPaths, what: "paths (8 bytes of memory each)") { paths = p } else { simulationOK = false } }
             if let v = s["seed"] { if let x = v.integer(minimum: 0) { seed = UInt64(x) } else { simulationOK = false } }
             if let v = s["batch_size"] { if let b = v.integer(minimum: 1, maximum: SimulationSettings.maximumBatchSize) { batch = b } else { simulationOK = false } }
@@ -187,7 +204,8 @@ struct PortfolioReader {
                    exposureValues: exposureValues, poolValues: poolValues)
             return nil
         }
-        return RiskModel(portfolio: portfolio, structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch)
+        return RiskModel(portfolio: portfolio, structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch,
+                         method: method, target: target, exceedance: exceedance)
     }
 
     /// The most paths a model file may ask for (the engine keeps one loss per path).

@@ -117,28 +117,39 @@ public enum SampleStatistics {
     /// Mean and standard error, two-pass (mean, then Σ (x − x̄)²) for accuracy;
     /// summation in index order, so the result is a deterministic function of the sample.
     public static func mean(_ xs: [Double]) -> MeanEstimate {
-        let n = xs.count
+        xs.withUnsafeBufferPointer { b in mean(count: b.count) { b[$0] } }
+    }
+
+    /// ``mean(_:)`` of the sample x(0), …, x(n − 1) given as a function of the index, without
+    /// materialising it: the same two passes in the same order, hence bit-identical to
+    /// `mean((0..<n).map(x))`. `x` is called twice per index.
+    @inlinable
+    public static func mean(count n: Int, _ x: (Int) -> Double) -> MeanEstimate {
         precondition(n > 0, "mean of an empty sample")
-        return xs.withUnsafeBufferPointer { b in
-            var sum = 0.0
-            for x in b { sum += x }
-            let mean = sum / Double(n)
-            var ss = 0.0
-            for x in b { let d = x - mean; ss += d * d }
-            let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
-            return MeanEstimate(mean: mean, standardError: se, count: n)
-        }
+        var sum = 0.0
+        for i in 0..<n { sum += x(i) }
+        let mean = sum / Double(n)
+        var ss = 0.0
+        for i in 0..<n { let d = x(i) - mean; ss += d * d }
+        let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
+        return MeanEstimate(mean: mean, standardError: se, count: n)
     }
 
     /// The α-quantile of an ascending-sorted sample with its order-statistic interval
     /// (see ``QuantileEstimate``).
     public static func quantile(sorted xs: [Double], level alpha: Double, confidence: Double = 0.95) -> QuantileEstimate {
-        let n = xs.count
+        xs.withUnsafeBufferPointer { b in quantile(count: b.count, level: alpha, confidence: confidence) { b[$0] } }
+    }
+
+    /// ``quantile(sorted:level:confidence:)`` of an ascending sample given as a function of the
+    /// (0-based) index: only the three order statistics used are evaluated.
+    public static func quantile(count n: Int, level alpha: Double, confidence: Double = 0.95,
+                                sorted x: (Int) -> Double) -> QuantileEstimate {
         precondition(n > 0 && alpha > 0 && alpha < 1, "quantile needs a sample and 0 < α < 1")
         let nd = Double(n)
         let point = min(max(Int((nd * alpha).rounded(.up)), 1), n)
         let (j, k) = orderStatisticInterval(count: n, level: alpha, confidence: confidence)
-        return QuantileEstimate(level: alpha, value: xs[point - 1], lower: xs[j - 1], upper: xs[k - 1], confidence: confidence)
+        return QuantileEstimate(level: alpha, value: x(point - 1), lower: x(j - 1), upper: x(k - 1), confidence: confidence)
     }
 
     /// The 1-based order-statistic indices (j, k) of the distribution-free interval for the
@@ -169,19 +180,25 @@ public enum SampleStatistics {
 
     /// Expected shortfall at level α of an ascending-sorted sample (see ``ShortfallEstimate``).
     public static func expectedShortfall(sorted xs: [Double], level alpha: Double) -> ShortfallEstimate {
-        let n = xs.count
+        xs.withUnsafeBufferPointer { b in expectedShortfall(count: b.count, level: alpha) { b[$0] } }
+    }
+
+    /// ``expectedShortfall(sorted:level:)`` of an ascending sample given as a function of the
+    /// (0-based) index; only the tail above the α-quantile is visited.
+    @inlinable
+    public static func expectedShortfall(count n: Int, level alpha: Double, sorted xs: (Int) -> Double) -> ShortfallEstimate {
         precondition(n > 0 && alpha > 0 && alpha < 1)
-        let v = xs[min(max(Int((Double(n) * alpha).rounded(.up)), 1), n) - 1]
+        let v = xs(min(max(Int((Double(n) * alpha).rounded(.up)), 1), n) - 1)
         let scale = 1 / (1 - alpha)
         // Only the tail contributes to (L − v)⁺; walk it from the top of the sorted sample.
         var sum = 0.0
         var tail = 0
         var i = n - 1
-        while i >= 0 && xs[i] > v { sum += (xs[i] - v) * scale; tail += 1; i -= 1 }
+        while i >= 0 && xs(i) > v { sum += (xs(i) - v) * scale; tail += 1; i -= 1 }
         let meanExcess = sum / Double(n)
         var ss = 0.0
         i = n - 1
-        while i >= 0 && xs[i] > v { let d = (xs[i] - v) * scale - meanExcess; ss += d * d; i -= 1 }
+        while i >= 0 && xs(i) > v { let d = (xs(i) - v) * scale - meanExcess; ss += d * d; i -= 1 }
         ss += Double(n - tail) * meanExcess * meanExcess
         let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
         return ShortfallEstimate(level: alpha, value: v + meanExcess, standardError: se)

@@ -60,7 +60,7 @@ struct EngineTests {
 
     @Test("The Φ table changes nothing: table and exact default tests give identical reports")
     func tableIsExact() throws {
-        var s = SimulationSettings(paths: 8_000, seed: 5, batchSize: 2048)
+        var s = SimulationSettings(paths: 8_000, seed: 5, batchSize: 2048, defaultTest: .table)
         let fast = try simulate(portfolio: Self.richPortfolio(), structure: Self.structure, settings: s)
         s.defaultTest = .exact
         let exact = try simulate(portfolio: Self.richPortfolio(), structure: Self.structure, settings: s)

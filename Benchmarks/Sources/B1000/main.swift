@@ -3,7 +3,7 @@
 // EADᵢ = 1 + 9·((37·i) mod 100)/99 (EUR m); LGD 0.45; Gaussian copula;
 // tranches [0, 5 %), [5 %, 15 %), [15 %, 100 %].
 //
-// Usage: b1000 [--paths N] [--seed S] [--threads T] [--batch B] [--exact]
+// Usage: b1000 [--paths N] [--seed S] [--threads T] [--batch B] [--exact | --default-test table|skip|automatic]
 //              [--target-se X]   (time-to-accuracy: paths and time for the senior EL SE ≤ X)
 // Prints one JSON object.
 import Foundation
@@ -30,6 +30,7 @@ let structure = RiskSharingStructure(tranches: [
 ])
 
 var paths = 200_000, seed: UInt64 = 20261122, threads: Int? = nil, batch = 4096, exact = false
+var defaultTest = DefaultTest.automatic
 var targetSE: Double? = nil
 var args = CommandLine.arguments.dropFirst().makeIterator()
 while let a = args.next() {
@@ -38,7 +39,14 @@ while let a = args.next() {
     case "--seed": seed = UInt64(args.next()!)!
     case "--threads": threads = Int(args.next()!)!
     case "--batch": batch = Int(args.next()!)!
-    case "--exact": exact = true
+    case "--exact": exact = true; defaultTest = .exact
+    case "--default-test":
+        switch args.next()! {
+        case "table": defaultTest = .table
+        case "skip": defaultTest = .skip
+        case "automatic": defaultTest = .automatic
+        case let other: FileHandle.standardError.write("unknown default test \(other)\n".data(using: .utf8)!); exit(2)
+        }
     case "--target-se": targetSE = Double(args.next()!)!
     default:
         FileHandle.standardError.write("unknown argument \(a)\n".data(using: .utf8)!)
@@ -48,7 +56,7 @@ while let a = args.next() {
 
 let portfolio = b1000()
 @MainActor func run(_ paths: Int) throws -> (SimulationReport, Double) {
-    let settings = SimulationSettings(paths: paths, seed: seed, batchSize: batch, threads: threads, defaultTest: exact ? .exact : .table)
+    let settings = SimulationSettings(paths: paths, seed: seed, batchSize: batch, threads: threads, defaultTest: defaultTest)
     let start = DispatchTime.now().uptimeNanoseconds
     let report = try simulate(portfolio: portfolio, structure: structure, settings: settings)
     return (report, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -61,7 +69,7 @@ let portfolio = b1000()
         "paths": report.paths,
         "exposures": portfolio.exposures.count,
         "threads": threads ?? ProcessInfo.processInfo.activeProcessorCount,
-        "default_test": exact ? "exact" : "table",
+        "default_test": "\(defaultTest)",
         "seconds": seconds,
         "draws_per_second": draws / seconds,
         "exact_phi_fraction": Double(report.exactEvaluations) / Double(max(report.obligorDraws, 1)),
