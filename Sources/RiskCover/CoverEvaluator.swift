@@ -19,7 +19,8 @@ struct CoverAllocator {
     let volume: Double
     let firstLoss: Tranche?
     let privateTranche: Tranche?
-    /// (rate, cap·V) of the guarantee on the private tranche.
+    /// (rate, cap amount) of the guarantee on the private tranche (the cap amount per the
+    /// guarantee's ``CapBasis``, from the waterfall).
     let guarantee: (rate: Double, capAmount: Double)?
     let hasPublicHolder: Bool
     let hasPrivateHolder: Bool
@@ -42,7 +43,7 @@ struct CoverAllocator {
         case 1:
             let g = w.guarantees[0]
             guard pr != nil, g.covers == .tranche("private"), g.guarantor == terms.publicHolder else { return nil }
-            guarantee = (g.rate, g.cap * w.volume)
+            guarantee = (g.rate, w.capAmount(0))
         default: return nil
         }
         hasPublicHolder = w.holders.contains(terms.publicHolder)
@@ -127,7 +128,7 @@ extension RiskCoverAnalysis {
     }
 
     func allocator(_ cover: Cover) throws(RiskModelError) -> (Waterfall, CoverAllocator?) {
-        let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder)
+        let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)
         let waterfall = try Waterfall(structure: structure, volume: volume)
         return (waterfall, CoverAllocator(waterfall: waterfall, terms: terms))
     }

@@ -67,6 +67,9 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, setting
     let paths = settings.pathRange(batches: batches)
     let threads = max(1, min(settings.threads ?? ProcessInfo.processInfo.activeProcessorCount, max(batches.count, 1)))
     let table = DefaultTable()
+    // The same plan as `simulate` builds, so that every path's loss is the same number.
+    let plan = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
+                                probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
 
     var losses = [Double](repeating: 0, count: paths.count)
     var evaluations = [Int](repeating: 0, count: batches.count)
@@ -77,7 +80,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, setting
             let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
-                                         exact: settings.defaultTest == .exact)
+                                         exact: settings.defaultTest == .exact, plan: plan)
                 while true {
                     let b = next.withLock { v in defer { v += 1 }; return v }
                     if b >= batches.upperBound { break }
