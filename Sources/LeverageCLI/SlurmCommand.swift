@@ -207,14 +207,14 @@ struct Slurm: ParsableCommand {
                 let jobID = String(id.split(separator: ";")[0])
                 dependency = ["--dependency=afterok:\(jobID)"]
                 record += "shards \(jobID) \(list)\n"
-                Console.out("submitted shards \(list) of \(shards) as job \(jobID)\n")
+                try Console.out("submitted shards \(list) of \(shards) as job \(jobID)\n")
             } else if !quiet {
                 Console.status("every shard's part is present and valid: submitting only the merge")
             }
             let id = try SlurmTools.run("sbatch", ["--parsable"] + dependency + [mergeFile]).trimmingCharacters(in: .whitespacesAndNewlines)
             let mergeID = String(id.split(separator: ";")[0])
             record += "merge \(mergeID)\n"
-            Console.out("submitted the merge as job \(mergeID)\(dependency.isEmpty ? "" : " (after the shards succeed)"); result in \(result)\n")
+            try Console.out("submitted the merge as job \(mergeID)\(dependency.isEmpty ? "" : " (after the shards succeed)"); result in \(result)\n")
         } catch let error as SlurmTools.Failure {
             Console.error(error.description)
             try? record.write(toFile: jobsFile, atomically: true, encoding: .utf8)
