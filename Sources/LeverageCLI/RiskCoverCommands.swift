@@ -87,7 +87,10 @@ struct Sweep: ParsableCommand {
         let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet)
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
         for (name, analysis) in analyses {
-            do { rows += try analysis.sweep(grid.covers).map { (name, $0) } } catch {
+            let progress = Progress(label: "sweep \(name)", unit: "covers", enabled: !output.quiet)
+            defer { progress.finish() }
+            let onCover: ((Int, Int) -> Void)? = progress.enabled ? { done, total in progress.update(done, total) } : nil
+            do { rows += try analysis.sweep(grid.covers, progress: onCover).map { (name, $0) } } catch {
                 Console.error("\(file.path): \(error)")
                 throw ExitCode(1)
             }
@@ -171,7 +174,10 @@ struct Solve: ParsableCommand {
         var tables: [Table]
         do {
             for (name, analysis) in analyses {
-                let solution = try analysis.minimumCover(solveFor, from: base)
+                let progress = Progress(label: "solve \(name)", unit: "bisection steps", enabled: !output.quiet)
+                defer { progress.finish() }
+                let onStep: ((Int, Int) -> Void)? = progress.enabled ? { done, total in progress.update(done, total) } : nil
+                let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
                 rows.append((name, analysis, solution, budget ?? spec?.budget))
             }
             tables = try RiskCoverTables.solve(rows, unit: file.model.unit)

@@ -18,7 +18,7 @@ public enum ResultFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Writes one file per table plus `manifest.json`, `report.html` (the tables and their charts, see
+/// Writes every table as CSV and JSON (plus text or Markdown when asked for), `manifest.json`, `report.html` (the tables and their charts, see
 /// `HTMLReport`) and `tables.xlsx` (one sheet per table, see `Workbook`) into a folder,
 /// **atomically**: everything is written into a hidden staging folder beside the target, which
 /// then replaces the target in one rename. A failure at any point leaves no partial files behind
@@ -29,19 +29,25 @@ public enum ResultFolder {
     /// The workbook's file name.
     public static let workbookFile = "tables.xlsx"
 
-    /// Writes `tables` in `format`, the manifest, the HTML report and the workbook into `path`.
+    /// Writes `tables`, the manifest, the HTML report and the workbook into `path`.
     ///
     /// - Parameters:
-    ///   - tables: one file each, named `NAME.EXT` after the table and the format.
+    ///   - tables: each written as `NAME.csv` (for pandas: `pd.read_csv`) and `NAME.json` (the
+    ///     `--format json` document holding that one table), whatever the format.
     ///   - manifest: written as `manifest.json` and shown in the report and the workbook.
-    ///   - format: the format of the per-table files.
+    ///   - format: `table` or `markdown` add `NAME.txt` or `NAME.md` per table (every column);
+    ///     `csv` and `json` add nothing.
     ///   - path: the result folder; it may exist only if it is empty or an earlier result folder.
-    /// - Returns: the file names written, tables first, then `manifest.json`, `report.html`, `tables.xlsx`.
+    /// - Returns: the file names written, per table (CSV, JSON, then text or Markdown), then
+    ///   `manifest.json`, `report.html`, `tables.xlsx`.
     /// - Throws: `ResultFolderError` when the folder cannot be written or replaced; nothing is left behind then.
     @discardableResult
     public static func write(_ tables: [Table], manifest: Manifest, format: OutputFormat, to path: String) throws -> [String] {
-        var files: [(String, Data)] = tables.map {
-            ("\($0.name).\(format.fileExtension)", Data(Renderer.render($0, manifest: manifest, format: format).utf8))
+        var files: [(String, Data)] = []
+        for table in tables {
+            for f in [OutputFormat.csv, .json] + (format == .table || format == .markdown ? [format] : []) {
+                files.append(("\(table.name).\(f.fileExtension)", Data(Renderer.render(table, manifest: manifest, format: f).utf8)))
+            }
         }
         files.append(("manifest.json", Data((manifest.json.serialized() + "\n").utf8)))
         files.append((reportFile, Data(HTMLReport.render(tables, manifest: manifest).utf8)))

@@ -6,7 +6,7 @@ import Stochastics
 public enum RiskCoverTables {
     static func yesNo(_ checks: [ConstraintCheck], _ kind: ConstraintCheck.Kind) -> Cell {
         guard let c = checks.first(where: { $0.kind == kind }) else { return .empty }
-        return .text(c.holds ? "yes" : "no")
+        return .bool(c.holds)
     }
 
     /// One row per (scenario, cover): leverage, public cost and risk, private risk, constraints.
@@ -21,8 +21,8 @@ public enum RiskCoverTables {
                       Column("public_cost_per_euro_mobilised", .fraction), Column("public_cost_per_euro_mobilised_se", .fraction),
                       Column("private_expected_loss_rate", .fraction), Column("private_expected_loss_rate_se", .fraction),
                       Column("private_loss_probability", .fraction), Column("private_loss_probability_se", .fraction),
-                      Column("expected_loss_ok", .text), Column("loss_probability_ok", .text), Column("net_return_ok", .text),
-                      Column("all_constraints_hold", .text)])
+                      Column("expected_loss_ok", .boolean), Column("loss_probability_ok", .boolean), Column("net_return_ok", .boolean),
+                      Column("all_constraints_hold", .boolean)])
         for (scenario, e) in rows {
             let cost = e.publicCostPerEuroMobilised, rate = e.privateExpectedLossRate
             table.append([.text(scenario), .number(e.cover.firstLoss), .number(e.cover.guaranteeRate), .number(e.cover.guaranteeCap),
@@ -32,10 +32,31 @@ public enum RiskCoverTables {
                           .number(cost.mean), .number(cost.standardError), .number(rate.mean), .number(rate.standardError),
                           .number(e.privateLossProbability.probability), .number(e.privateLossProbability.standardError),
                           yesNo(e.checks, .expectedLoss), yesNo(e.checks, .lossProbability), yesNo(e.checks, .netReturn),
-                          e.checks.isEmpty ? .empty : .text(e.meetsConstraints ? "yes" : "no")])
+                          e.checks.isEmpty ? .empty : .bool(e.meetsConstraints)])
         }
         table.notes.append("leverage = portfolio volume / public budget commitment (first loss + provisioning rate × guarantee liability); no value = no public commitment.")
         table.notes.append("All covers are evaluated on one simulation of the portfolio (common random numbers); SEs are per cover.")
+        // The chart: leverage and the private tranche's risk against the axis that varies, one
+        // line per scenario (and per value of any other varying axis), the investors' limits as
+        // reference lines, the smallest cover on the grid meeting every constraint marked.
+        let axes = ["first_loss", "guarantee_rate", "guarantee_cap"]
+        let varying = axes.filter { a in Set(table.rows.map { $0[table.columnIndex(a)!] }.map { "\($0)" }).count > 1 }
+        table.setDetail(axes.filter { !varying.contains($0) } + ["public_commitment_\(u)", "public_expected_loss_se_\(u)", "public_loss_q99_\(u)", "public_loss_q999_\(u)",
+                         "public_cost_per_euro_mobilised_se", "private_expected_loss_rate_se", "private_loss_probability_se",
+                         "expected_loss_ok", "loss_probability_ok", "net_return_ok"])
+        let checks = rows.first?.evaluation.checks ?? []
+        var limits: [Chart.ReferenceValue] = []
+        if let c = checks.first(where: { $0.kind == .expectedLoss }) { limits.append(.init(c.limit, "investor limit: expected loss rate \(HumanFormat.number(c.limit, unit: .fraction))")) }
+        if let c = checks.first(where: { $0.kind == .lossProbability }) { limits.append(.init(c.limit, "investor limit: P(loss) \(HumanFormat.number(c.limit, unit: .fraction))")) }
+        let x = varying.first ?? "first_loss"
+        table.chart = Chart(.lines(.init(x: x, panels: [.init([.init("leverage")]),
+                                                        .init([.init("private_expected_loss_rate", label: "private expected loss rate"),
+                                                               .init("private_loss_probability", label: "P(private loss)")], references: limits),
+                                                        .init([.init("public_cost_per_euro_mobilised", label: "public cost per euro mobilised")])],
+                                         lineBy: ["scenario"] + varying.dropFirst(), markFirstTrue: checks.isEmpty ? nil : "all_constraints_hold",
+                                         markLabel: "smallest cover on the grid meeting every constraint")),
+                            title: "How does leverage trade against the private investors' risk as the public cover grows?",
+                            caption: "Leverage (portfolio / public commitment), the private tranche's expected loss rate and loss probability, and the public cost per euro mobilised, against the \(x.replacingOccurrences(of: "_", with: " ")). Dashed lines: the investors' limits.")
         return table
     }
 
@@ -46,7 +67,7 @@ public enum RiskCoverTables {
         let axis = rows.first?.solution.axis ?? .firstLoss
         var solution = Table(
             name: "solution", title: "Minimum public cover (\(axis.rawValue.replacingOccurrences(of: "-", with: " "))) and maximum leverage",
-            columns: [Column("scenario", .text), Column("solved_for", .text), Column("binding_constraint", .text), Column("feasible", .text),
+            columns: [Column("scenario", .text), Column("solved_for", .text), Column("binding_constraint", .text), Column("feasible", .boolean),
                       Column("cover", .fraction), Column("cover_lower", .fraction), Column("cover_upper", .fraction),
                       Column("first_loss", .fraction), Column("guarantee_rate", .fraction), Column("guarantee_cap", .fraction),
                       Column("leverage", .multiple), Column("leverage_lower", .multiple), Column("leverage_upper", .multiple),
@@ -67,7 +88,7 @@ public enum RiskCoverTables {
                       Column("volume_lower_\(u)", unit), Column("volume_upper_\(u)", unit)])
         for (scenario, analysis, s, budget) in rows {
             let e = s.evaluation
-            solution.append([.text(scenario), .text(s.axis.rawValue), s.binding.map { .text($0.rawValue) } ?? .empty, .text(s.feasible ? "yes" : "no"),
+            solution.append([.text(scenario), .text(s.axis.rawValue), s.binding.map { .text($0.rawValue) } ?? .empty, .bool(s.feasible),
                              .number(s.level.value), .number(s.level.lower), .number(s.level.upper),
                              .number(e.cover.firstLoss), .number(e.cover.guaranteeRate), .number(e.cover.guaranteeCap),
                              .number(finite(s.leverage.value)), .number(finite(s.leverage.lower)), .number(finite(s.leverage.upper)),
@@ -96,6 +117,19 @@ public enum RiskCoverTables {
         solution.notes.append("cover: the solved level on the solved_for axis, the other axes held fixed; feasible = no: even 100 % does not meet a constraint.")
         provisioning.notes.append("provisioning rate: quantile of guarantee calls at the confidence / maximum liability; budget multiplier = volume / (rate × liability).")
         capacity.notes.append("Assumes the portfolio grows by more of the same exposures (loss fractions unchanged).")
+        solution.setDetail([axis.rawValue.replacingOccurrences(of: "-", with: "_"), "public_expected_loss_se_\(u)"])
+        solution.chart = Chart(.bars(.init([.init("leverage", lower: "leverage_lower", upper: "leverage_upper")], label: ["scenario"])),
+                               title: "What is the largest leverage the investors accept?",
+                               caption: "Maximum leverage (portfolio / public commitment) at the minimum cover; whiskers: the Monte Carlo band (the constraint solved at its estimate ± z standard errors).")
+        constraints.chart = Chart(.bars(.init([.init("cover", label: "minimum cover", lower: "cover_lower", upper: "cover_upper")], label: ["scenario", "constraint"])),
+                                  title: "How much cover does each investor constraint need?",
+                                  caption: "The minimum cover (\(axis.rawValue.replacingOccurrences(of: "-", with: " "))) each constraint needs on its own; the largest sets the answer. Whiskers: the Monte Carlo band.")
+        provisioning.chart = Chart(.bars(.init([.init("provisioning_rate", lower: "provisioning_rate_lower", upper: "provisioning_rate_upper")], label: ["scenario"])),
+                                   title: "What share of the guarantee must the budget provision?",
+                                   caption: "Provisioning rate: the quantile of guarantee calls at the confidence level / maximum liability; whiskers: its confidence interval.")
+        capacity.chart = Chart(.bars(.init([.init("volume_\(u)", label: "largest portfolio", lower: "volume_lower_\(u)", upper: "volume_upper_\(u)")], label: ["scenario"])),
+                               title: "How large a portfolio does the public budget support?",
+                               caption: "The largest portfolio the budget supports at the solved cover, in \(unit.axisSuffix ?? u); whiskers: the Monte Carlo band.")
         var tables = [solution, constraints]
         if !provisioning.rows.isEmpty { tables.append(provisioning) }
         if !capacity.rows.isEmpty { tables.append(capacity) }

@@ -11,6 +11,13 @@ public enum StressTables {
     }
 
     static let m = Unit.eurMillion
+
+    /// The DSCR covenant as a reference line, when every site has the same one.
+    static func covenant(_ report: StressReport) -> [Chart.ReferenceValue] {
+        let values = Set(report.model.sites.map { $0.parameters.funding.debt.covenantDSCR })
+        guard values.count == 1, let c = values.first else { return [] }
+        return [.init(c, "covenant \(String(format: "%.2f", c))")]
+    }
     static func money(_ name: String) -> Column { Column("\(name)_eur_m", .eurMillion) }
 
     /// The baseline's period-by-period waterfall for every site.
@@ -33,6 +40,12 @@ public enum StressTables {
         }
         table.notes.append("cfads = revenue − energy − staff and maintenance; dscr = cfads / debt service; interest is capitalised during construction.")
         table.notes.append("equity: cash to (+) or from (−) all equity holders (construction, reserve funding, refresh capex, distributions).")
+        table.setDetail(["period", money("grants").name, money("debt_drawn").name, money("energy").name, money("staff_and_maintenance").name,
+                         money("interest").name, money("principal").name, money("reserve").name, money("lender_recovery").name])
+        table.chart = Chart(.lines(.init(x: "year_end", panels: [.init([.init(money("cfads").name, label: "CFADS"), .init(money("debt_service").name, label: "debt service")])],
+                                         facetBy: "site")),
+                            title: "Does each site's cash flow cover its debt service, period by period (baseline)?",
+                            caption: "Cash flow available for debt service (solid) and debt service (dashed) per period, EUR m, one panel per site.")
         return table
     }
 
@@ -51,6 +64,9 @@ public enum StressTables {
             }
         }
         table.notes.append("Years count from financial close to the end of the period. Default: cash + reserve below the debt service.")
+        table.chart = Chart(.bars(.init([.init("min_dscr", label: "minimum DSCR")], label: ["scenario", "site"], colourBy: "site", references: covenant(report))),
+                            title: "How low does each site's DSCR fall in each scenario (deterministic)?",
+                            caption: "Minimum DSCR over the debt life per scenario and site; dashed line: the covenant.")
         return table
     }
 
@@ -78,6 +94,10 @@ public enum StressTables {
         table.notes.append("public_loss: the public first-loss tranche of the lenders' portfolio + public equity; private_loss: senior lenders + private equity (portfolio, mean).")
         table.notes.append("public_multiplier: mean capex / public money (FACTS §3: M_public = 1/(s_EU + s_MS)); private_per_public: (capex − public money) / public money.")
         table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
+        table.setDetail(["equity_irr_p5", "equity_irr_p95", money("npv_se").name, "private_per_public"])
+        table.chart = Chart(.tornado(.init(label: "scenario", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("scenario", ["baseline"]))),
+                            title: "Which stress raises the probability of default most?",
+                            caption: "Each scenario's probability of default (share of sites defaulting, Monte Carlo) against the baseline's, largest change first; whiskers ±2 standard errors.")
         return table
     }
 
@@ -94,6 +114,11 @@ public enum StressTables {
             }
         }
         table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them); defaulted, repaid and construction periods are left out.")
+        table.setDetail(["period"])
+        table.chart = Chart(.fan(.init(x: "year_end", facetBy: "scenario", outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
+                                       references: covenant(report))),
+                            title: "How does the DSCR spread out over the debt's life, and when does it cross the covenant?",
+                            caption: "Per scenario: the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
         return table
     }
 
@@ -113,6 +138,9 @@ public enum StressTables {
             }
         }
         table.notes.append("debt: committed senior debt D = gearing · base capex, the site's share of the lenders' portfolio volume.")
+        table.chart = Chart(.bars(.init([.init("p_default", label: "P(default)", standardError: "p_default_se")], label: ["scenario", "site"], colourBy: "site")),
+                            title: "Which sites default, in which scenario?",
+                            caption: "Probability that each site defaults on its debt, per scenario (Monte Carlo); whiskers ±2 standard errors.")
         return table
     }
 
@@ -146,6 +174,10 @@ public enum StressTables {
         }
         table.notes.append("Lenders' losses per path are split by RiskSharing's waterfall: tranche loss = min(max(L − a, 0), d − a)·V, V = committed senior debt.")
         table.notes.append("Equity loss = max(0, paid in − received), nominal; public equity holds its share of every equity flow.")
+        table.chart = Chart(.stacked(.init(category: "scenario", segment: "holder", value: money("expected_loss").name, colourBy: "holder",
+                                           omit: [.init("holder", ["public grants"])])),
+                            title: "Who bears the losses in each scenario?",
+                            caption: "Mean loss per holder (lenders' tranches and equity), stacked per scenario, EUR m; public grants are a cost, not a loss, and are not drawn.")
         return table
     }
 
@@ -185,6 +217,7 @@ public enum StressTables {
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
         table.notes.append("The delay counts in whole periods (any positive delay adds a full period); capex overruns are paid by equity, so they never reach the lenders on their own.")
         table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
+        table.setDetail(["shock", "bracket_lower", "bracket_upper", "tolerance", "evaluations", "shock_unit"])
         return table
     }
 }
