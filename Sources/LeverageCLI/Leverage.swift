@@ -32,7 +32,7 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only this table (its name as in the CSV file names). Required for --format csv on stdout when a command has several tables.", valueName: "NAME"))
     var table: String?
 
-    @Flag(help: "Show every column in terminal tables (by default they fit $COLUMNS, else the terminal's width, else 80 characters, and secondary columns are left out).")
+    @Flag(help: "Show every column in terminal tables, however wide (by default tables fit $COLUMNS, else the terminal's width, else 80 characters, and secondary columns are left out).")
     var wide = false
 
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
@@ -69,7 +69,7 @@ struct OutputOptions: ParsableArguments {
             if format == .csv && tables.count > 1 {
                 throw ValidationError("--format csv writes one table; choose one with --table NAME (\(tables.map(\.name).joined(separator: ", "))), or write them all with --output DIR")
             }
-            Console.out(Renderer.render(tables, manifest: manifest, format: format, width: Self.terminalWidth, wide: wide))
+            Console.out(Renderer.render(tables, manifest: manifest, format: format, width: wide ? nil : Self.terminalWidth, wide: wide))
         }
     }
 }

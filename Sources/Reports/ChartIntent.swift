@@ -132,13 +132,17 @@ extension Chart {
         /// (the smallest cover meeting every constraint).
         public var markFirstTrue: String?
         public var markLabel: String
-        public init(x: String, panels: [Panel], lineBy: [String] = [], facetBy: String? = nil, markFirstTrue: String? = nil, markLabel: String = "") {
+        /// Vertical lines at given x values (a solved cover), across every panel.
+        public var markers: [ReferenceValue]
+        public init(x: String, panels: [Panel], lineBy: [String] = [], facetBy: String? = nil, markFirstTrue: String? = nil, markLabel: String = "",
+                    markers: [ReferenceValue] = []) {
             self.x = x
             self.panels = panels
             self.lineBy = lineBy
             self.facetBy = facetBy
             self.markFirstTrue = markFirstTrue
             self.markLabel = markLabel
+            self.markers = markers
         }
     }
 

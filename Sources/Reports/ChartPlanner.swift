@@ -197,8 +197,9 @@ struct PanelFrame {
     }
 }
 
-/// A y axis, linear (starting where the data does) or logarithmic when positive data span
-/// more than a factor of 20.
+/// A y axis, linear (starting where the data does) or logarithmic when the data are never
+/// negative and their positive values span more than a factor of 20 (the axis then covers at
+/// most five decades below the largest value; smaller values and zeros sit on its floor).
 struct ValueAxis {
     let linear: LinearScale?
     let log: LogScale?
@@ -206,8 +207,9 @@ struct ValueAxis {
     init(values: [Double], from: Double, to: Double) {
         let finite = values.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
-        if lo > 0, hi / lo > 20 {
-            log = LogScale(minimum: lo, maximum: hi, from: from, to: to)
+        let positive = finite.filter { $0 > 0 }
+        if lo >= 0, positive.count >= 2, let small = positive.min(), hi / small > 20 {
+            log = LogScale(minimum: max(small, hi * 1e-5), maximum: hi, from: from, to: to)
             linear = nil
         } else {
             linear = LinearScale(minimum: lo, maximum: hi, from: from, to: to, targetTicks: 5, includeZero: false)
@@ -236,32 +238,24 @@ enum LineChart {
         if facets.isEmpty { facets = [""] }
         var lineNames: [String] = []
         for row in table.rows { let n = P.label(row, splits, in: table); if !lineNames.contains(n) { lineNames.append(n) } }
-        let xs = table.rows.compactMap { P.number($0[xc]) }
+        let xs = table.rows.compactMap { P.number($0[xc]) } + spec.markers.map(\.value).filter(\.isFinite)
         guard let xmin = xs.min(), let xmax = xs.max() else { return nil }
 
-        let width = 760.0, legendRows = 1.0 + Double(lineNames.count * panels.map(\.count).max()! > 4 ? 1 : 0)
+        // A colour per line (scenario), a dash pattern per series within a panel.
+        let lineColours = [0, 1, 2, 4, 5, 6, 7]
+        var colourOf: [String: String] = [:]
+        for (k, name) in lineNames.enumerated() { colourOf[name] = Palette.colour(lineColours[k % lineColours.count]) }
+        let legend = lineNames.count > 1 ? lineNames.map { ($0, colourOf[$0]!) } : []
+        let width = 760.0
+        var probe = SVGCanvas(width: width, height: 0)
+        let legendBottom = legend.isEmpty ? 4 : probe.legend(legend, x: 60, y: 8, maxX: width - 10)
         let columns = min(facets.count, 3), facetRows = (facets.count + columns - 1) / columns
         let panelHeight = facets.count > 1 ? 150.0 : 190.0, gap = 46.0, titleHeight = 18.0
         let facetWidth = (width - 20) / Double(columns)
-        let top0 = 10 + legendRows * 20
+        let top0 = legendBottom + 6
         let blockHeight = Double(panels.count) * (panelHeight + titleHeight + gap) + (facets.count > 1 ? 18 : 0)
-        var canvas = SVGCanvas(width: width, height: top0 + Double(facetRows) * blockHeight + 6)
-
-        // Legend: a colour per line name × series; series in one panel are told apart by dashes.
-        var legend: [(String, String)] = []
-        var colourOf: [String: String] = [:]
-        var k = 0
-        for panel in panels {
-            for (s, _) in panel {
-                for name in lineNames {
-                    let key = name + "|" + s.column
-                    colourOf[key] = Palette.colour(k); k += 1
-                    let label = [name, panel.count > 1 || panels.count > 1 ? P.seriesLabel(s, table) : ""].filter { !$0.isEmpty }.joined(separator: ": ")
-                    if !label.isEmpty { legend.append((label, colourOf[key]!)) }
-                }
-            }
-        }
-        if legend.count > 1 { canvas.legend(legend, x: 60, y: 8, maxX: width - 10) }
+        var canvas = SVGCanvas(width: width, height: top0 + Double(facetRows) * blockHeight)
+        if !legend.isEmpty { canvas.legend(legend, x: 60, y: 8, maxX: width - 10) }
 
         var marked: [String] = []
         for (f, facet) in facets.enumerated() {
@@ -291,45 +285,59 @@ enum LineChart {
                 values += spec.panels[p].references.map(\.value)
                 let y = ValueAxis(values: values, from: frame.bottom, to: frame.top)
                 let panelTitle = (panel.count == 1 ? axisTitle(table.columns[panel[0].1])
-                                  : panel.map { P.seriesLabel($0.0, table) }.joined(separator: ", ") + (unit.axisSuffix.map { " (\($0))" } ?? ""))
+                                  : panel.enumerated().map { "\(P.seriesLabel($1.0, table)) (\(SVGCanvas.dashNames[$0 % 4]))" }.joined(separator: ", ")
+                                    + (unit.axisSuffix.map { ", \($0)" } ?? ""))
                     + (y.isLog ? ", log scale" : "")
                 canvas.text(panelTitle, x: frame.left, y: top - 6, size: 12, bold: true)
                 frame.drawY(&canvas, ticks: y.ticks, position: y.callAsFunction, label: { y.label($0, unit: unit) })
                 frame.drawX(&canvas, ticks: x.ticks, position: x.callAsFunction, label: { x.label($0, unit: table.columns[xc].unit) },
                             title: axisTitle(table.columns[xc]))
-                for r in spec.panels[p].references where r.value.isFinite {
+                for (k, r) in spec.panels[p].references.enumerated() where r.value.isFinite {
                     canvas.line(x1: frame.left, y1: y(r.value), x2: frame.right, y2: y(r.value), stroke: Palette.reference, width: 1.5, dashed: true)
-                    canvas.text(r.label, x: frame.right - 2, y: y(r.value) - 5, anchor: .end, size: 11, fill: Palette.reference)
+                    // Labels alternate right and left, so that close limits stay readable.
+                    canvas.text(r.label, x: k % 2 == 0 ? frame.right - 2 : frame.left + 4, y: y(r.value) - 5, anchor: k % 2 == 0 ? .end : .start,
+                                size: 11, fill: Palette.reference)
                 }
                 for (k, (s, j)) in panel.enumerated() {
                     for name in lineNames {
-                        let colour = colourOf[name + "|" + s.column] ?? Palette.colour(0)
+                        let colour = colourOf[name] ?? Palette.colour(0)
+                        let dash = SVGCanvas.dashes[k % SVGCanvas.dashes.count]
                         var segment: [(Double, Double)] = []
                         for (r, row) in table.rows.enumerated() {
                             guard facetColumn.map({ P.text(row[$0]) ?? "" }) ?? "" == facet, P.label(row, splits, in: table) == name else { continue }
-                            guard let xv = P.number(row[xc]), let yv = P.number(row[j]), !(y.isLog && yv <= 0) else {
-                                canvas.polyline(segment, stroke: colour, dashed: k > 0); segment = []; continue
+                            guard let xv = P.number(row[xc]), let yv = P.number(row[j]) else {
+                                canvas.polyline(segment, stroke: colour, dash: dash); segment = []; continue
                             }
                             segment.append((x(xv), y(yv)))
                             canvas.circle(x: x(xv), y: y(yv), r: 2.2, fill: colour,
                                           tooltip: "\(name.isEmpty ? "" : name + ", ")\(HumanFormat.header(table.columns[xc])) \(HumanFormat.number(xv, unit: table.columns[xc].unit)): \(P.seriesLabel(s, table)) \(HumanFormat.number(yv, unit: unit))",
                                           data: dataAttributes(row: r, column: s.column, value: yv))
                         }
-                        canvas.polyline(segment, stroke: colour, dashed: k > 0)
+                        canvas.polyline(segment, stroke: colour, dash: dash)
+                    }
+                }
+                for (k, m) in spec.markers.enumerated() where m.value.isFinite {
+                    canvas.line(x1: x(m.value), y1: frame.top, x2: x(m.value), y2: frame.bottom, stroke: Palette.reference, width: 1.5, dashed: true)
+                    if p == 0 {
+                        let right = x(m.value) > (frame.left + frame.right) / 2
+                        canvas.text("\(m.label) \(HumanFormat.number(m.value, unit: table.columns[xc].unit))", x: x(m.value) + (right ? -4 : 4),
+                                    y: frame.top + 10 + 13 * Double(k % 4), anchor: right ? .end : .start, size: 11, bold: true, fill: Palette.reference)
                     }
                 }
                 for (name, (xv, _)) in marks.sorted(by: { $0.key < $1.key }) {
                     canvas.line(x1: x(xv), y1: frame.top, x2: x(xv), y2: frame.bottom, stroke: "#000000", width: 1, dashed: true)
                     if p == 0 {
-                        let text = "\(spec.markLabel)\(name.isEmpty ? "" : " (\(name))"): \(HumanFormat.number(xv, unit: table.columns[xc].unit))"
-                        canvas.text(text, x: x(xv) + 4, y: frame.top + 10 + 13 * Double(marked.count % 3), size: 11)
+                        let text = "\(name.isEmpty ? "" : name + ": ")\(HumanFormat.number(xv, unit: table.columns[xc].unit))"
+                        let right = x(xv) > (frame.left + frame.right) / 2
+                        canvas.text(text, x: x(xv) + (right ? -4 : 4), y: frame.top + 10 + 13 * Double(marked.count % 3),
+                                    anchor: right ? .end : .start, size: 11, bold: true)
                         marked.append(text)
                     }
                 }
             }
         }
         var notes: [String] = []
-        if !marked.isEmpty { notes.append("Dotted vertical line: \(spec.markLabel).") }
+        if !marked.isEmpty { notes.append("Dashed vertical line\(marked.count > 1 ? "s" : ""): \(spec.markLabel) (\(marked.joined(separator: "; "))).") }
         if let m = spec.markFirstTrue, marked.isEmpty, table.columnIndex(m) != nil { notes.append("No row meets every constraint: nothing is marked.") }
         return (canvas.markup(title: title), notes.isEmpty ? nil : notes.joined(separator: " "))
     }

@@ -85,9 +85,10 @@ public enum HumanFormat {
 /// row, chosen from the column's magnitudes so that its smallest non-zero value keeps two
 /// significant figures.
 ///
-/// - Fractions: percentages with 1–3 decimals (`17.0 %`, `0.50 %`, `0.021 %`); a column whose
-///   values are all below 1 % and too small for that, in basis points (`0.21 bp`); else
-///   scientific notation of the fraction (`2.08e-07`), the header saying `(fraction)`.
+/// - Fractions: percentages with 1–3 decimals (`17.0 %`, `0.50 %`, `0.021 %`, `0.005 %`) when
+///   the smallest non-zero value is at least 0.001 %; else, when every value is below 1 %, basis
+///   points with 1–3 decimals (`0.021 bp`), the header saying `(bp)`; else scientific notation
+///   of the fraction (`2.08e-08`), the header saying `(fraction)`.
 /// - Money: 2 decimals, 3 when the smallest value is below 1 (three significant figures);
 ///   scientific when all are below 0.001.
 /// - Multiples `×4.0` (`×0.85` below 1), counts as integers or with 2–3 decimals, years with the
@@ -127,9 +128,8 @@ public struct ColumnFormat: Sendable, Equatable {
         case .boolean: style = .boolean
         case .fraction:
             guard let s = smallest else { style = .percent(decimals: 1); return }
-            let d = Self.decimals(100 * s)
-            if d <= 3 { style = .percent(decimals: max(d, 1)) }
-            else if largest < 0.01, Self.decimals(10_000 * s) <= 2 { style = .basisPoints(decimals: max(Self.decimals(10_000 * s), 1)) }
+            if s >= 1e-5 { style = .percent(decimals: min(max(Self.decimals(100 * s), 1), 3)) }
+            else if largest < 0.01, s >= 1e-7 { style = .basisPoints(decimals: min(max(Self.decimals(10_000 * s), 1), 3)) }
             else { style = .scientific }
         case .eur, .eurThousand, .eurMillion, .eurBillion:
             guard let s = smallest else { style = .fixed(decimals: 2); return }
@@ -304,8 +304,9 @@ public enum Renderer {
     ///     onto up to three lines, then take compact forms (`EL`, `SE`, `prob.`), then value
     ///     columns are left out from the right, then the widest text column wraps; notes and the
     ///     title wrap. A note under the table names every column not shown.
-    ///   - wide: show the detail columns (`ColumnRole.detail`) too; without it they are left out
-    ///     and named in the note.
+    ///   - wide: show the detail columns (`ColumnRole.detail`) even within a width; without it,
+    ///     and with a width, they are left out and named in the note. With no width every
+    ///     column shows. (The command-line tool's `--wide` lifts the width limit.)
     public static func terminal(_ table: Table, width: Int? = nil, wide: Bool = false) -> String {
         TerminalLayout(table: table, width: width, wide: wide).render()
     }
@@ -389,7 +390,8 @@ struct TerminalLayout {
 
     func render() -> String {
         let (headers, body, numeric) = Renderer.humanCells(table)
-        var visible = table.columns.indices.filter { wide || table.columns[$0].role != .detail }
+        // Detail columns give way only to a width limit.
+        var visible = table.columns.indices.filter { wide || width == nil || table.columns[$0].role != .detail }
         var hidden = table.columns.indices.filter { !visible.contains($0) }
         var abbreviated = false, maxLines = 1
         var wrapped: [Int: Int] = [:]   // text column → its width, its cells wrapped onto several lines
@@ -413,10 +415,14 @@ struct TerminalLayout {
             func wrapText(minimum: Int) {
                 var stuck = Set<Int>()
                 while total(columns) > limit {
-                    let candidates = visible.indices.filter { !numeric[visible[$0]] && columns[$0].0 > minimum && !stuck.contains($0) }
+                    // A column is not narrowed below its longest word (up to 20 characters).
+                    func floor(_ k: Int) -> Int {
+                        max(minimum, min(20, body.map { $0[visible[k]].split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0))
+                    }
+                    let candidates = visible.indices.filter { !numeric[visible[$0]] && columns[$0].0 > floor($0) && !stuck.contains($0) }
                     guard let k = candidates.max(by: { columns[$0].0 < columns[$1].0 }) else { return }
-                    let others = candidates.filter { $0 != k }.map { columns[$0].0 }.max() ?? minimum
-                    let target = max(minimum, others, columns[k].0 - (total(columns) - limit))
+                    let others = candidates.filter { $0 != k }.map { columns[$0].0 }.max() ?? 0
+                    let target = max(floor(k), others, columns[k].0 - (total(columns) - limit))
                     let before = columns[k].0
                     wrapped[visible[k]] = target == before ? before - 1 : target
                     columns = layout()

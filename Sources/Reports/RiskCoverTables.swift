@@ -117,11 +117,11 @@ public enum RiskCoverTables {
         solution.notes.append("cover: the solved level on the solved_for axis, the other axes held fixed; feasible = no: even 100 % does not meet a constraint.")
         provisioning.notes.append("provisioning rate: quantile of guarantee calls at the confidence / maximum liability; budget multiplier = volume / (rate × liability).")
         capacity.notes.append("Assumes the portfolio grows by more of the same exposures (loss fractions unchanged).")
-        solution.setDetail([axis.rawValue.replacingOccurrences(of: "-", with: "_"), "public_expected_loss_se_\(u)"])
+        solution.setDetail(["first_loss", "guarantee_rate", "guarantee_cap", "public_expected_loss_se_\(u)"])
         solution.chart = Chart(.bars(.init([.init("leverage", lower: "leverage_lower", upper: "leverage_upper")], label: ["scenario"])),
                                title: "What is the largest leverage the investors accept?",
                                caption: "Maximum leverage (portfolio / public commitment) at the minimum cover; whiskers: the Monte Carlo band (the constraint solved at its estimate ± z standard errors).")
-        constraints.chart = Chart(.bars(.init([.init("cover", label: "minimum cover", lower: "cover_lower", upper: "cover_upper")], label: ["scenario", "constraint"])),
+        constraints.chart = Chart(.bars(.init([.init("cover", label: "minimum cover", lower: "cover_lower", upper: "cover_upper")], label: ["scenario", "constraint"], colourBy: "scenario")),
                                   title: "How much cover does each investor constraint need?",
                                   caption: "The minimum cover (\(axis.rawValue.replacingOccurrences(of: "-", with: " "))) each constraint needs on its own; the largest sets the answer. Whiskers: the Monte Carlo band.")
         provisioning.chart = Chart(.bars(.init([.init("provisioning_rate", lower: "provisioning_rate_lower", upper: "provisioning_rate_upper")], label: ["scenario"])),

@@ -108,12 +108,16 @@ struct SVGCanvas {
     }
 
     /// An open polyline through `points` (a line of a line chart).
-    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dashed: Bool = false) {
+    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil) {
         guard points.count > 1 else { return }
         let n = SVGCanvas.n
         let list = points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
-        elements.append("<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dashed ? " stroke-dasharray=\"6 3\"" : "")/>")
+        elements.append("<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>")
     }
+
+    /// Dash patterns telling apart several series drawn in one colour: solid, dashed, dotted.
+    static let dashes: [String?] = [nil, "7 4", "2 3", "9 3 2 3"]
+    static let dashNames = ["solid", "dashed", "dotted", "dash-dot"]
 
     /// A filled polygon (a band of a fan chart); `data` names the columns it spans.
     mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, data: String? = nil) {
