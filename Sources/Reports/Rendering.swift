@@ -412,12 +412,13 @@ struct TerminalLayout {
             while total(columns) > limit && maxLines < 3 { maxLines += 1; columns = layout() }
             if total(columns) > limit { abbreviated = true; columns = layout() }
             /// Narrows the widest text columns (their cells wrap) towards the width, none below `minimum`.
-            func wrapText(minimum: Int) {
+            func wrapText(minimum: Int, breakingWords: Bool = false) {
                 var stuck = Set<Int>()
                 while total(columns) > limit {
-                    // A column is not narrowed below its longest word (up to 20 characters).
+                    // A column is not narrowed below its longest word (up to 20 characters), unless
+                    // nothing else fits.
                     func floor(_ k: Int) -> Int {
-                        max(minimum, min(20, body.map { $0[visible[k]].split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0))
+                        breakingWords ? minimum : max(minimum, min(20, body.map { $0[visible[k]].split(separator: " ").map(\.count).max() ?? 0 }.max() ?? 0))
                     }
                     let candidates = visible.indices.filter { !numeric[visible[$0]] && columns[$0].0 > floor($0) && !stuck.contains($0) }
                     guard let k = candidates.max(by: { columns[$0].0 < columns[$1].0 }) else { return }
@@ -439,6 +440,7 @@ struct TerminalLayout {
                 wrapText(minimum: 18)
             }
             wrapText(minimum: 8)
+            wrapText(minimum: 6, breakingWords: true)
         }
         hidden.sort()
         let widths = columns.map(\.0)
