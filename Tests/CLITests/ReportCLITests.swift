@@ -105,6 +105,7 @@ struct ReportCLITests {
     func chartsMatchTables() throws {
         let expected: [String: Set<String>] = [
             "contributions": ["amount_eur_bn"], "by_source": ["amount_eur_bn"], "multipliers": ["value"],
+            "allocations": ["amount_eur_bn", "amount_eur_m"], "chain_base": ["amount_eur_bn", "amount_eur_m"], "chain_stages": ["amount_eur_bn", "amount_eur_m"],
             "constraints": ["cover"], "largest_portfolio": ["volume_eur_m"], "solution": ["leverage"],
             "provisioning": ["provisioning_rate"], "loss_distribution": ["probability"],
             "sweep": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
@@ -125,7 +126,7 @@ struct ReportCLITests {
             #expect(charts["reverse_stress"] == nil, "the reverse stress test has no single unit to chart")
             for (table, values) in charts {
                 seen.insert(table)
-                let declared = try #require(expected[table], "\(name): unexpected chart of \(table)")
+                guard let declared = expected[table] else { Issue.record("\(name): unexpected chart of \(table)"); continue }
                 let data = try #require(try jsonTable(String(contentsOf: out.appendingPathComponent("\(table).json"), encoding: .utf8), table))
                 #expect(!values.isEmpty, "\(name) \(table)")
                 for v in values {
