@@ -74,7 +74,7 @@ sweep[["scenario", "first_loss", "leverage", "public_cost_per_euro_mobilised", "
 assert np.allclose(sweep.leverage, 1 / sweep.first_loss)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
 for scenario, df in sweep.groupby("scenario", sort=False):
-    ok = df.all_constraints_hold == "yes"
+    ok = df.all_constraints_hold == True  # a JSON boolean
     ax1.plot(100 * df.first_loss, df.leverage, label=scenario)
     ax1.scatter(100 * df.first_loss[ok], df.leverage[ok], s=12)
     cost, se = 100 * df.public_cost_per_euro_mobilised, 100 * df.public_cost_per_euro_mobilised_se

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Checks the analyst deliverables the way a person would, with the tools analysts use:
-#   1. writes two result folders (`leverage run investai`, `leverage simulate benchmark-b1000 --paths 20000`);
-#   2. screenshots each report.html with headless Chromium (look at the PNGs: the charts must be
-#      visible and readable);
+#   1. writes a result folder for every bundled command (run, simulate, sweep, solve, stress);
+#   2. screenshots each report.html with headless Chromium, and each of its charts on its own page
+#      (NAME-chart-K.png: look at them — every chart must answer its title's question, with its
+#      axes, units, limits and markers readable);
 #   3. opens each tables.xlsx in LibreOffice Calc (headless), exports every sheet to CSV and
-#      compares every cell with the CSV files `leverage` wrote: numbers to 1e-9 relative, text exactly.
+#      compares every cell with the CSV files `leverage` wrote: numbers to 1e-9 relative, booleans
+#      (`true`/`false` in CSV, TRUE/FALSE in Calc) by value, text exactly.
 # Installs `chromium` and `libreoffice-calc-nogui` with apt-get, only when missing.
 # Not part of `swift test`: the unit and CLI tests need neither Chromium nor LibreOffice.
 #
@@ -23,10 +25,15 @@ leverage="$root/.build/release/leverage"
 
 rm -rf "$out"
 mkdir -p "$out"
-# name | arguments | screenshot height (px): tall enough for the whole page at 1000 px wide
+# name | arguments | screenshot height (px) of the report's top
 runs=(
     "investai|run investai|2400"
-    "b1000|simulate benchmark-b1000 --paths 20000|5600"
+    "ai-factories|run ai-factories|2400"
+    "b1000|simulate benchmark-b1000 --paths 20000|3000"
+    "sme-guarantee|simulate sme-guarantee --paths 20000|3000"
+    "sweep|sweep investai-risk-sharing --paths 20000|2400"
+    "solve|solve investai-risk-sharing --paths 20000|3000"
+    "stress|stress gigafactory --paths 2000|3000"
 )
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
@@ -41,6 +48,23 @@ for entry in "${runs[@]}"; do
         --screenshot="$out/$name.png" --window-size="1000,$height" "file://$out/$name/report.html" >/dev/null 2>&1
     [ -s "$out/$name.png" ] || { echo "error: no screenshot of $name/report.html" >&2; status=1; }
     echo "   screenshot: $out/$name.png"
+    # Each chart on a page of its own, as tall as the chart, so that it can be read at full size.
+    python3 - "$out/$name/report.html" "$out/$name-chart" >"$out/$name-charts.txt" <<'PY'
+import re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+head = html[:html.index("<body>")]
+for k, figure in enumerate(re.findall(r"<figure>.*?</figure>", html, re.S)):
+    height = int(float(re.search(r'<svg[^>]* height="([\d.]+)"', figure).group(1))) + 160
+    with open(f"{sys.argv[2]}-{k}.html", "w", encoding="utf-8") as f:
+        f.write(head + "<body>" + figure + "</body></html>")
+    print(f"{sys.argv[2]}-{k} {height}")
+PY
+    while read -r chart h; do
+        chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile/chromium" \
+            --screenshot="$chart.png" --window-size="1000,$h" "file://$chart.html" >/dev/null 2>&1
+        [ -s "$chart.png" ] || { echo "error: no screenshot of $chart.html" >&2; status=1; }
+    done <"$out/$name-charts.txt"
+    echo "   charts: $(wc -l <"$out/$name-charts.txt") screenshots $out/$name-chart-*.png"
 
     # Every sheet to its own CSV (last filter token -1 = all sheets; 9th false = raw values, not as shown).
     soffice --headless --norestore "-env:UserInstallation=file://$profile/libreoffice" \
@@ -79,6 +103,8 @@ for table in tables:
             cells += 1
             if x in ("nan", "inf", "-inf"):
                 ok = y in ("#N/A", "")
+            elif i > 0 and x in ("true", "false"):
+                ok = y.lower() == x or y == ("1" if x == "true" else "0")
             elif i > 0 and x != "" and not x.endswith("%") and number(x) is not None:
                 numbers += 1
                 u, v = float(x), number(y)

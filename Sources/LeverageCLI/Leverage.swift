@@ -48,11 +48,17 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: OutputFormat = .table
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write one file per table, manifest.json, report.html (tables and charts) and tables.xlsx into this folder, atomically.", valueName: "DIR"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write every table as CSV and JSON (and as text or Markdown with that --format), manifest.json, report.html (tables and charts) and tables.xlsx into this folder, atomically.", valueName: "DIR"))
     var output: String?
 
     @Flag(help: ArgumentHelp("With --output: if the folder exists and is not a result folder leverage wrote (it holds other files), move it aside to DIR.replaced-<time> instead of refusing. Nothing is ever deleted."))
     var force = false
+
+    @Option(help: ArgumentHelp("Only this table (its name as in the CSV file names). Required for --format csv on stdout when a command has several tables.", valueName: "NAME"))
+    var table: String?
+
+    @Flag(help: "Show every column in terminal tables, however wide (by default tables fit $COLUMNS, else the terminal's width, else 80 characters, and secondary columns are left out).")
+    var wide = false
 
     @Flag(name: .shortAndLong, help: "No progress or status messages on stderr.")
     var quiet = false
@@ -67,9 +73,25 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
-    /// Renders to stdout, or writes the result folder (tables in the format, manifest.json,
+    /// The width terminal tables fit: `COLUMNS` when it is a positive number, else the width of
+    /// the terminal stdout writes to, else 80 (a file or a pipe).
+    static var terminalWidth: Int {
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(text), n > 0 { return n }
+        var size = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    /// Renders to stdout, or writes the result folder (tables as CSV and JSON, manifest.json,
     /// report.html, tables.xlsx); reports on stderr unless quiet.
     func emit(_ tables: [Table], manifest: Manifest) throws {
+        var tables = tables
+        if let table {
+            guard let chosen = tables.first(where: { $0.name == table }) else {
+                throw ValidationError("--table \(table): no such table; this command writes \(tables.map(\.name).joined(separator: ", "))")
+            }
+            tables = [chosen]
+        }
         if let output {
             do {
                 let written = try ResultFolder.write(tables, manifest: manifest, format: format, to: output,
@@ -81,7 +103,10 @@ struct OutputOptions: ParsableArguments {
                 throw ExitCode(1)
             }
         } else {
-            try Console.out(Renderer.render(tables, manifest: manifest, format: format))
+            if format == .csv && tables.count > 1 {
+                throw ValidationError("--format csv writes one table; choose one with --table NAME (\(tables.map(\.name).joined(separator: ", "))), or write them all with --output DIR")
+            }
+            try Console.out(Renderer.render(tables, manifest: manifest, format: format, width: wide ? nil : Self.terminalWidth, wide: wide))
         }
     }
 }

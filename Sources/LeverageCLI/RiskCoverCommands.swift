@@ -132,8 +132,11 @@ struct Sweep: ParsableCommand {
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
         var funding: [FundingCheck] = []
         for (name, analysis) in analyses {
+            let progress = Progress(label: "sweep \(name)", unit: "covers", enabled: !output.quiet)
+            defer { progress.finish() }
+            let onCover: ((Int, Int) -> Void)? = progress.enabled ? { done, total in progress.update(done, total) } : nil
             do {
-                let evaluations = try analysis.sweep(grid.covers)
+                let evaluations = try analysis.sweep(grid.covers, progress: onCover)
                 rows += evaluations.map { (name, $0) }
                 for e in evaluations { funding.append(try analysis.funding(for: e.cover, evaluation: e)) }
             } catch {
@@ -250,10 +253,22 @@ struct Solve: ParsableCommand {
         var tables: [Table]
         do {
             for (name, analysis) in analyses {
-                let solution = try analysis.minimumCover(solveFor, from: base)
+                let progress = Progress(label: "solve \(name)", unit: "bisection steps", enabled: !output.quiet)
+                defer { progress.finish() }
+                let onStep: ((Int, Int) -> Void)? = progress.enabled ? { done, total in progress.update(done, total) } : nil
+                let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
                 rows.append((name, analysis, solution, budget ?? spec?.budget))
             }
             tables = try RiskCoverTables.solve(rows, unit: file.model.unit)
+            // The curve along the solved axis, for the chart: 0 to 1.5 × the largest band end.
+            let top = min(1, max(0.05, 1.5 * (rows.map(\.solution.level.upper).max() ?? 0)))
+            let levels = (0...30).map { top * Double($0) / 30 }
+            var curve: [(scenario: String, evaluation: CoverEvaluation)] = []
+            for (name, analysis, _, _) in rows {
+                curve += try analysis.sweep(levels.map { base.with(solveFor, $0) }).map { (name, $0) }
+            }
+            tables.insert(RiskCoverTables.coverCurve(curve, solved: rows.map { ($0.scenario, $0.solution.level.value) }, axis: solveFor,
+                                                     unit: file.model.unit), at: 1)
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)

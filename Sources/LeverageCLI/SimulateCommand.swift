@@ -149,24 +149,43 @@ func requirePortfolio(_ file: ScenarioFile) throws -> RiskModel {
     return risk
 }
 
-/// A one-line progress indicator on stderr, shown only when stderr is a terminal.
+/// A one-line progress indicator on stderr with an estimate of the time left, shown only when
+/// stderr is a terminal (and not with --quiet).
 final class Progress: @unchecked Sendable {
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
     let label: String
+    let unit: String
     let enabled: Bool
+    private let start = Date()
     private var lastPercent = -1
+    private var lastShown = Date.distantPast
 
-    init(label: String, enabled: Bool) {
+    init(label: String, unit: String = "batches", enabled: Bool) {
         self.label = label
+        self.unit = unit
         self.enabled = enabled && Progress.stderrIsTerminal
     }
 
-    /// Called by the engine, never concurrently.
+    /// Called by the engine or the solver, never concurrently.
     func update(_ done: Int, _ total: Int) {
+        guard enabled else { return }
         let percent = total > 0 ? 100 * done / total : 100
-        guard percent != lastPercent else { return }
+        let now = Date()
+        guard percent != lastPercent || now.timeIntervalSince(lastShown) >= 1 else { return }
         lastPercent = percent
-        FileHandle.standardError.write(Data("\r\(label): \(percent) % (\(done)/\(total) batches)".utf8))
+        lastShown = now
+        let elapsed = now.timeIntervalSince(start)
+        var line = "\r\u{1B}[K\(label): \(percent) % (\(done)/\(total) \(unit))"
+        if done > 0, done < total, elapsed >= 0.5 {
+            line += ", about \(Progress.duration(elapsed / Double(done) * Double(total - done))) left"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// `8 s`, `2 min 05 s`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        return s < 60 ? "\(s) s" : String(format: "%d min %02d s", s / 60, s % 60)
     }
 
     func finish() {

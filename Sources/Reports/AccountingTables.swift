@@ -99,6 +99,10 @@ public enum AccountingTables {
             }
         }
         table.notes.append("source: eu_budget = EU programmes; member_state; eib_group; other_public; private. Public = all but private.")
+        table.setDetail(["programme"])
+        table.chart = Chart(.stacked(.init(category: "stack", segment: "contributor", value: money(unit).name, colourBy: "source", omit: [.init("contributor", ["total"])])),
+                            title: "Who funds each capital stack, and how much of it is public?",
+                            caption: "One bar per capital stack; a segment per contributor, coloured by source of money and labelled with its amount; the figure after each bar is the stack's total.")
         return table
     }
 
@@ -114,6 +118,9 @@ public enum AccountingTables {
             }
             table.append([.text(account.stack.id), "public", .number(account.publicMoney), .number(account.total > 0 ? account.publicMoney / account.total : nil)])
         }
+        table.chart = Chart(.stacked(.init(category: "stack", segment: "source", value: money(unit).name, colourBy: "source", omit: [.init("source", ["public"])])),
+                            title: "How is each stack split between sources of money?",
+                            caption: "One bar per capital stack, a segment per source of money; the figure after each bar is the stack's total.")
         return table
     }
 
@@ -127,6 +134,9 @@ public enum AccountingTables {
                               a.allocation.units.map(Cell.integer) ?? .empty, .number(a.perUnit)])
             }
         }
+        table.chart = Chart(.bars(.init([.init(money(unit).name)], label: ["stack", "allocation"], colourBy: "stack")),
+                            title: "Where does each stack's money go?",
+                            caption: "Amount allocated to each use, in \(unit.axisSuffix ?? unit.rawValue).")
         return table
     }
 
@@ -148,6 +158,9 @@ public enum AccountingTables {
             }
         }
         table.notes.append("rate: a component's share of the component it refers to; for the provision, the provisioning rate r = P/G.")
+        table.chart = Chart(.bars(.init([.init(money(unit).name)], label: ["chain", "component"], colourBy: "chain", omit: [.init("component", ["base fund (F)"])])),
+                            title: "What is each leverage chain's public base made of?",
+                            caption: "The components of each chain's base fund and its budget provision, in \(unit.axisSuffix ?? unit.rawValue); the base fund (their sum) is not drawn.")
         return table
     }
 
@@ -162,6 +175,9 @@ public enum AccountingTables {
             }
         }
         table.notes.append("Stages are cumulative, not additive: each stage's amount includes the previous one (EFSI: total investment includes the EIB Group financing).")
+        table.chart = Chart(.bars(.init([.init(money(unit).name)], label: ["chain", "stage"], colourBy: "chain")),
+                            title: "How does each chain grow from its public base to investment?",
+                            caption: "The amount at each stage of each leverage chain, in \(unit.axisSuffix ?? unit.rawValue).")
         return table
     }
 
@@ -178,6 +194,10 @@ public enum AccountingTables {
         for account in stacks where account.pledged > 0 {
             table.notes.append("\(account.stack.id): total / EU budget counts \(number(account.pledged)) of pre-existing pledges at face value — not leverage: that money was pledged before, not mobilised by the EU's \(number(account.euBudget)); see eu_effects for the range under the pledge's realisation.")
         }
+        table.setDetail([money(unit, "numerator").name, money(unit, "denominator").name])
+        table.chart = Chart(.bars(.init([.init("value", label: "multiplier")], label: ["scope", "multiplier"], colourBy: "scope")),
+                            title: "How many euros of investment does each euro of public money bring?",
+                            caption: "Each multiplier of each stack and chain (definitions in the table).")
         return table
     }
 }

@@ -5,14 +5,10 @@ import Foundation
 /// SVG. No JavaScript, no external style sheets, images or fonts: the file can be mailed,
 /// archived or opened offline, and prints as it shows.
 ///
-/// Charts are chosen from each table's name and columns:
-/// - `contributions`, `by_source`: the capital stack, one stacked bar per stack, coloured by source;
-/// - `multipliers`, `chain_stages`: one bar per multiplier / stage, coloured by scope / chain;
-/// - `loss_distribution`: a histogram of L/V with ±2 SE whiskers;
-/// - `tranches`: expected loss per tranche with ±2 SE whiskers;
-/// - `holders`: expected loss and value at risk per holder;
-/// - any other table with a numeric column: one bar per row of its first money (else numeric)
-///   column; a table with no number gets no chart.
+/// Each table's chart is the one its builder declared (`Table.chart`): bars, the capital stack as
+/// stacked bars, lines against cover with the investors' limits, fan charts over time, the loss
+/// distribution on a log scale with attachments and VaR levels, a tornado. The chart's title asks
+/// the question it answers; a table that declares no chart gets none (nothing is guessed).
 ///
 /// Colours are the Okabe–Ito palette, which readers with the common colour-vision deficiencies
 /// can tell apart; every value is also printed beside its bar.
@@ -54,7 +50,7 @@ public enum HTMLReport {
 
     /// The chart drawn for a table, as an `<svg>` element, or nil when the table gets none.
     ///
-    /// - Parameter table: any table; the chart is chosen from its name and columns (see the type's documentation).
+    /// - Parameter table: any table; the chart is the one it declares in `Table.chart`.
     /// - Returns: a standalone SVG element (its own `xmlns`), usable in any HTML page or saved as an `.svg` file.
     public static func chart(for table: Table) -> String? { ChartPlanner.chart(for: table)?.svg }
 
@@ -71,6 +67,7 @@ public enum HTMLReport {
         code { font-size: 12px; word-break: break-all; }
         figure { margin: 12px 0; }
         figcaption { font-size: 13px; color: #333; margin-top: 4px; }
+        p.question { font-size: 15px; font-weight: bold; margin: 8px 0 4px; }
         ul.notes { font-size: 13px; color: #333; padding-left: 20px; }
         .scroll { overflow-x: auto; }
         nav ol { margin: 4px 0; }
@@ -115,7 +112,7 @@ public enum HTMLReport {
         var out = ["<section id=\"\(anchor(table))\">",
                    "<h2>\(escapeMarkup(table.title)) <small><code>\(escapeMarkup(table.name))</code></small></h2>"]
         if let chart = ChartPlanner.chart(for: table) {
-            out.append("<figure>\n\(chart.svg)\n<figcaption>\(escapeMarkup(chart.caption))</figcaption>\n</figure>")
+            out.append("<figure>\n<p class=\"question\">\(escapeMarkup(table.chart?.title ?? ""))</p>\n\(chart.svg)\n<figcaption>\(escapeMarkup(chart.caption))</figcaption>\n</figure>")
         }
         let (header, body, numeric) = Renderer.humanCells(table)
         out.append("<div class=\"scroll\"><table>")

@@ -30,7 +30,7 @@ public enum ResultFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Writes one file per table plus `manifest.json`, `report.html` (the tables and their charts, see
+/// Writes every table as CSV and JSON (plus text or Markdown when asked for), `manifest.json`, `report.html` (the tables and their charts, see
 /// `HTMLReport`) and `tables.xlsx` (one sheet per table, see `Workbook`) into a folder,
 /// **atomically and without ever deleting a file leverage did not write**.
 ///
@@ -85,22 +85,27 @@ public enum ResultFolder {
         public var movedAside: String?
     }
 
-    /// Writes `tables` in `format`, the manifest, the HTML report and the workbook into `path`.
+    /// Writes `tables`, the manifest, the HTML report and the workbook into `path`.
     ///
     /// - Parameters:
-    ///   - tables: one file each, named `NAME.EXT` after the table and the format.
+    ///   - tables: each written as `NAME.csv` (for pandas: `pd.read_csv`) and `NAME.json` (the
+    ///     `--format json` document holding that one table), whatever the format.
     ///   - manifest: written as `manifest.json` (with the `result_folder` record) and shown in the report and the workbook.
-    ///   - format: the format of the per-table files.
+    ///   - format: `table` or `markdown` add `NAME.txt` or `NAME.md` per table (every column);
+    ///     `csv` and `json` add nothing.
     ///   - path: the result folder (see the type's documentation for which existing folders are replaced).
     ///   - policy: what to do with an existing folder that is not leverage's own.
-    /// - Returns: the file names written (tables first, then `manifest.json`, `report.html`,
-    ///   `tables.xlsx`) and where a foreign folder was moved.
+    /// - Returns: the file names written (per table CSV, JSON, then text or Markdown; then
+    ///   `manifest.json`, `report.html`, `tables.xlsx`) and where a foreign folder was moved.
     /// - Throws: `ResultFolderError`; nothing is left behind then and the target is untouched.
     @discardableResult
     public static func write(_ tables: [Table], manifest: Manifest, format: OutputFormat, to path: String,
                              policy: ReplacePolicy = .refuse) throws -> Outcome {
-        var files: [(name: String, data: Data)] = tables.map {
-            ("\($0.name).\(format.fileExtension)", Data(Renderer.render($0, manifest: manifest, format: format).utf8))
+        var files: [(name: String, data: Data)] = []
+        for table in tables {
+            for f in [OutputFormat.csv, .json] + (format == .table || format == .markdown ? [format] : []) {
+                files.append(("\(table.name).\(f.fileExtension)", Data(Renderer.render(table, manifest: manifest, format: f).utf8)))
+            }
         }
         files.append((reportFile, Data(HTMLReport.render(tables, manifest: manifest).utf8)))
         do {
@@ -110,9 +115,8 @@ public enum ResultFolder {
         }
         let outcome = try write(files: files, manifest: manifest.json, to: path, policy: policy)
         // Report the files in the documented order: tables, manifest, report, workbook.
-        var names = tables.map { "\($0.name).\(format.fileExtension)" }
-        names += [manifestFile, reportFile, workbookFile]
-        return Outcome(files: names, movedAside: outcome.movedAside)
+        let tableFiles = files.map(\.name).filter { $0 != reportFile && $0 != workbookFile }
+        return Outcome(files: tableFiles + [manifestFile, reportFile, workbookFile], movedAside: outcome.movedAside)
     }
 
     /// Writes named files and `manifest.json` into `path` atomically (see the type's documentation).

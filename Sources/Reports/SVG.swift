@@ -31,6 +31,9 @@ enum Palette {
     /// Colours dark enough for white text on them (the others get black text).
     static let dark: Set<String> = ["#0072B2", "#009E73", "#D55E00", "#000000"]
 
+    /// Reference lines (limits, covenants, markers): vermillion, dashed.
+    static let reference = "#D55E00"
+
     static func colour(_ index: Int) -> String { colours[((index % colours.count) + colours.count) % colours.count] }
     static func textColour(on fill: String) -> String { dark.contains(fill) ? "#FFFFFF" : "#000000" }
 
@@ -76,17 +79,52 @@ struct SVGCanvas {
         return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
-    /// A filled rectangle; `tooltip` becomes its `<title>` (shown on hover in browsers).
+    /// A filled rectangle; `tooltip` becomes its `<title>` (shown on hover in browsers); `data`
+    /// holds `data-…` attributes naming the table cell it draws.
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
-                       stroke: String? = nil, tooltip: String? = nil) {
+                       stroke: String? = nil, tooltip: String? = nil, data: String? = nil, opacity: Double? = nil) {
         let n = SVGCanvas.n
         var attributes = "x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(max(width, 0)))\" height=\"\(n(max(height, 0)))\" fill=\"\(fill)\""
         if let stroke { attributes += " stroke=\"\(stroke)\" stroke-width=\"1\"" }
+        if let opacity { attributes += " fill-opacity=\"\(opacity)\"" }
+        if let data { attributes += data }
         if let tooltip {
             elements.append("<rect \(attributes)><title>\(escapeMarkup(tooltip))</title></rect>")
         } else {
             elements.append("<rect \(attributes)/>")
         }
+    }
+
+    /// A point marker (a plotted value on a line).
+    mutating func circle(x: Double, y: Double, r: Double, fill: String, tooltip: String? = nil, data: String? = nil) {
+        let n = SVGCanvas.n
+        var attributes = "cx=\"\(n(x))\" cy=\"\(n(y))\" r=\"\(n(r))\" fill=\"\(fill)\""
+        if let data { attributes += data }
+        if let tooltip {
+            elements.append("<circle \(attributes)><title>\(escapeMarkup(tooltip))</title></circle>")
+        } else {
+            elements.append("<circle \(attributes)/>")
+        }
+    }
+
+    /// An open polyline through `points` (a line of a line chart).
+    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil) {
+        guard points.count > 1 else { return }
+        let n = SVGCanvas.n
+        let list = points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
+        elements.append("<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>")
+    }
+
+    /// Dash patterns telling apart several series drawn in one colour: solid, dashed, dotted.
+    static let dashes: [String?] = [nil, "7 4", "2 3", "9 3 2 3"]
+    static let dashNames = ["solid", "dashed", "dotted", "dash-dot"]
+
+    /// A filled polygon (a band of a fan chart); `data` names the columns it spans.
+    mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, data: String? = nil) {
+        guard points.count > 2 else { return }
+        let n = SVGCanvas.n
+        let list = points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
+        elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\" fill-opacity=\"\(opacity)\" stroke=\"none\"\(data ?? "")/>")
     }
 
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#000000",
@@ -161,10 +199,12 @@ struct LinearScale {
     let from: Double
     let to: Double
 
-    /// A scale for values in `[minimum, maximum]` (zero is added), mapped onto `from…to` px.
-    init(minimum: Double, maximum: Double, from: Double, to: Double, targetTicks: Int = 6) {
-        var lo = min(0, minimum.isFinite ? minimum : 0), hi = max(0, maximum.isFinite ? maximum : 0)
-        if lo == hi { hi = lo + 1 }
+    /// A scale for values in `[minimum, maximum]` mapped onto `from…to` px. Bars need a true
+    /// baseline, so zero is added (`includeZero`); lines and bands start where the data does.
+    init(minimum: Double, maximum: Double, from: Double, to: Double, targetTicks: Int = 6, includeZero: Bool = true) {
+        var lo = minimum.isFinite ? minimum : 0, hi = maximum.isFinite ? maximum : 0
+        if includeZero { lo = min(0, lo); hi = max(0, hi) }
+        if lo == hi { let pad = lo == 0 ? 1 : abs(lo) * 0.1; lo -= includeZero && lo >= 0 ? 0 : pad; hi += pad }
         let raw = (hi - lo) / Double(max(targetTicks - 1, 1))
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw * 0.999 } ?? 10 * magnitude
@@ -206,6 +246,53 @@ struct LinearScale {
     }
 }
 
+/// A base-10 logarithmic map from positive data values to px, over whole decades, for
+/// quantities spanning several orders of magnitude (tail probabilities, leverage near 1/f).
+struct LogScale {
+    let lowerExponent: Int
+    let upperExponent: Int
+    let from: Double
+    let to: Double
+
+    init(minimum: Double, maximum: Double, from: Double, to: Double) {
+        let lo = Int(floor(log10(max(minimum, 1e-300)) + 1e-9))
+        var hi = Int(ceil(log10(max(maximum, minimum, 1e-300)) - 1e-9))
+        if hi <= lo { hi = lo + 1 }
+        lowerExponent = lo
+        upperExponent = hi
+        self.from = from
+        self.to = to
+    }
+
+    var lower: Double { pow(10, Double(lowerExponent)) }
+    var ticks: [Double] { (lowerExponent...upperExponent).map { pow(10, Double($0)) } }
+
+    func callAsFunction(_ x: Double) -> Double {
+        let t = (log10(max(x, lower)) - Double(lowerExponent)) / Double(upperExponent - lowerExponent)
+        return from + t * (to - from)
+    }
+
+    /// A decade's label in the unit: `0.01 %`, `×100`, `1e-05`.
+    func label(_ x: Double, unit: Unit) -> String {
+        func plain(_ v: Double) -> String {
+            if v >= 1e-4 && v < 1e6 { return String(format: "%g", v) }
+            return String(format: "%.0e", v)
+        }
+        switch unit {
+        case .fraction: return plain(x * 100)
+        case .multiple: return "×" + plain(x)
+        default: return plain(x)
+        }
+    }
+}
+
+/// The `data-…` attributes of a plotted value: the table row (0-based, as in CSV after the
+/// header), the column's name and the value in full precision (shortest round-trip), so that
+/// a test or a reader can check every mark against the table.
+func dataAttributes(row: Int, column: String, value: Double) -> String {
+    " data-row=\"\(row)\" data-column=\"\(escapeMarkup(column))\" data-value=\"\(value)\""
+}
+
 extension Unit {
     /// Money of any scale.
     var isMoney: Bool { self == .eur || self == .eurThousand || self == .eurMillion || self == .eurBillion }
@@ -221,7 +308,7 @@ extension Unit {
         case .multiple: return "×"
         case .basisPoints: return "bp"
         case .years: return "years"
-        case .count, .text: return nil
+        case .count, .text, .boolean: return nil
         }
     }
 }

@@ -30,6 +30,11 @@ public enum SimulationTables {
             portfolio.notes.append("\(report.dependence.matrixName) was not positive definite and was REPAIRED (repair: nearest): nearest correlation matrix after \(iterations) iterations, Frobenius distance moved \(distance)\(eigen ? ", factored by eigen-decomposition" : "").")
         }
 
+        portfolio.chart = Chart(.bars(.init([.init("amount_\(u)", standardError: "standard_error_\(u)", lower: "ci_lower_\(u)", upper: "ci_upper_\(u)")],
+                                              label: ["statistic", "level"], colourBy: "statistic", omit: [.init("statistic", ["volume"])])),
+                                title: "How large are the portfolio's losses: on average, at risk, in the tail?",
+                                caption: "Expected loss (simulated and exact), value at risk and expected shortfall at each level, in \(unit.axisSuffix ?? u). Whiskers: ±2 standard errors, or the quantile's confidence interval.")
+
         var tranches = Table(
             name: "tranches", title: "Tranches",
             columns: [Column("tranche", .text), Column("holder", .text), Column("attachment", .fraction), Column("detachment", .fraction),
@@ -45,6 +50,15 @@ public enum SimulationTables {
                              .number(t.wipeoutProbability.probability), .number(t.wipeoutProbability.standardError)])
         }
         tranches.notes.append("expected loss: before guarantees; net: what the holder keeps after guarantee payouts. Rates are of the tranche notional.")
+        var trancheSeries: [Chart.Series] = [.init("expected_loss_\(u)", label: "expected loss", standardError: "expected_loss_se_\(u)")]
+        if report.guarantees.isEmpty {
+            tranches.setDetail(["net_expected_loss_\(u)", "net_expected_loss_se_\(u)"])
+        } else {
+            trancheSeries.append(.init("net_expected_loss_\(u)", label: "net of guarantees", standardError: "net_expected_loss_se_\(u)"))
+        }
+        tranches.chart = Chart(.bars(.init(trancheSeries, label: ["tranche", "holder"])),
+                               title: "Which tranche bears the expected loss\(report.guarantees.isEmpty ? "" : ", before and after guarantees")?",
+                               caption: "Expected loss per tranche in \(unit.axisSuffix ?? u); whiskers ±2 standard errors (cut at zero).")
 
         var holders = Table(
             name: "holders", title: "Losses by holder",
@@ -56,6 +70,11 @@ public enum SimulationTables {
             for row in rows.rows { holders.append([.text(h.holder)] + row) }
         }
         holders.notes.append("A holder's loss is the tranche losses it keeps plus the guarantee calls it pays; the holders' losses add up to the portfolio loss on every path (largest rounding gap \(report.maximumAllocationError)).")
+
+        holders.chart = Chart(.bars(.init([.init("amount_\(u)", standardError: "standard_error_\(u)", lower: "ci_lower_\(u)", upper: "ci_upper_\(u)")],
+                                            label: ["holder", "statistic", "level"], colourBy: "holder")),
+                              title: "How much does each holder lose: on average, at risk, in the tail?",
+                              caption: "Per holder: expected loss (whiskers ±2 standard errors), value at risk (whiskers: its confidence interval) and expected shortfall, in \(unit.axisSuffix ?? u).")
 
         var tables = [portfolio, tranches, holders]
         if !report.guarantees.isEmpty {
@@ -85,6 +104,10 @@ public enum SimulationTables {
             for basis in CapBasis.allCases where report.guarantees.contains(where: { $0.guarantee.capBasis == basis }) {
                 guarantees.notes.append("cap_basis \(basis.rawValue): \(basis.formula).")
             }
+            guarantees.setDetail(["covers", "provisioning_rate_ci_lower", "provisioning_rate_ci_upper", "p_calls_exceed_provision_se"])
+            guarantees.chart = Chart(.bars(.init([.init("expected_calls_\(u)", label: "expected calls", standardError: "expected_calls_se_\(u)")], label: ["guarantee"])),
+                                     title: "How much will each guarantee be called, on average?",
+                                     caption: "Expected calls on each guarantee in \(unit.axisSuffix ?? u); whiskers ±2 standard errors.")
             tables.append(guarantees)
         }
 
@@ -95,6 +118,11 @@ public enum SimulationTables {
             distribution.append([.number(b.lower), .number(b.upper), .number(b.probability.probability), .number(b.probability.standardError)])
         }
         distribution.notes.append("P(from ≤ L/V < to), L the portfolio loss and V its volume; the last bucket includes its upper edge.")
+        var markers = report.tranches.filter { $0.tranche.attachment > 0 }.map { Chart.ReferenceValue($0.tranche.attachment, "\($0.tranche.name) attaches") }
+        markers += report.portfolio.quantiles.map { Chart.ReferenceValue($0.value / v, "VaR \(pct($0.level))") }
+        distribution.chart = Chart(.distribution(.init(from: "loss_from", to: "loss_to", probability: "probability", standardError: "standard_error", markers: markers)),
+                                   title: "How likely is each level of portfolio loss, and where do the tranches attach?",
+                                   caption: "Probability of each bucket of portfolio loss L/V on a log scale, so that the tail shows; whiskers ±2 standard errors. Dashed lines: tranche attachment points and value at risk.")
         tables.append(distribution)
         return tables
     }

@@ -12,6 +12,13 @@ public enum StressTables {
     }
 
     static let m = Unit.eurMillion
+
+    /// The DSCR covenant as a reference line, when every site has the same one.
+    static func covenant(_ report: StressReport) -> [Chart.ReferenceValue] {
+        let values = Set(report.model.sites.map { $0.parameters.funding.debt.covenantDSCR })
+        guard values.count == 1, let c = values.first else { return [] }
+        return [.init(c, "covenant \(String(format: "%.2f", c))")]
+    }
     static func money(_ name: String) -> Column { Column("\(name)_eur_m", .eurMillion) }
 
     /// The baseline's period-by-period waterfall for every site.
@@ -38,6 +45,12 @@ public enum StressTables {
         table.notes.append("Operating periods run from the actual commercial operation date (a delay moves them by exactly its length; the chips age from it); year_end counts from financial close.")
         table.notes.append("public_access_share: capacity reserved for Union and Member-State users in proportion to their capex contributions (Reg. (EU) 2026/150, Art. 12b(12), (13), (15)(b)), not sold; offtake: the Union's guaranteed purchase of that access time (Art. 12b(5)), when the model chooses it; revenue includes it.")
         table.notes.append("equity: cash to (+) or from (−) all equity holders (construction, reserve funding, refresh capex, distributions).")
+        table.setDetail(["period", money("grants").name, money("debt_drawn").name, money("energy").name, money("staff_and_maintenance").name,
+                         money("interest").name, money("principal").name, money("reserve").name, money("lender_recovery").name])
+        table.chart = Chart(.lines(.init(x: "year_end", panels: [.init([.init(money("cfads").name, label: "CFADS"), .init(money("debt_service").name, label: "debt service")])],
+                                         facetBy: "site")),
+                            title: "Does each site's cash flow cover its debt service, period by period (baseline)?",
+                            caption: "Cash flow available for debt service (solid) and debt service (dashed) per period, EUR m, one panel per site.")
         return table
     }
 
@@ -56,6 +69,9 @@ public enum StressTables {
             }
         }
         table.notes.append("Years count from financial close to the end of the period. Default: cash + reserve below the debt service.")
+        table.chart = Chart(.bars(.init([.init("min_dscr", label: "minimum DSCR")], label: ["scenario", "site"], colourBy: "site", references: covenant(report))),
+                            title: "How low does each site's DSCR fall in each scenario (deterministic)?",
+                            caption: "Minimum DSCR over the debt life per scenario and site; dashed line: the covenant.")
         return table
     }
 
@@ -84,6 +100,10 @@ public enum StressTables {
         table.notes.append("public_commitment: grants (or public equity) at close + the Union's offtake payments + the funded public first-loss tranche of the senior debt (f · V), all sites.")
         table.notes.append("public_multiplier: mean capex / public_commitment (the tool's total-investment multiplier, every public euro counted); private_per_public: (capex − public commitment) / public commitment.")
         table.notes.append("Same seed in every scenario (common random numbers): differences between scenarios come from the shocks, not from sampling.")
+        table.setDetail(["equity_irr_p5", "equity_irr_p95", money("npv_se").name, "private_per_public"])
+        table.chart = Chart(.tornado(.init(label: "scenario", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("scenario", ["baseline"]))),
+                            title: "Which stress raises the probability of default most?",
+                            caption: "Each scenario's probability of default (share of sites defaulting, Monte Carlo) against the baseline's, largest change first; whiskers ±2 standard errors.")
         return table
     }
 
@@ -100,6 +120,11 @@ public enum StressTables {
             }
         }
         table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them); defaulted, repaid and construction periods are left out.")
+        table.setDetail(["period"])
+        table.chart = Chart(.fan(.init(x: "year_end", facetBy: "scenario", outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
+                                       references: covenant(report))),
+                            title: "How does the DSCR spread out over the debt's life, and when does it cross the covenant?",
+                            caption: "Per scenario: the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
         return table
     }
 
@@ -119,6 +144,9 @@ public enum StressTables {
             }
         }
         table.notes.append("debt: committed senior debt D = gearing · base capex (gearing sized, see debt_sizing), the site's share of the lenders' portfolio volume.")
+        table.chart = Chart(.bars(.init([.init("p_default", label: "P(default)", standardError: "p_default_se")], label: ["scenario", "site"], colourBy: "site")),
+                            title: "Which sites default, in which scenario?",
+                            caption: "Probability that each site defaults on its debt, per scenario (Monte Carlo); whiskers ±2 standard errors.")
         return table
     }
 
@@ -155,6 +183,10 @@ public enum StressTables {
         }
         table.notes.append("Lenders' losses per path are split by RiskSharing's waterfall: tranche loss = min(max(L − a, 0), d − a)·V, V = committed senior debt.")
         table.notes.append("Equity loss = max(0, paid in − received), nominal; public equity holds its share of every equity flow.")
+        table.chart = Chart(.stacked(.init(category: "scenario", segment: "holder", value: money("expected_loss").name, colourBy: "holder",
+                                           omit: [.init("holder", ["public grants"])])),
+                            title: "Who bears the losses in each scenario?",
+                            caption: "Mean loss per holder (lenders' tranches and equity), stacked per scenario, EUR m; public grants are a cost, not a loss, and are not drawn.")
         return table
     }
 
@@ -209,10 +241,10 @@ public enum StressTables {
     static func fundingGap(_ report: StressReport) -> Table {
         var table = Table(name: "funding_gap", title: "Funding gap: the aid against the project's NPV without aid (base case)",
                           columns: [Column("site", .text), money("npv_without_aid"), money("funding_gap"), money("aid_pv"),
-                                    money("npv_with_terms"), money("access_cost_pv"), money("net_aid_pv"), Column("net_aid_exceeds_gap", .text)])
+                                    money("npv_with_terms"), money("access_cost_pv"), money("net_aid_pv"), Column("net_aid_exceeds_gap", .boolean)])
         for g in report.fundingGaps {
             table.append([.text(g.site), .number(g.npvWithoutAid), .number(g.gap), .number(g.aid), .number(g.npvWithTerms),
-                          .number(g.accessCost), .number(g.netAid), .text(g.aidExceedsGap ? "yes" : "no")])
+                          .number(g.accessCost), .number(g.netAid), .bool(g.aidExceedsGap)])
         }
         let rate = report.model.sites.first?.parameters.timeline.discountRate ?? 0
         table.notes.append(String(format: "NPVs of the unlevered project at the model's discount rate (%.1f %%), flows dated mid-period. npv_without_aid sells every GPU-hour (no access carve-out, no grant); funding_gap = max(0, −npv_without_aid).", 100 * rate))
@@ -276,6 +308,7 @@ public enum StressTables {
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
         table.notes.append("A delay moves the commercial operation date by exactly its length (chips age from the actual start); capex overruns are paid by equity, so they never reach the lenders on their own.")
         table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
+        table.setDetail(["shock", "bracket_lower", "bracket_upper", "tolerance", "evaluations", "shock_unit"])
         return table
     }
 }

@@ -15,15 +15,31 @@ public enum Unit: String, Sendable, Codable, CaseIterable {
     case count
     case years
     case text
+    /// A yes/no answer: `true`/`false` in CSV and JSON, a boolean cell in the workbook, yes/no when read.
+    case boolean = "bool"
+}
+
+/// How a column matters to a reader of a rendered table. Data formats (CSV, JSON, workbook)
+/// always hold every column; a terminal table shows `detail` columns only with `--wide`.
+public enum ColumnRole: String, Sendable, Codable {
+    /// Names the row (scenario, site, tranche): kept whatever the width.
+    case key
+    /// A result a reader looks for first.
+    case value
+    /// Secondary (standard errors, brackets, bookkeeping): in the detail view only.
+    case detail
 }
 
 /// A column: a machine name (snake_case, stable across versions) and its unit.
 public struct Column: Sendable, Equatable {
     public var name: String
     public var unit: Unit
-    public init(_ name: String, _ unit: Unit) {
+    /// Text columns name rows (`key`), others are values unless declared `detail`.
+    public var role: ColumnRole
+    public init(_ name: String, _ unit: Unit, role: ColumnRole? = nil) {
         self.name = name
         self.unit = unit
+        self.role = role ?? (unit == .text ? .key : .value)
     }
 }
 
@@ -32,6 +48,8 @@ public enum Cell: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleBy
     case text(String)
     case number(Double)
     case integer(Int)
+    /// A yes/no answer.
+    case bool(Bool)
     /// No value (rendered as an empty cell, JSON null).
     case empty
 
@@ -53,13 +71,23 @@ public struct Table: Sendable, Equatable {
     public var columns: [Column]
     public var rows: [[Cell]]
     public var notes: [String]
+    /// The chart that answers the table's question, or nil for none (see `Chart`). Nothing is
+    /// guessed: a table without a declared chart gets no chart.
+    public var chart: Chart?
 
-    public init(name: String, title: String, columns: [Column], rows: [[Cell]] = [], notes: [String] = []) {
+    public init(name: String, title: String, columns: [Column], rows: [[Cell]] = [], notes: [String] = [], chart: Chart? = nil) {
         self.name = name
         self.title = title
         self.columns = columns
         self.rows = rows
         self.notes = notes
+        self.chart = chart
+    }
+
+    /// Declares the columns called `names` secondary: shown in a terminal only with `--wide`
+    /// (they stay in CSV, JSON, the workbook and the HTML report). Unknown names are ignored.
+    public mutating func setDetail(_ names: [String]) {
+        for j in columns.indices where names.contains(columns[j].name) { columns[j].role = .detail }
     }
 
     /// Appends a row; it must have one cell per column.

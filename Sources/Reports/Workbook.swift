@@ -20,9 +20,12 @@ public enum WorkbookError: Error, CustomStringConvertible, Equatable {
 ///
 /// Numbers are numeric cells (`t="n"`) holding the full-precision value (the shortest text that
 /// reads back to the same double), never strings; text is inline strings; missing values and
-/// empty text are empty cells and non-finite numbers the error `#N/A`. Columns in `fraction` units show as
-/// percentages, money with two decimals and multiples as ×k, through cell styles: the stored
-/// value is always the number itself (0.25, not 25).
+/// empty text are empty cells, booleans boolean cells (`TRUE`/`FALSE`) and non-finite numbers the
+/// error `#N/A`. Each column gets the number format its terminal rendering uses (`ColumnFormat`):
+/// percentages with the decimals its values need (so a standard error of 0.0004 shows as 0.04 %,
+/// not 0.00 %), money with thousands separators, multiples as ×k, scientific notation for tiny
+/// rates; the stored value is always the number itself (0.25, not 25). Every table sheet has an
+/// autofilter on its header row and the header frozen.
 ///
 /// The output is deterministic: entries in a fixed order with a fixed time stamp
 /// (1980-01-01 00:00, the earliest a zip can hold), so the same tables give the same bytes.
@@ -37,14 +40,15 @@ public enum Workbook {
     /// - Throws: `WorkbookError.archive` if the zip cannot be built.
     public static func data(_ tables: [Table], manifest: Manifest) throws(WorkbookError) -> Data {
         let names = sheetNames(["manifest"] + tables.map(\.name))
+        var formats = NumberFormats()
         var sheets = [manifestSheet(manifest, tables: tables, sheetNames: Array(names.dropFirst()))]
-        sheets += tables.map(sheet)
+        sheets += tables.map { sheet($0, formats: &formats) }
         var entries: [(String, String)] = [
             ("[Content_Types].xml", contentTypes(sheetCount: sheets.count)),
             ("_rels/.rels", rootRelationships),
             ("xl/workbook.xml", workbook(names)),
             ("xl/_rels/workbook.xml.rels", workbookRelationships(sheetCount: sheets.count)),
-            ("xl/styles.xml", styles),
+            ("xl/styles.xml", formats.styles),
         ]
         for (k, sheet) in sheets.enumerated() { entries.append(("xl/worksheets/sheet\(k + 1).xml", sheet)) }
         return try archive(entries)
@@ -116,37 +120,42 @@ public enum Workbook {
         return out + "</Relationships>"
     }
 
-    /// Cell styles (indices into `cellXfs`).
-    enum Style: Int {
-        case plain = 0, header = 1, percent = 2, money = 3, multiple = 4
-    }
+    /// Cell styles: index 0 plain, 1 bold (header), then one per number format in first-use order.
+    struct NumberFormats {
+        private(set) var codes: [String] = []
 
-    /// Fonts: regular, bold (header). Number formats: built-in 10 `0.00%`, built-in 4 `#,##0.00`, custom 164 `"×"0.0`.
-    static let styles = xmlHeader
-        + "<styleSheet xmlns=\"\(mainNamespace)\">"
-        + "<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"&quot;×&quot;0.0\"/></numFmts>"
-        + "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/></font><font><b/><sz val=\"11\"/><name val=\"Calibri\"/></font></fonts>"
-        + "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
-        + "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
-        + "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-        + "<cellXfs count=\"5\">"
-        + "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
-        + "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
-        + "<xf numFmtId=\"10\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
-        + "<xf numFmtId=\"4\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
-        + "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>"
-        + "</cellXfs>"
-        + "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
-        + "</styleSheet>"
+        /// The cell style (index into `cellXfs`) of a number format code, nil for General.
+        mutating func style(_ code: String?) -> Int {
+            guard let code else { return 0 }
+            if let k = codes.firstIndex(of: code) { return k + 2 }
+            codes.append(code)
+            return codes.count + 1
+        }
 
-    static func style(for unit: Unit) -> Style {
-        switch unit {
-        case .fraction: return .percent
-        case .eur, .eurThousand, .eurMillion, .eurBillion: return .money
-        case .multiple: return .multiple
-        default: return .plain
+        /// styles.xml: fonts regular and bold, a custom number format (ids from 164) per code.
+        var styles: String {
+            var out = xmlHeader + "<styleSheet xmlns=\"\(mainNamespace)\">"
+            if !codes.isEmpty {
+                out += "<numFmts count=\"\(codes.count)\">"
+                for (k, code) in codes.enumerated() { out += "<numFmt numFmtId=\"\(164 + k)\" formatCode=\"\(escapeMarkup(code))\"/>" }
+                out += "</numFmts>"
+            }
+            out += "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/></font><font><b/><sz val=\"11\"/><name val=\"Calibri\"/></font></fonts>"
+            out += "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
+            out += "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
+            out += "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
+            out += "<cellXfs count=\"\(codes.count + 2)\">"
+            out += "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>"
+            out += "<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"
+            for k in codes.indices { out += "<xf numFmtId=\"\(164 + k)\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>" }
+            out += "</cellXfs>"
+            out += "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
+            return out + "</styleSheet>"
         }
     }
+
+    /// The header row's style.
+    static let headerStyle = 1
 
     // MARK: Sheets
 
@@ -162,11 +171,12 @@ public enum Workbook {
     }
 
     /// One cell's XML, or "" for an empty cell.
-    static func cell(_ cell: Cell, row: Int, column: Int, style: Style) -> String {
+    static func cell(_ cell: Cell, row: Int, column: Int, style: Int) -> String {
         let reference = "\(columnLetters(column))\(row)"
-        let s = style == .plain ? "" : " s=\"\(style.rawValue)\""
+        let s = style == 0 ? "" : " s=\"\(style)\""
         switch cell {
         case .empty: return ""
+        case .bool(let b): return "<c r=\"\(reference)\" t=\"b\"><v>\(b ? 1 : 0)</v></c>"
         case .text(let text) where text.isEmpty: return ""
         case .text(let text): return inlineString(text, reference: reference, style: s)
         case .integer(let i): return "<c r=\"\(reference)\"\(s) t=\"n\"><v>\(i)</v></c>"
@@ -182,7 +192,7 @@ public enum Workbook {
 
     /// A worksheet from a header row and rows of cells; the header row is bold and frozen, columns
     /// are as wide as their widest text (within reason).
-    static func worksheet(header: [String], rows: [[Cell]], styles: [Style]) -> String {
+    static func worksheet(header: [String], rows: [[Cell]], styles: [Int], autoFilter: Bool = false) -> String {
         let columns = header.count
         var widths = header.map { Double($0.count) }
         for row in rows {
@@ -191,6 +201,7 @@ public enum Workbook {
                 switch c {
                 case .text(let s): w = Double(min(s.count, 60))
                 case .number, .integer: w = 12
+                case .bool: w = 6
                 case .empty: w = 0
                 }
                 widths[j] = max(widths[j], w)
@@ -210,19 +221,22 @@ public enum Workbook {
         }
         out += "<sheetData>"
         out += "<row r=\"1\">" + header.enumerated().map { j, h in
-            inlineString(h, reference: "\(columnLetters(j))1", style: " s=\"\(Style.header.rawValue)\"")
+            inlineString(h, reference: "\(columnLetters(j))1", style: " s=\"\(headerStyle)\"")
         }.joined() + "</row>"
         for (i, row) in rows.enumerated() {
             let r = i + 2
             out += "<row r=\"\(r)\">"
-            for (j, c) in row.enumerated() { out += cell(c, row: r, column: j, style: j < styles.count ? styles[j] : .plain) }
+            for (j, c) in row.enumerated() { out += cell(c, row: r, column: j, style: j < styles.count ? styles[j] : 0) }
             out += "</row>"
         }
-        return out + "</sheetData></worksheet>"
+        out += "</sheetData>"
+        if autoFilter && columns > 0 { out += "<autoFilter ref=\"A1:\(last)\"/>" }
+        return out + "</worksheet>"
     }
 
-    static func sheet(_ table: Table) -> String {
-        worksheet(header: table.columns.map(\.name), rows: table.rows, styles: table.columns.map { style(for: $0.unit) })
+    static func sheet(_ table: Table, formats: inout NumberFormats) -> String {
+        let styles = ColumnFormat.of(table).map { formats.style($0.excelFormat) }
+        return worksheet(header: table.columns.map(\.name), rows: table.rows, styles: styles, autoFilter: true)
     }
 
     /// The manifest sheet: `field`, `value` rows, then each table's sheet, title and notes.
@@ -249,7 +263,7 @@ public enum Workbook {
             rows.append([.text("sheet " + name), .text(table.title)])
             for note in table.notes { rows.append([.text("note"), .text(note)]) }
         }
-        return worksheet(header: ["field", "value"], rows: rows, styles: [.plain, .plain])
+        return worksheet(header: ["field", "value"], rows: rows, styles: [0, 0])
     }
 
     // MARK: Zip

@@ -67,11 +67,22 @@ extension RiskCoverAnalysis {
     /// and the loss kept after the guarantee, max((1 − g)·T, T − c·V), falls as g or c grows — so
     /// the minimum is found by bisection to `tolerance`; the band solves the same constraint at
     /// estimate ± z·SE (``CoverTerms/z``).
-    public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
+    ///
+    /// - Parameter progress: called after each evaluation of a cover with (evaluations done, the
+    ///   most there can be): per constraint and per end of the band, two bracket checks and
+    ///   ⌈log₂(1/tolerance)⌉ bisection steps, then three evaluations of the answer.
+    public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6,
+                             progress: ((Int, Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
         var perConstraint: [(ConstraintCheck.Kind, SolvedValue)] = []
         var feasible = true
-        for kind in activeConstraints {
+        var steps = 0, width = 1.0
+        while width > tolerance { width *= 0.5; steps += 1 }
+        let most = activeConstraints.count * 3 * (2 + steps) + 3
+        var done = 0
+        func step() { done += 1; progress?(min(done, most), most) }
+        for (k, kind) in activeConstraints.enumerated() {
             func holds(_ x: Double, _ shift: Double) throws(RiskModelError) -> Bool {
+                defer { step() }
                 let check = try check(kind, at: base.with(axis, x))!
                 // shift −1: the optimistic end (estimate − z·SE for a maximum), +1: the pessimistic end.
                 let adjusted = check.estimate + shift * terms.z * check.standardError * (kind == .netReturn ? -1 : 1)
@@ -87,7 +98,12 @@ extension RiskCoverAnalysis {
                 }
                 return hi
             }
-            let value = try solve(0), lower = try solve(-1), upper = try solve(1)
+            let value = try solve(0)
+            done = max(done, (3 * k + 1) * (2 + steps))
+            let lower = try solve(-1)
+            done = max(done, (3 * k + 2) * (2 + steps))
+            let upper = try solve(1)
+            done = max(done, (3 * k + 3) * (2 + steps))
             if value == nil { feasible = false }
             perConstraint.append((kind, SolvedValue(value: value ?? 1, lower: lower ?? 1, upper: upper ?? 1)))
         }
@@ -96,7 +112,11 @@ extension RiskCoverAnalysis {
                             lower: perConstraint.map(\.1.lower).max() ?? 0,
                             upper: perConstraint.map(\.1.upper).max() ?? 0)
         let evaluation = try evaluate(base.with(axis, x.value))
-        let atLower = try evaluate(base.with(axis, x.lower)), atUpper = try evaluate(base.with(axis, x.upper))
+        step()
+        let atLower = try evaluate(base.with(axis, x.lower))
+        step()
+        let atUpper = try evaluate(base.with(axis, x.upper))
+        step()
         return CoverSolution(axis: axis, level: x, binding: best?.0, perConstraint: perConstraint.map { (kind: $0.0, level: $0.1) },
                              evaluation: evaluation,
                              leverage: SolvedValue(value: evaluation.leverage, lower: atUpper.leverage, upper: atLower.leverage),

@@ -131,10 +131,15 @@ public struct RiskCoverAnalysis: Sendable {
     }
 
     /// Evaluates every cover of a grid on the same simulated losses.
-    public func sweep(_ covers: [Cover]) throws(RiskModelError) -> [CoverEvaluation] {
+    ///
+    /// - Parameter progress: called after each cover with (covers done, covers in all).
+    public func sweep(_ covers: [Cover], progress: ((Int, Int) -> Void)? = nil) throws(RiskModelError) -> [CoverEvaluation] {
         var result: [CoverEvaluation] = []
         result.reserveCapacity(covers.count)
-        for cover in covers { result.append(try evaluate(cover)) }
+        for cover in covers {
+            result.append(try evaluate(cover))
+            progress?(result.count, covers.count)
+        }
         return result
     }
 }

@@ -24,14 +24,22 @@ let leverageBinary: URL = {
     return repositoryRoot.appendingPathComponent(".build/release/leverage")
 }()
 
+/// The environment of the tests' `leverage` runs: this process's, without `COLUMNS`, so that
+/// tables fit the default 80 columns whatever the shell running the tests exports.
+var leverageEnvironment: [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["COLUMNS"] = nil
+    return environment
+}
+
 /// Runs `leverage` with `arguments` in `directory` (the repository root by default), stdin closed.
 func leverage(_ arguments: String..., in directory: URL = repositoryRoot) throws -> CommandResult {
-    try runProcess(leverageBinary, arguments, in: directory)
+    try runProcess(leverageBinary, arguments, in: directory, environment: leverageEnvironment)
 }
 
 /// Runs `leverage` with an array of arguments.
 func leverage(_ arguments: [String]) throws -> CommandResult {
-    try runProcess(leverageBinary, arguments)
+    try runProcess(leverageBinary, arguments, environment: leverageEnvironment)
 }
 
 /// Runs `executable` with `arguments` in `directory`, stdin closed; stdout and stderr are read to

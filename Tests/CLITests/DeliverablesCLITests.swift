@@ -139,6 +139,8 @@ struct DeliverablesCLITests {
                     } else if i > 0, let x = Double(field) {
                         #expect(cell?.type == "n" && Double(cell?.text ?? "") == x, "\(name) row \(i + 1) column \(j + 1): \(field) vs \(String(describing: cell))")
                         numbers += 1
+                    } else if field == "true" || field == "false" {
+                        #expect(cell?.type == "b" && cell?.text == (field == "true" ? "1" : "0"), "\(name) row \(i + 1) column \(j + 1): a boolean cell")
                     } else if field == "nan" || field == "inf" || field == "-inf" {
                         #expect(cell?.type == "e")
                     } else {

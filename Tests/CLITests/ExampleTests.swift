@@ -20,7 +20,7 @@ struct ExampleTests {
         let golden = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/CLITests/Golden/capital-stack-example.txt"), encoding: .utf8)
         #expect(result.stdout == golden)
         // The figures the example is about, computed by the library.
-        #expect(result.stdout.contains("investai      total / EU budget               ×4.0              200.00                 50.00"))
+        #expect(result.stdout.contains("investai      total / EU budget               ×4.0              200.00                50.000"))
         #expect(result.stdout.contains("ai-guarantee  co-investment              ×5.0           187.50             ×15.0"))
         #expect(result.stdout.hasSuffix("gigafactory: the EU's 17 % (0.850 bn) is capped at 0.820 bn; private money 3.36 bn of 5.00 bn\n"))
     }

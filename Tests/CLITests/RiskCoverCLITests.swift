@@ -18,9 +18,9 @@ struct RiskCoverCLITests {
             let firstLoss = try #require(row[f] as? Double), leverage = try #require(row[lev] as? Double)
             #expect(abs(leverage - 1 / firstLoss) < 1e-9)
         }
-        let holds = table.rows.map { $0[ok] as? String }
-        #expect(holds.first == "no" && holds.last == "yes")
-        #expect(holds.drop(while: { $0 == "no" }).allSatisfy { $0 == "yes" }, "once the constraints hold they keep holding: \(holds)")
+        let holds = table.rows.map { $0[ok] as? Bool }
+        #expect(holds.first == false && holds.last == true, "JSON booleans")
+        #expect(holds.drop(while: { $0 == false }).allSatisfy { $0 == true }, "once the constraints hold they keep holding: \(holds)")
     }
 
     @Test("solve: the minimum first loss sits inside its band, and the stressed portfolio needs more cover")

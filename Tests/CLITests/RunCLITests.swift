@@ -11,7 +11,8 @@ struct RunCLITests {
         #expect(result.stderr == "")
         let golden = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/CLITests/Golden/investai.txt"), encoding: .utf8)
         #expect(result.stdout == golden)
-        let lines = result.stdout.split(separator: "\n")
+        // Every column, however wide (not a terminal: 80 columns by default).
+        let lines = try leverage("--wide").stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("investai  EU budget (existing programmes)") && $0.contains(" 50.00 ") })
         #expect(lines.contains { $0.hasPrefix("investai  Private partners") && $0.contains(" 150.00 ") })
         #expect(lines.contains { $0.hasPrefix("investai  total ") && $0.contains(" 200.00 ") })
@@ -90,17 +91,18 @@ struct RunCLITests {
         #expect(contributions.rows.allSatisfy { $0[6] is Double })
     }
 
-    @Test("Every format renders; --output writes one file per table plus manifest.json, report.html and tables.xlsx", arguments: ["table", "csv", "markdown", "json"])
+    @Test("Every format renders; --output writes CSV and JSON per table plus manifest.json, report.html and tables.xlsx", arguments: ["table", "csv", "markdown", "json"])
     func formats(_ format: String) throws {
-        #expect(try leverage("run", "efsi", "--format", format).status == 0)
+        #expect(try leverage("run", "efsi", "--format", format, "--table", "multipliers").status == 0)
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out")
         let result = try leverage("run", "efsi", "--format", format, "--output", out.path, "--quiet")
         #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
-        let ext = ["table": "txt", "csv": "csv", "markdown": "md", "json": "json"][format]!
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["chain_base.\(ext)", "chain_stages.\(ext)", "eu_effects.\(ext)", "manifest.json", "multipliers.\(ext)", "report.html", "tables.xlsx"].sorted())
+        // CSV and JSON per table whatever the format, plus text or Markdown when asked for.
+        let extensions = ["csv", "json"] + (["table": ["txt"], "markdown": ["md"]][format] ?? [])
+        let expected = ["chain_base", "chain_stages", "eu_effects", "multipliers"].flatMap { t in extensions.map { "\(t).\($0)" } } + ["manifest.json", "report.html", "tables.xlsx"]
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == expected.sorted())
     }
 
     @Test("Bad input: file:line:column: error: field.path: message, exit code 1, and nothing written")
@@ -140,9 +142,8 @@ struct RunCLITests {
         let result = try leverage("models", "--format", "csv")
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.first == "# models")
-        #expect(lines[1] == "model,name,description")
-        let names = lines.dropFirst(2).map { $0.split(separator: ",").first.map(String.init) ?? "" }
+        #expect(lines.first == "model,name,description", "one table: plain CSV")
+        let names = lines.dropFirst(1).map { $0.split(separator: ",").first.map(String.init) ?? "" }
         let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Models").path)
             .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
         #expect(names == files)

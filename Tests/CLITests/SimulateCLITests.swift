@@ -52,7 +52,8 @@ struct SimulateCLITests {
         let result = try leverage("simulate", "benchmark-b1000", "--paths", "5000", "--seed", "3", "--format", "csv", "--output", out.path, "--quiet")
         #expect(result.status == 0 && result.stdout == "" && result.stderr == "")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["holders.csv", "loss_distribution.csv", "manifest.json", "portfolio_loss.csv", "report.html", "tables.xlsx", "tranches.csv"])
+                == ["holders.csv", "holders.json", "loss_distribution.csv", "loss_distribution.json", "manifest.json", "portfolio_loss.csv",
+                    "portfolio_loss.json", "report.html", "tables.xlsx", "tranches.csv", "tranches.json"])
         let manifest = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
         let parameters = try #require(manifest["parameters"] as? [String: Any])
         #expect(parameters["paths"] as? Int == 5000 && parameters["seed"] as? Int == 3)

@@ -31,11 +31,16 @@ let capitalStackTable = Table(
               Column("share_of_total", .fraction)],
     rows: [["gf", "EU", "eu_budget", 0.85, 0.17], ["gf", "R&D <fund>", "member_state", 0.85, 0.17],
            ["gf", "Private", "private", 3.3, 0.66], ["gf", "total", "", 5.0, 1.0]],
-    notes: ["Public = all but private & \"other\"."])
+    notes: ["Public = all but private & \"other\"."],
+    chart: Chart(.stacked(.init(category: "stack", segment: "contributor", value: "amount_eur_bn", colourBy: "source", omit: [.init("contributor", ["total"])])),
+                 title: "Who funds the stack?", caption: "Stacked by contributor."))
 let histogramTable = Table(
     name: "loss_distribution", title: "Loss distribution",
     columns: [Column("loss_from", .fraction), Column("loss_to", .fraction), Column("probability", .fraction), Column("standard_error", .fraction)],
-    rows: [[0.0, 0.05, 0.7, 0.01], [0.05, 0.1, 0.3, 0.01], [0.1, 0.15, 0.0, 0.0]])
+    rows: [[0.0, 0.05, 0.7, 0.01], [0.05, 0.1, 0.3, 0.01], [0.1, 0.15, 0.0, 0.0]],
+    chart: Chart(.distribution(.init(from: "loss_from", to: "loss_to", probability: "probability", standardError: "standard_error",
+                                     markers: [.init(0.08, "senior attaches")])),
+                 title: "How likely is each loss?", caption: "Log scale."))
 let textOnlyTable = Table(name: "models", title: "Models", columns: [Column("model", .text), Column("description", .text)],
                           rows: [["efsi", "EFSI <leverage>"]])
 
@@ -66,10 +71,10 @@ struct WorkbookTests {
         // Header: the column names (units are part of them), bold.
         #expect(sheet.contains("<c r=\"B1\" s=\"1\" t=\"inlineStr\"><is><t xml:space=\"preserve\">amount_eur_bn</t></is></c>"))
         // 50 bn as the number 50 (money format), 25 % as the number 0.25 (percentage format), ×4 as 4.
-        #expect(sheet.contains("<c r=\"B2\" s=\"3\" t=\"n\"><v>50</v></c>"))
-        #expect(sheet.contains("<c r=\"C2\" s=\"2\" t=\"n\"><v>0.25</v></c>"))
+        #expect(sheet.contains("<c r=\"B2\" s=\"2\" t=\"n\"><v>50</v></c>"))
+        #expect(sheet.contains("<c r=\"C2\" s=\"3\" t=\"n\"><v>0.25</v></c>"))
         #expect(sheet.contains("<c r=\"D2\" s=\"4\" t=\"n\"><v>4</v></c>"))
-        #expect(sheet.contains("<c r=\"B3\" s=\"3\" t=\"n\"><v>150</v></c>"))
+        #expect(sheet.contains("<c r=\"B3\" s=\"2\" t=\"n\"><v>150</v></c>"))
         // Text escaped, the missing multiplier an absent cell.
         #expect(sheet.contains("<c r=\"A3\" t=\"inlineStr\"><is><t xml:space=\"preserve\">say &quot;private&quot;</t></is></c>"))
         #expect(!sheet.contains("r=\"D3\""))
@@ -77,7 +82,9 @@ struct WorkbookTests {
         #expect(occurrences(of: "t=\"n\"", in: sheet) == 5)
         #expect(!sheet.contains("<t xml:space=\"preserve\">50</t>"))
         let styles = try #require(parts["xl/styles.xml"])
-        #expect(styles.contains("<xf numFmtId=\"10\""), "fractions use the built-in percentage format")
+        #expect(styles.contains("<numFmt numFmtId=\"164\" formatCode=\"#,##0.00\"/><numFmt numFmtId=\"165\" formatCode=\"0.0%\"/>"),
+                "money with thousands separators, fractions as percentages with the column's decimals")
+        #expect(sheet.contains("<autoFilter ref=\"A1:D3\"/>"), "an autofilter on the header row")
     }
 
     @Test("Full precision: the value written reads back to the same double")
@@ -115,11 +122,13 @@ struct WorkbookTests {
 
 @Suite("Reports: the HTML report")
 struct HTMLReportTests {
-    @Test("One inline <svg> per charted table, none for a table without numbers, no script, nothing external")
+    @Test("One inline <svg> per table that declares a chart, none for the others (nothing guessed), no script, nothing external")
     func charts() {
         let html = HTMLReport.render([capitalStackTable, sample, histogramTable, textOnlyTable], manifest: fixedManifest)
-        #expect(occurrences(of: "<svg", in: html) == 3)
+        #expect(occurrences(of: "<svg", in: html) == 2)
         #expect(HTMLReport.chart(for: textOnlyTable) == nil)
+        #expect(HTMLReport.chart(for: sample) == nil, "a table with numbers but no declared chart gets none")
+        #expect(html.contains("<p class=\"question\">Who funds the stack?</p>"))
         #expect(!html.lowercased().contains("<script"))
         #expect(!html.contains("src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
         #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
@@ -129,19 +138,22 @@ struct HTMLReportTests {
     func capitalStack() throws {
         let svg = try #require(HTMLReport.chart(for: capitalStackTable))
         #expect(occurrences(of: "<title>gf: ", in: svg) == 3)
-        #expect(svg.contains("fill=\"#0072B2\" stroke=\"#FFFFFF\" stroke-width=\"1\"><title>gf: EU (EU budget) 0.850 EUR bn</title>"))
+        #expect(svg.contains("fill=\"#0072B2\" stroke=\"#FFFFFF\" stroke-width=\"1\" data-row=\"0\" data-column=\"amount_eur_bn\" data-value=\"0.85\"><title>gf: EU (EU budget) 0.850 EUR bn</title>"))
         #expect(svg.contains("<title>gf: R&amp;D &lt;fund&gt; (Member States) 0.850 EUR bn</title>"))
         #expect(svg.contains(">amount (EUR bn)</text>"), "the axis names its unit")
         #expect(svg.contains(">5.00</text>"), "the stack's total is printed after the bar")
         #expect(!svg.contains("total ("))
     }
 
-    @Test("The histogram has a bar per non-empty bucket with ±2 SE whiskers, and percent axes")
+    @Test("The loss distribution: a bar per non-empty bucket on a log scale, ±2 SE whiskers, percent axes, markers")
     func histogram() throws {
         let svg = try #require(HTMLReport.chart(for: histogramTable))
         #expect(occurrences(of: "<rect ", in: svg) == 1 + 2, "background and two buckets: the empty last bucket is not drawn")
-        #expect(svg.contains("<title>0.0 % – 5.0 %: 70.0 % ± 2.0 %</title>"))
-        #expect(svg.contains(">probability (%)</text>") && svg.contains(">portfolio loss L/V (%)</text>"))
+        #expect(svg.contains("<title>0.0 % – 5.0 %: 70.0 % ± 2 × 1.0 %</title>"))
+        #expect(svg.contains(">probability (%, log scale)</text>") && svg.contains(">portfolio loss L/V (%)</text>"))
+        // Decade ticks from 10 % to 100 %: log scale.
+        #expect(svg.contains(">10</text>") && svg.contains(">100</text>"))
+        #expect(svg.contains(">senior attaches 8.0 %</text>"))
     }
 
     @Test("Tables: the manifest, every title, escaped text, numbers formatted for reading and right-aligned, notes")
@@ -171,7 +183,8 @@ struct ChartEdgeCaseTests {
     @Test("Missing and non-finite values, negative values, all zeros, one row: a chart with finite coordinates, or none")
     func oddTables() throws {
         let odd = Table(name: "odd", title: "Odd", columns: [Column("item", .text), Column("amount_eur_m", .eurMillion), Column("amount_se_eur_m", .eurMillion)],
-                        rows: [["a", .number(.nan), .empty], ["b", .number(-3), 0.5], ["c", .number(.infinity), .number(.nan)], ["d", 0, .empty]])
+                        rows: [["a", .number(.nan), .empty], ["b", .number(-3), 0.5], ["c", .number(.infinity), .number(.nan)], ["d", 0, .empty]],
+                        chart: Chart(.bars(.init([.init("amount_eur_m", standardError: "amount_se_eur_m")], label: ["item"])), title: "Odd?", caption: ""))
         let svg = try #require(HTMLReport.chart(for: odd))
         // Background and b; d is zero (no rectangle, but its label); a and c have no finite value and no bar.
         #expect(occurrences(of: "<rect ", in: svg) == 1 + 1)
@@ -179,19 +192,23 @@ struct ChartEdgeCaseTests {
         #expect(svg.contains(">-3.00</text>") && svg.contains("<title>b: -3.00</title>"))
         for bad in ["nan", "inf", "NaN"] { #expect(!svg.contains("=\"\(bad)") && !svg.contains("\"-\(bad)")) }
 
-        let zeros = Table(name: "tranches", title: "Z", columns: [Column("tranche", .text), Column("expected_loss_eur_m", .eurMillion)], rows: [["senior", 0.0]])
+        let zeros = Table(name: "tranches", title: "Z", columns: [Column("tranche", .text), Column("expected_loss_eur_m", .eurMillion)], rows: [["senior", 0.0]],
+                          chart: Chart(.bars(.init([.init("expected_loss_eur_m")], label: ["tranche"])), title: "Z?", caption: ""))
         #expect(try #require(HTMLReport.chart(for: zeros)).contains(">0.00</text>"))
-        #expect(HTMLReport.chart(for: Table(name: "multipliers", title: "Empty", columns: [Column("scope", .text), Column("value", .multiple)])) == nil)
+        #expect(HTMLReport.chart(for: Table(name: "multipliers", title: "Empty", columns: [Column("scope", .text), Column("value", .multiple)],
+                                            chart: Chart(.bars(.init([.init("value")], label: ["scope"])), title: "", caption: ""))) == nil)
         let html = HTMLReport.render([odd, zeros], manifest: fixedManifest)
         #expect(occurrences(of: "<svg", in: html) == 2)
     }
 
-    @Test("Guarantees: expected calls with ±2 SE, not the maximum liability")
+    @Test("Guarantees: the declared column (expected calls, ±2 SE), not the first money column (the maximum liability)")
     func guarantees() throws {
         let table = Table(name: "guarantees", title: "Guarantees",
                           columns: [Column("guarantee", .text), Column("maximum_liability_eur_m", .eurMillion), Column("expected_calls_eur_m", .eurMillion),
                                     Column("expected_calls_se_eur_m", .eurMillion)],
-                          rows: [["eu", 500.0, 12.5, 0.25]])
+                          rows: [["eu", 500.0, 12.5, 0.25]],
+                          chart: Chart(.bars(.init([.init("expected_calls_eur_m", standardError: "expected_calls_se_eur_m")], label: ["guarantee"])),
+                                       title: "Calls?", caption: ""))
         let svg = try #require(HTMLReport.chart(for: table))
         #expect(svg.contains(">12.50</text>") && !svg.contains(">500.00</text>"))
         #expect(svg.contains(">expected calls (EUR m)</text>"))

@@ -75,19 +75,21 @@ struct ResultFolderTests {
         return url
     }
 
-    @Test("One file per table plus manifest.json, report.html and tables.xlsx")
+    @Test("CSV and JSON per table plus manifest.json, report.html and tables.xlsx")
     func writes() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out").path
         let files = try ResultFolder.write([sample], manifest: fixedManifest, format: .csv, to: out).files
-        #expect(files == ["sample.csv", "manifest.json", "report.html", "tables.xlsx"])
+        #expect(files == ["sample.csv", "sample.json", "manifest.json", "report.html", "tables.xlsx"])
+        #expect(try String(contentsOfFile: out + "/sample.json", encoding: .utf8) == Renderer.render(sample, manifest: fixedManifest, format: .json))
         #expect(try String(contentsOfFile: out + "/sample.csv", encoding: .utf8) == Renderer.csv(sample))
         #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8) == HTMLReport.render([sample], manifest: fixedManifest))
         #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/tables.xlsx")) == Workbook.data([sample], manifest: fixedManifest))
         // A second run replaces the earlier result folder.
         try ResultFolder.write([sample], manifest: fixedManifest, format: .markdown, to: out)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["manifest.json", "report.html", "sample.md", "tables.xlsx"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+                == ["manifest.json", "report.html", "sample.csv", "sample.json", "sample.md", "tables.xlsx"], "CSV and JSON whatever the format")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["out"], "no staging folder left")
     }
 
@@ -200,6 +202,6 @@ struct ResultFolderTests {
         let object = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as? [String: Any])
         let record = try #require(object["result_folder"] as? [String: Any])
         #expect(record["schema"] as? String == ResultFolder.schema)
-        #expect((record["files"] as? [String])?.sorted() == ["manifest.json", "report.html", "sample.csv", "tables.xlsx"])
+        #expect((record["files"] as? [String])?.sorted() == ["manifest.json", "report.html", "sample.csv", "sample.json", "tables.xlsx"])
     }
 }

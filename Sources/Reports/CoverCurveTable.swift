@@ -1,0 +1,29 @@
+import RiskCover
+import Scenarios
+
+extension RiskCoverTables {
+    /// `solve`'s curve: leverage, the private tranche's risk and the public cost along the solved
+    /// axis (the other axes held at the solved cover's values), one line per scenario, with the
+    /// investors' limits as reference lines and each scenario's solved cover marked.
+    ///
+    /// - Parameters:
+    ///   - rows: the sweep along the solved axis, per scenario (`RiskCoverAnalysis.sweep`).
+    ///   - solved: per scenario, the solved level on that axis.
+    ///   - axis: the axis solved for.
+    public static func coverCurve(_ rows: [(scenario: String, evaluation: CoverEvaluation)], solved: [(scenario: String, level: Double)],
+                                  axis: CoverGrid.Axis, unit money: MoneyUnit) -> Table {
+        var table = sweep(rows, unit: money)
+        let column = axis.rawValue.replacingOccurrences(of: "-", with: "_")
+        table.name = "cover_curve"
+        table.title = "Leverage and private risk along the solved axis (\(axis.rawValue.replacingOccurrences(of: "-", with: " ")))"
+        table.notes.append("The solved cover is marked on the chart; the grid is only for the picture, the answer comes from the bisection (see solution).")
+        if case .lines(var lines)? = table.chart?.kind {
+            lines.x = column
+            lines.markFirstTrue = nil
+            lines.markers = solved.map { .init($0.level, "solved (\($0.scenario))") }
+            table.chart = Chart(.lines(lines), title: "How do leverage and the investors' risk move with the cover, and where is the minimum cover?",
+                                caption: "Along the \(axis.rawValue.replacingOccurrences(of: "-", with: " ")), the other axes held fixed: leverage, the private tranche's expected loss rate and loss probability with the investors' limits (dashed), and the public cost per euro mobilised. Vertical lines: the solved minimum cover per scenario.")
+        }
+        return table
+    }
+}
