@@ -6,3 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release
 swift test -c release
+# The Python package against the binary just built (python/tests; finds .build/release/leverage).
+python3 -m pytest -q python/tests
+# The documentation (DocC catalogs in Sources/*/Documentation.docc) builds without a warning.
+bash scripts/docs.sh

@@ -46,7 +46,8 @@ struct Simulate: ParsableCommand {
                 Console.status("warning: \(report.dependence.matrixName) is not positive definite; repaired to the nearest correlation matrix (Frobenius distance \(distance), \(iterations) iterations) as the model asks")
             }
         }
-        let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters)
+        let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters,
+                                arguments: [model] + simulation.arguments(settings))
         try output.emit(tables, manifest: manifest)
         if !output.quiet && Progress.stderrIsTerminal {
             Console.status(String(format: "%d paths in %.2f s (%.3g obligor-draws/s)", report.paths, seconds, Double(report.obligorDraws) / max(seconds, 1e-9)))
@@ -75,6 +76,11 @@ struct SimulationOptions: ParsableArguments {
         SimulationSettings(paths: paths ?? risk.paths, seed: seed ?? risk.seed, batchSize: risk.batchSize, threads: threads)
     }
 
+    /// The options that repeat a run with these settings: paths and seed always explicit (threads do not change results).
+    func arguments(_ settings: SimulationSettings) -> [String] {
+        ["--paths", "\(settings.paths)", "--seed", "\(settings.seed)"]
+    }
+
     /// Manifest parameters of a run with these settings.
     func parameters(_ settings: SimulationSettings) -> [(String, JSONValue)] {
         [("paths", .integer(settings.paths)), ("seed", .integer(Int(truncatingIfNeeded: settings.seed))), ("batch_size", .integer(settings.batchSize))]
@@ -82,9 +88,9 @@ struct SimulationOptions: ParsableArguments {
 }
 
 /// The model's portfolio, or exit code 1 with a message.
-func requirePortfolio(_ file: ScenarioFile) throws -> RiskModel {
+func requirePortfolio(_ file: ScenarioFile, to verb: String = "simulate") throws -> RiskModel {
     guard let risk = file.model.risk else {
-        Console.error("\(file.path): the model has no `portfolio` section to simulate (try `leverage run`)")
+        Console.error("\(file.path): the model has no `portfolio` section to \(verb) (it is an accounting model: try `leverage run \(file.path.hasPrefix("embedded:") ? String(file.path.dropFirst(9)) : file.path)`)")
         throw ExitCode(1)
     }
     return risk
@@ -94,11 +100,13 @@ func requirePortfolio(_ file: ScenarioFile) throws -> RiskModel {
 final class Progress: @unchecked Sendable {
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
     let label: String
+    let unit: String
     let enabled: Bool
     private var lastPercent = -1
 
-    init(label: String, enabled: Bool) {
+    init(label: String, unit: String = "batches", enabled: Bool) {
         self.label = label
+        self.unit = unit
         self.enabled = enabled && Progress.stderrIsTerminal
     }
 
@@ -107,7 +115,7 @@ final class Progress: @unchecked Sendable {
         let percent = total > 0 ? 100 * done / total : 100
         guard percent != lastPercent else { return }
         lastPercent = percent
-        FileHandle.standardError.write(Data("\r\(label): \(percent) % (\(done)/\(total) batches)".utf8))
+        FileHandle.standardError.write(Data("\r\(label): \(percent) % (\(done)/\(total) \(unit))".utf8))
     }
 
     func finish() {

@@ -1,3 +1,4 @@
+import Foundation
 import RiskSharing
 import Stochastics
 
@@ -55,8 +56,9 @@ extension Cover {
 extension RiskCoverAnalysis {
     /// The smallest first loss f ∈ [0, 1] meeting every declared investor constraint, with a
     /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:)``.
-    public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
-        try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance)
+    public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6,
+                                 progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
+        try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance, progress: progress)
     }
 
     /// The smallest level x ∈ [0, 1] on `axis` (the rest of `base` held fixed) meeting every
@@ -67,12 +69,30 @@ extension RiskCoverAnalysis {
     /// and the loss kept after the guarantee, max((1 − g)·T, T − c·V), falls as g or c grows — so
     /// the minimum is found by bisection to `tolerance`; the band solves the same constraint at
     /// estimate ± z·SE (``CoverTerms/z``).
-    public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
+    ///
+    /// - Parameters:
+    ///   - progress: called after each evaluation of a cover with (evaluations done, the most the
+    ///     solve can take): three bisections (estimate, band's ends) per declared constraint.
+    /// - Throws: `RiskModelError.invalidInput` when no constraint is declared (every cover, even
+    ///   none, would be "accepted": there is nothing to solve), or the tolerance is not in (0, 1).
+    public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6,
+                             progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
+        guard !activeConstraints.isEmpty else {
+            throw .invalidInput(item: "investor constraints", reason: "none declared: give a maximum expected loss, a maximum loss probability, or a coupon with a hurdle (risk_cover.investors in a model file); without one every cover, even none, is accepted and there is no minimum to solve for")
+        }
+        guard tolerance > 0, tolerance < 1 else {
+            throw .invalidInput(item: "solver", reason: "tolerance \(tolerance) must be in (0, 1)")
+        }
+        let stepsPerBisection = Int(log2(1 / tolerance).rounded(.up)) + 2
+        let total = activeConstraints.count * 3 * stepsPerBisection + 3
+        var done = 0
+        func evaluated() { done += 1; progress?(min(done, total), total) }
         var perConstraint: [(ConstraintCheck.Kind, SolvedValue)] = []
         var feasible = true
         for kind in activeConstraints {
             func holds(_ x: Double, _ shift: Double) throws(RiskModelError) -> Bool {
                 let e = try evaluate(base.with(axis, x))
+                evaluated()
                 let check = e.checks.first { $0.kind == kind }!
                 // shift −1: the optimistic end (estimate − z·SE for a maximum), +1: the pessimistic end.
                 let adjusted = check.estimate + shift * terms.z * check.standardError * (kind == .netReturn ? -1 : 1)
@@ -98,6 +118,7 @@ extension RiskCoverAnalysis {
                             upper: perConstraint.map(\.1.upper).max() ?? 0)
         let evaluation = try evaluate(base.with(axis, x.value))
         let atLower = try evaluate(base.with(axis, x.lower)), atUpper = try evaluate(base.with(axis, x.upper))
+        progress?(total, total)
         return CoverSolution(axis: axis, level: x, binding: best?.0, perConstraint: perConstraint.map { (kind: $0.0, level: $0.1) },
                              evaluation: evaluation,
                              leverage: SolvedValue(value: evaluation.leverage, lower: atUpper.leverage, upper: atLower.leverage),
