@@ -26,7 +26,7 @@ struct LeverageCommand: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, let message = unknownCommandMessage(first) {
             FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
-            exit(ExitCode.validationFailure.rawValue)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         }
         main(arguments)
     }

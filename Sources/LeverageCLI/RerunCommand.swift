@@ -28,8 +28,10 @@ struct Rerun: ParsableCommand {
 
     func run() throws {
         let recorded: RecordedRun
-        do { recorded = try RecordedRun(at: result) } catch let error as RecordedRun.Problem {
-            Console.error(error.description)
+        switch RecordedRun.read(result) {
+        case .success(let run): recorded = run
+        case .failure(let problem):
+            Console.error(problem.description)
             throw ExitCode(1)
         }
         var argv = [recorded.command, recorded.modelArgument] + recorded.options
@@ -61,7 +63,16 @@ struct RecordedRun {
     var options: [String]
     var acceptsThreads: Bool { command != "run" }
 
-    init(at result: String) throws(Problem) {
+    /// The run recorded at `result` (a folder or its manifest.json), or what is wrong with it.
+    static func read(_ result: String) -> Result<RecordedRun, Problem> {
+        do { return .success(try RecordedRun(at: result)) } catch let problem as Problem {
+            return .failure(problem)
+        } catch {
+            return .failure(Problem(description: "\(result): \(error)"))
+        }
+    }
+
+    init(at result: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: result, isDirectory: &isDirectory) else {
             throw Problem(description: "\(result): no such result folder")
