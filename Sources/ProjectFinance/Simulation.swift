@@ -21,7 +21,7 @@ public struct Site: Sendable, Equatable {
 }
 
 /// The lenders' side of the portfolio: the senior loans to all sites form a portfolio of
-/// volume V = Σ committed debt, whose losses are split by RiskSharing's ``Waterfall``: a public
+/// volume V = Σ committed debt, whose losses are split by RiskSharing's `Waterfall`: a public
 /// first-loss tranche [0, f) and the private lenders' senior tranche [f, 1].
 public struct LenderStructure: Sendable, Equatable {
     /// f: the public first-loss tranche as a fraction of V.
@@ -262,7 +262,7 @@ public struct StressStatistics: Sendable, Equatable {
     public var privatePerPublic: Double? { publicMoney > 0 ? (capex.mean - publicMoney) / publicMoney : nil }
 
     /// Summarises `outcomes`; holders' losses come from pushing each path's portfolio loss
-    /// through RiskSharing's ``Waterfall``.
+    /// through RiskSharing's `Waterfall`.
     public init(_ o: SimulationOutcomes, lenders: LenderStructure) throws(SimulationError) {
         let n = o.paths, s = Double(o.sites)
         paths = n

@@ -55,7 +55,7 @@ extension Cover {
 
 extension RiskCoverAnalysis {
     /// The smallest first loss f ∈ [0, 1] meeting every declared investor constraint, with a
-    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:)``.
+    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:progress:)``.
     public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6,
                                  progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
         try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance, progress: progress)
@@ -71,6 +71,9 @@ extension RiskCoverAnalysis {
     /// estimate ± z·SE (``CoverTerms/z``).
     ///
     /// - Parameters:
+    ///   - axis: the cover axis to solve for (first loss, guarantee rate or guarantee cap).
+    ///   - base: the cover whose other axes are held fixed (its value on `axis` is ignored).
+    ///   - tolerance: the bisection's width on the axis, in (0, 1).
     ///   - progress: called after each evaluation of a cover with (evaluations done, the most the
     ///     solve can take): three bisections (estimate, band's ends) per declared constraint.
     /// - Throws: `RiskModelError.invalidInput` when no constraint is declared (every cover, even

@@ -68,7 +68,7 @@ public struct RiskCoverAnalysis: Sendable {
     var losses: [Double] { base.lossDistribution.sortedLosses }
     var volume: Double { base.volume }
 
-    /// Evaluates `cover`: every path's loss goes through the cover's ``Waterfall``.
+    /// Evaluates `cover`: every path's loss goes through the cover's RiskSharing `Waterfall`.
     public func evaluate(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
         let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder)
         let waterfall = try Waterfall(structure: structure, volume: volume)

@@ -16,7 +16,7 @@ public struct RiskModel: Sendable {
 
     /// A portfolio model built in code (what the `portfolio`, `risk_sharing` and `simulation`
     /// sections of a file describe). `factorNames` label the factor columns of the tables; with
-    /// ``SystematicFactors`` use ``init(portfolio:structure:factors:paths:seed:batchSize:)``.
+    /// RiskSharing's `SystematicFactors` use ``init(portfolio:structure:factors:paths:seed:batchSize:)``.
     public init(portfolio: Portfolio, structure: RiskSharingStructure, factorNames: [String] = [],
                 paths: Int = 100_000, seed: UInt64 = 1, batchSize: Int = 4096) {
         self.portfolio = portfolio
@@ -27,7 +27,7 @@ public struct RiskModel: Sendable {
         self.batchSize = batchSize
     }
 
-    /// A portfolio model whose factor names come from its ``SystematicFactors``.
+    /// A portfolio model whose factor names come from its `SystematicFactors`.
     public init(portfolio: Portfolio, structure: RiskSharingStructure, factors: SystematicFactors,
                 paths: Int = 100_000, seed: UInt64 = 1, batchSize: Int = 4096) {
         self.init(portfolio: portfolio, structure: structure, factorNames: factors.names, paths: paths, seed: seed, batchSize: batchSize)

@@ -15,7 +15,7 @@ public struct RiskCoverSpec: Sendable {
     public var stress: PortfolioStress?
 
     /// The `risk_cover` section built in code. Constraints carry their units in their
-    /// initialiser (``InvestorConstraints/init(maxExpectedLossBasisPoints:maxLossProbability:coupon:hurdle:)``
+    /// initialiser (RiskCover's `InvestorConstraints(maxExpectedLossBasisPoints:)`
     /// takes basis points, as files and the command line do).
     public init(terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints(),
                 guarantee: (rate: Double, cap: Double)? = nil, budget: Double? = nil,
