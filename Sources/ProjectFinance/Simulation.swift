@@ -232,7 +232,7 @@ public struct StressStatistics: Sendable, Equatable {
     public var volume: Double
     /// Portfolio lenders' loss, and its split by the RiskSharing waterfall.
     public var lenderLoss: MeanEstimate
-    /// Mean loss of each holder of the lenders' waterfall, in ``Waterfall/holders`` order.
+    /// Mean loss of each holder of the lenders' waterfall, in the order of RiskSharing's `Waterfall.holders`.
     public var holderLosses: [(holder: String, loss: MeanEstimate)]
     /// Equity loss of the public equity holders (0 for grants), portfolio.
     public var publicEquityLoss: MeanEstimate
