@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // `swift package generate-documentation`: the DocC catalogs in Sources/*/Documentation.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // LAPACKE + CBLAS from Debian's liblapacke-dev and libopenblas-dev; imported by LinearAlgebra only.
@@ -39,7 +41,9 @@ let package = Package(
         // Scenario files: YAML documents validated into models, with located errors.
         .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "RiskCover", "ProjectFinance", "Yams"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
-        .target(name: "Reports", dependencies: ["Scenarios", "ZIPFoundation"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "Scenarios", "ZIPFoundation"], plugins: ["BuildInfo"]),
+        // Records the git commit at build time for manifests (a prebuild command running `git rev-parse HEAD`).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // The one library users import.
         .target(name: "Leverage", dependencies: ["LinearAlgebra", "Stochastics", "RiskSharing", "RiskCover", "ProjectFinance", "CapitalStacks", "Scenarios", "Reports"]),
         // The `leverage` command: argument parsing and wiring only.

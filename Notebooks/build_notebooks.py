@@ -13,7 +13,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 SETUP = """import matplotlib.pyplot as plt
 import numpy as np
-from leverage_tables import run"""
+import leverage_tools as lt   # pip install ./python (scripts/setup.sh does it)"""
 
 NOTEBOOKS = {
     "investai-capital-stack.ipynb": [
@@ -23,9 +23,9 @@ Who puts how much into InvestAI and one AI gigafactory, and what each euro of EU
 The figures are computed by `leverage run` from `Models/investai.yaml` and `Models/gigafactory.yaml`
 (every input cites its source there)."""),
         new_code_cell(SETUP),
-        new_code_cell("""manifest, investai = run("run", "investai")
-_, gigafactory = run("run", "gigafactory")
-print(manifest["model"]["name"], manifest["model"]["sha256"][:12])
+        new_code_cell("""investai = lt.run("investai")
+gigafactory = lt.run("gigafactory")
+print(investai.manifest["model"]["name"], investai.manifest["model"]["sha256"][:12], investai["contributions"].attrs["units"]["amount_eur_bn"])
 investai["contributions"]"""),
         new_code_cell("""# The headline: 50 bn EU + 150 bn private = 200 bn, ×4 on EU money (checked, so a wrong model fails here).
 c = investai["contributions"]
@@ -66,15 +66,15 @@ How much private money a public first loss mobilises on the InvestAI risk-sharin
 costs the public budget, and where the private investors' constraints start to hold — baseline and
 under the model's credit stress. One simulation of the portfolio serves every cover (`leverage sweep`)."""),
         new_code_cell(SETUP),
-        new_code_cell("""manifest, t = run("sweep", "investai-risk-sharing", "--cover", "first-loss=0.02:0.40:0.02", "--paths", "20000")
+        new_code_cell("""t = lt.sweep("investai-risk-sharing", cover={"first-loss": (0.02, 0.40, 0.02)}, paths=20_000)
 sweep = t["sweep"]
-print(manifest["parameters"])
+print(t.manifest["parameters"]["paths"], t.manifest["parameters"]["seed"], t.manifest["arguments"][:3])
 sweep[["scenario", "first_loss", "leverage", "public_cost_per_euro_mobilised", "private_expected_loss_rate", "private_loss_probability", "all_constraints_hold"]].head(12)"""),
         new_code_cell("""# Leverage = 1 / first loss here (no guarantee): a check that fails if the accounting changes.
 assert np.allclose(sweep.leverage, 1 / sweep.first_loss)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
 for scenario, df in sweep.groupby("scenario", sort=False):
-    ok = df.all_constraints_hold == True  # a JSON boolean
+    ok = df.all_constraints_hold.isin([True, "yes"])   # a boolean column (or yes/no text from older versions)
     ax1.plot(100 * df.first_loss, df.leverage, label=scenario)
     ax1.scatter(100 * df.first_loss[ok], df.leverage[ok], s=12)
     cost, se = 100 * df.public_cost_per_euro_mobilised, 100 * df.public_cost_per_euro_mobilised_se
@@ -86,7 +86,7 @@ ax2.set_xlabel("public first loss (% of the portfolio)"); ax2.set_ylabel("public
 ax2.set_title("Public cost (±2 SE)"); ax2.legend()
 plt.tight_layout(); plt.show()"""),
         new_code_cell("""# The answer analysts ask for: minimum first loss and maximum leverage, with their Monte Carlo bands.
-_, solved = run("solve", "investai-risk-sharing", "--paths", "20000")
+solved = lt.solve("investai-risk-sharing", paths=20_000)
 s = solved["solution"]
 assert (s.cover_lower <= s.cover).all() and (s.cover <= s.cover_upper).all() and (s.solved_for == "first-loss").all()
 s[["scenario", "binding_constraint", "cover", "cover_lower", "cover_upper", "leverage", "leverage_lower", "leverage_upper"]]"""),
@@ -98,7 +98,7 @@ s[["scenario", "binding_constraint", "cover", "cover_lower", "cover_upper", "lev
 `leverage simulate` on the InvestAI risk-sharing portfolio: the EU's first loss and the private
 senior tranche — expected loss, value at risk and expected shortfall with their uncertainty."""),
         new_code_cell(SETUP),
-        new_code_cell("""manifest, t = run("simulate", "investai-risk-sharing", "--paths", "50000")
+        new_code_cell("""t = lt.simulate("investai-risk-sharing", paths=50_000)
 holders, portfolio, histogram = t["holders"], t["portfolio_loss"], t["loss_distribution"]
 portfolio"""),
         new_code_cell("""# The estimated expected loss sits within 4 standard errors of the exact Σ EAD·PD·E[LGD].
@@ -134,7 +134,7 @@ causes a payment default, or wipes out the public first loss. The public access 
 2026/150, Art. 12b (Union and Member-State users' share of the capacity, in proportion to their
 capex contributions) is carved out of the sales."""),
         new_code_cell(SETUP),
-        new_code_cell("""manifest, t = run("stress", "gigafactory", "--paths", "2000")
+        new_code_cell("""t = lt.stress("gigafactory", paths=2000)
 mc, fan, reverse = t["stress_monte_carlo"], t["dscr_fan"], t["reverse_stress"]
 mc[["scenario", "p_default", "p_default_se", "p_any_site_default", "p_covenant_breach", "dscr_p50", "public_loss_eur_m", "private_loss_eur_m"]]"""),
         new_code_cell("""# Every stress is at least as bad as the baseline (common random numbers), and P(default) carries its SE.

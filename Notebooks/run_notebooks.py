@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Runs every notebook in this folder headless (nbclient, the python3 kernel) and fails when a cell fails.
 
-The notebooks are executed in memory from the folder (so `leverage_tables` imports), with the
-repository's `leverage` binary (or $LEVERAGE_BIN); the files on disk are not modified. Prints one
+The notebooks are executed in memory from the folder with the repository's `leverage` binary (or
+$LEVERAGE_BIN) and the working tree's `python/leverage_tools` first on the kernel's PYTHONPATH (so
+they test this checkout's package even when an older one is installed); the files on disk are
+not modified. Prints one
 line per notebook and a closing `N passed, M failed` line; exits 1 if any failed.
 """
+import os
 import pathlib
 import sys
 import time
@@ -14,9 +17,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 HERE = pathlib.Path(__file__).resolve().parent
+PACKAGE = HERE.parent / "python"
 
 
 def main(args):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [str(PACKAGE), os.environ.get("PYTHONPATH", "")] if p)
     # --save-executed DIR: also write the executed notebooks (with their figures) into DIR.
     save = None
     if "--save-executed" in args:

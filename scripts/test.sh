@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release
 swift test -c release
+# The Python package against the binary just built (python/tests; finds .build/release/leverage).
+python3 -m pytest -q python/tests
+# The documentation (DocC catalogs in Sources/*/Documentation.docc) builds without a warning.
+bash scripts/docs.sh
 # The Slurm test (a real one-node Slurm; needs root and apt for slurm-wlm/munge): sharded runs on Slurm
 # merge bit-identical to one process, and a cancelled shard is rerun alone.
 if [ "$(id -u)" = 0 ]; then

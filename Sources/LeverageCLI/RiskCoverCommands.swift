@@ -12,6 +12,9 @@ struct StressOption: ParsableArguments {
         if let stress, case .failure(let message) = PortfolioStress.parse(stress) { throw ValidationError("--stress: \(message.text)") }
     }
 
+    /// `--stress SPEC` as given, for the manifest's arguments (the model's own stress needs no option).
+    var arguments: [String] { stress.map { ["--stress", $0] } ?? [] }
+
     /// The stress from the command line, else the model's `risk_cover.stress`, else none.
     func stress(_ spec: RiskCoverSpec?) -> PortfolioStress? {
         if let stress, case .success(let s) = PortfolioStress.parse(stress) { return s }
@@ -22,7 +25,7 @@ struct StressOption: ParsableArguments {
 /// The scenarios to analyse: the baseline and, with a stress, the stressed portfolio.
 func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, quiet: Bool,
                    constraints: InvestorConstraints? = nil, source: SimulationSource = .local) throws -> [(String, RiskCoverAnalysis)] {
-    let risk = try requirePortfolio(file)
+    let risk = try requirePortfolio(file, to: "sweep risk covers over")
     let spec = file.model.riskCover
     let terms = spec?.terms ?? CoverTerms()
     return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
@@ -145,8 +148,15 @@ struct Sweep: ParsableCommand {
             }
         }
         let table = RiskCoverTables.sweep(rows, unit: file.model.unit, funding: funding, terms: analyses.first?.1.terms)
+        let settings = simulation.settings(risk)
+        // The grid as explicit lists (shortest round-trip decimals): the rerun sees the same doubles.
+        let axes: [(CoverGrid.Axis, [Double])] = [(.firstLoss, grid.firstLoss), (.guaranteeRate, grid.guaranteeRate), (.guaranteeCap, grid.guaranteeCap)]
+        let gridParameters: [(String, JSONValue)] = [("covers", .integer(grid.covers.count)),
+                                                     ("grid", .object(axes.map { ($0.0.rawValue, .array($0.1.map(JSONValue.number))) }))]
         let manifest = Manifest(command: "sweep", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
-                                parameters: simulation.parameters(simulation.settings(risk)) + [("covers", .integer(grid.covers.count))] + stressParameters(stress))
+                                parameters: simulation.parameters(settings) + gridParameters + stressParameters(stress),
+                                arguments: [model] + axes.flatMap { ["--cover", "\($0.0.rawValue)=" + $0.1.map { "\($0)" }.joined(separator: ",")] }
+                                    + stressOption.arguments + simulation.arguments(settings))
         try output.emit([table], manifest: manifest)
     }
 }
@@ -215,7 +225,7 @@ struct Solve: ParsableCommand {
     func execute(_ source: SimulationSource) throws {
         let file = try loadModel(model, dataFilesAnywhere: output.allowDataOutsideModelFolder)
         try source.verify(file)
-        let risk = try requirePortfolio(file)
+        let risk = try requirePortfolio(file, to: "solve a risk cover for")
         let spec = file.model.riskCover
         var constraints = spec?.constraints ?? InvestorConstraints()
         if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
@@ -253,9 +263,10 @@ struct Solve: ParsableCommand {
         var tables: [Table]
         do {
             for (name, analysis) in analyses {
-                let progress = Progress(label: "solve \(name)", unit: "bisection steps", enabled: !output.quiet)
+                let progress = Progress(label: "\(name): solving for \(solveFor.rawValue)", unit: "cover evaluations", enabled: !output.quiet)
+                var onStep: (@Sendable (Int, Int) -> Void)?
+                if progress.enabled { onStep = { @Sendable done, total in progress.update(done, total) } }
                 defer { progress.finish() }
-                let onStep: ((Int, Int) -> Void)? = progress.enabled ? { done, total in progress.update(done, total) } : nil
                 let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
                 rows.append((name, analysis, solution, budget ?? spec?.budget))
             }
@@ -283,8 +294,28 @@ struct Solve: ParsableCommand {
                            .text(solveFor.rawValue), .number(rows[0].solution.level.value), .number(rows[1].solution.level.value)])
             tables.append(effect)
         }
+        let settings = simulation.settings(risk)
+        var resolved: [(String, JSONValue)] = [("solve_for", .string(solveFor.rawValue))]
+        for axis in CoverGrid.Axis.allCases where axis != solveFor {
+            let value = axis == .firstLoss ? base.firstLoss : axis == .guaranteeRate ? base.guaranteeRate : base.guaranteeCap
+            resolved.append((axis.rawValue.replacingOccurrences(of: "-", with: "_"), .number(value)))
+        }
+        var limits: [(String, JSONValue)] = []
+        if let x = constraints.maxExpectedLoss { limits.append(("max_expected_loss_bp", .number(x * 10_000))) }
+        if let x = constraints.maxLossProbability { limits.append(("max_loss_probability", .number(x))) }
+        if let x = constraints.coupon { limits.append(("coupon", .number(x))) }
+        if let x = constraints.hurdle { limits.append(("hurdle", .number(x))) }
+        resolved.append(("investors", .object(limits)))
+        if let b = budget ?? spec?.budget { resolved.append(("budget", .number(b))) }
+        // The options given, normalised; what they leave out comes from the model, pinned by its SHA-256.
+        var given: [String] = ["--solve-for", solveFor.rawValue]
+        for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+            if let value { given += [name, "\(value)"] }
+        }
         let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
-                                parameters: simulation.parameters(simulation.settings(risk)) + stressParameters(stress))
+                                parameters: simulation.parameters(settings) + resolved + stressParameters(stress),
+                                arguments: [model] + given + stressOption.arguments + simulation.arguments(settings))
         try output.emit(tables, manifest: manifest)
     }
 }

@@ -18,7 +18,7 @@ struct Run: ParsableCommand {
             Console.error("\(model): \(error)")
             throw ExitCode(1)
         }
-        let manifest = Manifest(command: "run", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name)
+        let manifest = Manifest(command: "run", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, arguments: [model])
         try output.emit(tables, manifest: manifest)
     }
 }

@@ -95,7 +95,8 @@ struct Simulate: ParsableCommand {
                 Console.status("warning: \(report.dependence.matrixName) is not positive definite; repaired to the nearest correlation matrix (Frobenius distance \(distance), \(iterations) iterations) as the model asks")
             }
         }
-        let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters)
+        let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters,
+                                arguments: [model] + simulation.arguments(settings))
         try output.emit(tables, manifest: manifest)
         if !output.quiet && Progress.stderrIsTerminal {
             Console.status(String(format: "%d paths in %.2f s (%.3g obligor-draws/s)", report.paths, seconds, Double(report.obligorDraws) / max(seconds, 1e-9)))
@@ -130,8 +131,11 @@ struct SimulationOptions: ParsableArguments {
     }
 
     /// The options that fix these settings, for `merge` to replay a sharded run's command.
-    func replayArguments(_ settings: SimulationSettings) -> [String] {
-        ["--paths", String(settings.paths), "--seed", String(settings.seed)]
+    func replayArguments(_ settings: SimulationSettings) -> [String] { arguments(settings) }
+
+    /// The options that repeat a run with these settings: paths and seed always explicit (threads do not change results).
+    func arguments(_ settings: SimulationSettings) -> [String] {
+        ["--paths", "\(settings.paths)", "--seed", "\(settings.seed)"]
     }
 
     /// Manifest parameters of a run with these settings.
@@ -141,9 +145,9 @@ struct SimulationOptions: ParsableArguments {
 }
 
 /// The model's portfolio, or exit code 1 with a message.
-func requirePortfolio(_ file: ScenarioFile) throws -> RiskModel {
+func requirePortfolio(_ file: ScenarioFile, to verb: String = "simulate") throws -> RiskModel {
     guard let risk = file.model.risk else {
-        Console.error("\(file.path): the model has no `portfolio` section to simulate (try `leverage run`)")
+        Console.error("\(file.path): the model has no `portfolio` section to \(verb) (it is an accounting model: try `leverage run \(file.path.hasPrefix("embedded:") ? String(file.path.dropFirst(9)) : file.path)`)")
         throw ExitCode(1)
     }
     return risk

@@ -65,7 +65,8 @@ struct Stress: ParsableCommand {
         let manifest = Manifest(command: "stress", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
                                 parameters: [("paths", .integer(paths)), ("seed", .integer(Int(truncatingIfNeeded: seed))),
                                              ("scenarios", .array(report.scenarios.map { .string($0.scenario.id) })),
-                                             ("reverse_tolerance", .number(1e-6))])
+                                             ("reverse_tolerance", .number(1e-6))],
+                                arguments: [model] + scenarios.flatMap { ["--scenario", $0] } + ["--paths", "\(paths)", "--seed", "\(seed)"])
         try output.emit(StressTables.tables(for: report), manifest: manifest)
         if showProgress { Console.status(String(format: "%d scenarios × %d paths in %.2f s", report.scenarios.count, paths, seconds)) }
     }

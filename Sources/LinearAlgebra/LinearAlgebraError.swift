@@ -3,8 +3,8 @@
 /// Data conditions (a matrix that is not positive definite, a singular system, an
 /// eigen-decomposition that did not converge) are thrown, never trapped. Every `matrix`
 /// payload is the caller-supplied `name` (e.g. `"factor_correlation"`) so that a message
-/// points at the model input that caused it. Row and column indices in ``notSymmetric`` and
-/// ``notFinite`` are **zero-based**, like ``Matrix/subscript(_:_:)``; `leadingMinor`, `pivot`
+/// points at the model input that caused it. Row and column indices in ``LinearAlgebraError/notSymmetric(matrix:row:column:)`` and
+/// ``LinearAlgebraError/notFinite(matrix:row:column:)`` are **zero-based**, like ``Matrix/subscript(_:_:)``; `leadingMinor`, `pivot`
 /// and `diagonal` are **one-based**, exactly as LAPACK reports them in `INFO`.
 public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Operand shapes do not fit, e.g. `"solve: A is 3×3 but b has 4 rows"`.

@@ -10,6 +10,7 @@ public enum CashFlowMath {
     ///
     /// - Parameters:
     ///   - rate: effective annual discount rate r > −1.
+    ///   - flows: the cash flows, one per period.
     ///   - periodsPerYear: m ≥ 1.
     ///   - firstAt: the period index of `flows[0]` (1: end of the first period, 0: now).
     public static func npv(rate: Double, flows: [Double], periodsPerYear: Int = 1, firstAt: Int = 1) -> Double {

@@ -91,7 +91,7 @@ public struct DriverModel: Sendable, Equatable {
     }
 
     /// The Cholesky factor of ``correlation``, checked.
-    /// - Throws: ``LinearAlgebraError`` naming the matrix `driver correlation` and, when it is
+    /// - Throws: LinearAlgebra's `LinearAlgebraError` naming the matrix `driver correlation` and, when it is
     ///   not positive definite, the leading minor (LAPACK `dpotrf` INFO).
     public func factor() throws(LinearAlgebraError) -> Matrix {
         try Cholesky(correlation, name: "driver correlation").lower

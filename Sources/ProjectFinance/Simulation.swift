@@ -21,7 +21,7 @@ public struct Site: Sendable, Equatable {
 }
 
 /// The lenders' side of the portfolio: the senior loans to all sites form a portfolio of
-/// volume V = Σ committed debt, whose losses are split by RiskSharing's ``Waterfall``: a public
+/// volume V = Σ committed debt, whose losses are split by RiskSharing's `Waterfall`: a public
 /// first-loss tranche [0, f) and the private lenders' senior tranche [f, 1].
 public struct LenderStructure: Sendable, Equatable {
     /// f: the public first-loss tranche as a fraction of V.
@@ -245,7 +245,7 @@ public struct StressStatistics: Sendable, Equatable {
     public var volume: Double
     /// Portfolio lenders' loss, and its split by the RiskSharing waterfall.
     public var lenderLoss: MeanEstimate
-    /// Mean loss of each holder of the lenders' waterfall, in ``Waterfall/holders`` order.
+    /// Mean loss of each holder of the lenders' waterfall, in the order of RiskSharing's `Waterfall.holders`.
     public var holderLosses: [(holder: String, loss: MeanEstimate)]
     /// Equity loss of the public equity holders (0 for grants), portfolio.
     public var publicEquityLoss: MeanEstimate
@@ -285,7 +285,7 @@ public struct StressStatistics: Sendable, Equatable {
     public var privatePerPublic: Double? { publicCommitment > 0 ? (capex.mean - publicCommitment) / publicCommitment : nil }
 
     /// Summarises `outcomes`; holders' losses come from pushing each path's portfolio loss
-    /// through RiskSharing's ``Waterfall``.
+    /// through RiskSharing's `Waterfall`.
     public init(_ o: SimulationOutcomes, lenders: LenderStructure) throws(SimulationError) {
         let n = o.paths, s = Double(o.sites)
         paths = n

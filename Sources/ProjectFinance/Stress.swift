@@ -297,7 +297,12 @@ public struct StressReport: Sendable {
 /// every single-driver direction and every chosen scenario's direction, for each criterion.
 public enum StressTest {
     /// - Parameters:
+    ///   - model: the project, its drivers, sites, lenders and named stresses.
     ///   - scenarioIDs: the named scenarios to run (all when empty); the baseline is always run.
+    ///   - paths: Monte Carlo paths per scenario.
+    ///   - seed: the seed of the random streams (the same for every scenario: common random numbers).
+    ///   - threads: worker threads (nil: all cores); results do not depend on it.
+    ///   - reverseTolerance: the reverse stress search's tolerance on the shock size.
     ///   - progress: called before each scenario with (index, count, id).
     public static func run(_ model: StressModel, scenarioIDs: [String] = [], paths: Int, seed: UInt64, threads: Int? = nil,
                            reverseTolerance: Double = 1e-6,

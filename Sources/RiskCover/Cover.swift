@@ -47,10 +47,28 @@ public struct Cover: Sendable, Hashable {
 ///   default probability over the horizon, e.g. 0.1 % ≈ single-A over one year);
 /// - hurdle: coupon − EL / notional ≥ `hurdle` (expected return net of losses over the horizon).
 public struct InvestorConstraints: Sendable, Hashable {
+    /// Maximum EL / notional of the private tranche, **a fraction** (0.002 = 20 bp); see
+    /// ``maxExpectedLossBasisPoints`` for the files' and the command line's unit.
     public var maxExpectedLoss: Double?
+    /// Maximum probability of any private loss over the horizon (a fraction).
     public var maxLossProbability: Double?
+    /// Coupon of the private tranche (a fraction per horizon); with `hurdle`.
     public var coupon: Double?
+    /// Minimum coupon − EL rate (a fraction); with `coupon`.
     public var hurdle: Double?
+
+    /// Constraints with the expected-loss limit in basis points, as model files
+    /// (`max_expected_loss_bp`) and `solve --max-expected-loss-bp` state it: 20 bp ⇒ 0.002.
+    public init(maxExpectedLossBasisPoints: Double?, maxLossProbability: Double? = nil, coupon: Double? = nil, hurdle: Double? = nil) {
+        self.init(maxExpectedLoss: maxExpectedLossBasisPoints.map { $0 / 10_000 }, maxLossProbability: maxLossProbability,
+                  coupon: coupon, hurdle: hurdle)
+    }
+
+    /// The expected-loss limit in basis points (1 bp = 0.0001); setting it sets ``maxExpectedLoss``.
+    public var maxExpectedLossBasisPoints: Double? {
+        get { maxExpectedLoss.map { $0 * 10_000 } }
+        set { maxExpectedLoss = newValue.map { $0 / 10_000 } }
+    }
 
     public init(maxExpectedLoss: Double? = nil, maxLossProbability: Double? = nil, coupon: Double? = nil, hurdle: Double? = nil) {
         self.maxExpectedLoss = maxExpectedLoss

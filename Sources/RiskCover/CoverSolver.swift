@@ -1,3 +1,4 @@
+import Foundation
 import RiskSharing
 import Stochastics
 
@@ -54,9 +55,10 @@ extension Cover {
 
 extension RiskCoverAnalysis {
     /// The smallest first loss f ∈ [0, 1] meeting every declared investor constraint, with a
-    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:)``.
-    public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6) throws(RiskModelError) -> CoverSolution {
-        try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance)
+    /// guarantee (g, c) on the private tranche held fixed (0, 0 for none). See ``minimumCover(_:from:tolerance:progress:)``.
+    public func minimumFirstLoss(guaranteeRate: Double = 0, guaranteeCap: Double = 0, tolerance: Double = 1e-6,
+                                 progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
+        try minimumCover(.firstLoss, from: Cover(guaranteeRate: guaranteeRate, guaranteeCap: guaranteeCap), tolerance: tolerance, progress: progress)
     }
 
     /// The smallest level x ∈ [0, 1] on `axis` (the rest of `base` held fixed) meeting every
@@ -68,11 +70,22 @@ extension RiskCoverAnalysis {
     /// the minimum is found by bisection to `tolerance`; the band solves the same constraint at
     /// estimate ± z·SE (``CoverTerms/z``).
     ///
-    /// - Parameter progress: called after each evaluation of a cover with (evaluations done, the
-    ///   most there can be): per constraint and per end of the band, two bracket checks and
-    ///   ⌈log₂(1/tolerance)⌉ bisection steps, then three evaluations of the answer.
+    /// - Parameters:
+    ///   - axis: the cover axis to solve for (first loss, guarantee rate or guarantee cap).
+    ///   - base: the cover whose other axes are held fixed (its value on `axis` is ignored).
+    ///   - tolerance: the bisection's width on the axis, in (0, 1).
+    ///   - progress: called after each evaluation of a cover with (evaluations done, the most the
+    ///     solve can take): three bisections (estimate, band's ends) per declared constraint.
+    /// - Throws: `RiskModelError.invalidInput` when no constraint is declared (every cover, even
+    ///   none, would be "accepted": there is nothing to solve), or the tolerance is not in (0, 1).
     public func minimumCover(_ axis: CoverGrid.Axis, from base: Cover, tolerance: Double = 1e-6,
-                             progress: ((Int, Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
+                             progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> CoverSolution {
+        guard !activeConstraints.isEmpty else {
+            throw .invalidInput(item: "investor constraints", reason: "none declared: give a maximum expected loss, a maximum loss probability, or a coupon with a hurdle (risk_cover.investors in a model file); without one every cover, even none, is accepted and there is no minimum to solve for")
+        }
+        guard tolerance > 0, tolerance < 1 else {
+            throw .invalidInput(item: "solver", reason: "tolerance \(tolerance) must be in (0, 1)")
+        }
         var perConstraint: [(ConstraintCheck.Kind, SolvedValue)] = []
         var feasible = true
         var steps = 0, width = 1.0

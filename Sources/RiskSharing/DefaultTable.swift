@@ -15,7 +15,7 @@ import Stochastics
 /// on millions of (u, t) pairs and on whole simulations).
 ///
 /// **Two-stage uniforms.** The engine first looks only at the top 16 bits v of the 53-bit
-/// integer behind u = K·2⁻⁵³ (K = v·2³⁷ + r, see ``uniformOpen(_:)``), so u ∈ [v·2⁻¹⁶, (v+1)·2⁻¹⁶).
+/// integer behind u = K·2⁻⁵³ (K = v·2³⁷ + r, see Stochastics' `uniformOpen(_:)`), so u ∈ [v·2⁻¹⁶, (v+1)·2⁻¹⁶).
 /// The bounds are stored as integers ⌊low·2¹⁶⌋ and ⌈high·2¹⁶⌉: v < ⌊low·2¹⁶⌋ ⇒ u < low ⇒
 /// default; v ≥ ⌈high·2¹⁶⌉ ⇒ u ≥ high ⇒ no default — integer compares only. Otherwise
 /// (probability ≈ band + 2⁻¹⁶, ~10⁻³) the 37 low bits r are drawn and u < Φ(t) is evaluated.
@@ -84,6 +84,7 @@ public struct DefaultTable: Sendable {
 
     /// The exact decision u < Φ(t) for the uniform whose top 16 bits are `v`.
     /// - Parameters:
+    ///   - v: the top 16 bits of the uniform.
     ///   - x: the coordinate of t (possibly off by rounding; see above).
     ///   - t: evaluates t, called only in the ambiguous band.
     ///   - u: produces the full 53-bit uniform, called only in the ambiguous band.

@@ -9,6 +9,7 @@ public struct RiskModel: Sendable {
     public var structure: RiskSharingStructure
     /// Names of the K systematic factors, for tables.
     public var factorNames: [String]
+    /// Default Monte Carlo paths, seed and batch size (`simulation`); the command line can override paths and seed.
     public var paths: Int
     public var seed: UInt64
     public var batchSize: Int
@@ -18,6 +19,34 @@ public struct RiskModel: Sendable {
     public var target: Double? = nil
     /// `simulation.exceedance`: losses (fractions of the volume) at which P(L/V > x) is reported.
     public var exceedance: [Double] = []
+
+    /// A portfolio model built in code (what the `portfolio`, `risk_sharing` and `simulation`
+    /// sections of a file describe). `factorNames` label the factor columns of the tables; with
+    /// RiskSharing's `SystematicFactors` use ``init(portfolio:structure:factors:paths:seed:batchSize:)``.
+    public init(portfolio: Portfolio, structure: RiskSharingStructure, factorNames: [String] = [],
+                paths: Int = 100_000, seed: UInt64 = 1, batchSize: Int = 4096,
+                method: SimulationMethod = .plain, target: Double? = nil, exceedance: [Double] = []) {
+        self.portfolio = portfolio
+        self.structure = structure
+        self.factorNames = factorNames
+        self.paths = paths
+        self.seed = seed
+        self.batchSize = batchSize
+        self.method = method
+        self.target = target
+        self.exceedance = exceedance
+    }
+
+    /// A portfolio model whose factor names come from its `SystematicFactors`.
+    public init(portfolio: Portfolio, structure: RiskSharingStructure, factors: SystematicFactors,
+                paths: Int = 100_000, seed: UInt64 = 1, batchSize: Int = 4096) {
+        self.init(portfolio: portfolio, structure: structure, factorNames: factors.names, paths: paths, seed: seed, batchSize: batchSize)
+    }
+
+    /// The engine settings for this model's defaults, with `paths`, `seed` and `threads` overridden when given.
+    public func settings(paths: Int? = nil, seed: UInt64? = nil, threads: Int? = nil) -> SimulationSettings {
+        SimulationSettings(paths: paths ?? self.paths, seed: seed ?? self.seed, batchSize: batchSize, threads: threads)
+    }
 }
 
 /// Reads `portfolio`, `risk_sharing` and `simulation`:

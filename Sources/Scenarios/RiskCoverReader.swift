@@ -14,6 +14,20 @@ public struct RiskCoverSpec: Sendable {
     public var grid: CoverGrid
     /// A default stress for `--stress`-less runs that still want a stressed comparison.
     public var stress: PortfolioStress?
+
+    /// The `risk_cover` section built in code. Constraints carry their units in their
+    /// initialiser (RiskCover's `InvestorConstraints(maxExpectedLossBasisPoints:)`
+    /// takes basis points, as files and the command line do).
+    public init(terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints(),
+                guarantee: (rate: Double, cap: Double)? = nil, budget: Double? = nil,
+                grid: CoverGrid = CoverGrid(), stress: PortfolioStress? = nil) {
+        self.terms = terms
+        self.constraints = constraints
+        self.guarantee = guarantee
+        self.budget = budget
+        self.grid = grid
+        self.stress = stress
+    }
 }
 
 /// Reads `risk_cover`:

@@ -64,7 +64,7 @@ struct SimulateCLITests {
     func failures() throws {
         let noPortfolio = try leverage("simulate", "investai")
         #expect(noPortfolio.status == 1 && noPortfolio.stdout == "")
-        #expect(noPortfolio.stderr == "error: embedded:investai: the model has no `portfolio` section to simulate (try `leverage run`)\n")
+        #expect(noPortfolio.stderr == "error: embedded:investai: the model has no `portfolio` section to simulate (it is an accounting model: try `leverage run investai`)\n")
 
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,0 +1,5 @@
+# Test the package in this working tree, not an installed copy.
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
