@@ -42,43 +42,6 @@ struct LeverageCommand: ParsableCommand {
         defaultSubcommand: Run.self
     )
 
-    /// Catches a mistyped command before `run` (the default command) would take it for a model:
-    /// `leverage simulte …` answers "did you mean 'simulate'?" with exit code 64.
-    static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if let first = arguments.first, let message = unknownCommandMessage(first) {
-            FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
-        main(arguments)
-    }
-
-    /// The command names (`simulate`, `sweep`, …, `help`).
-    static var commandNames: [String] { configuration.subcommands.map { $0._commandName } + ["help"] }
-
-    /// A message when `word`, in the command's place, is neither a command, a model file nor a
-    /// bundled model but is within two edits of a command; nil otherwise (run then reports it).
-    static func unknownCommandMessage(_ word: String) -> String? {
-        guard !word.hasPrefix("-"), !commandNames.contains(word), BundledModels.named(word) == nil,
-              !FileManager.default.fileExists(atPath: word) else { return nil }
-        let ranked = commandNames.map { ($0, editDistance(word.lowercased(), $0)) }.sorted { $0.1 < $1.1 }
-        guard let best = ranked.first, best.1 <= 2, best.1 < word.count else { return nil }
-        return "unknown command '\(word)'. Did you mean '\(best.0)'?\n(commands: \(commandNames.joined(separator: ", ")); see `leverage --help`)"
-    }
-}
-
-/// Levenshtein distance (insertions, deletions, substitutions; a transposition counts 2).
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in stride(from: 1, through: b.count, by: 1) {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return a.isEmpty ? b.count : previous[b.count]
 }
 
 /// Options shared by every command that produces tables.

@@ -18,9 +18,9 @@ struct Show: ParsableCommand {
 
     func run() throws {
         if let bundled = BundledModels.named(model) {
-            Console.out(bundled.text)
+            try Console.out(bundled.text)
         } else if let data = BundledModels.dataFile(model) {
-            Console.out(data.text)
+            try Console.out(data.text)
         }
     }
 }

@@ -57,6 +57,10 @@ public enum AccountingTables {
         table.notes.append("leverage effect = reimbursable financing provided to eligible final recipients / Union contribution; multiplier effect = investment by eligible final recipients / Union contribution (Regulation (EU, Euratom) 2018/1046, Art. 2 and Art. 209(2)(d); recast as Regulation (EU, Euratom) 2024/2509, Art. 2; see Models/SOURCES.md).")
         table.notes.append("Union contribution = EU budget money only (an EU guarantee counts at its amount); the EIB Group's own resources and Member States' money are not Union contributions. The multipliers table's ratios are the tool's own.")
         table.notes.append("Ranges: value_p05 / value_mean / value_p95 under the named assumption, a PERT distribution on [low, high] with mode base; value is at face value (pledges) or at the base (additionality).")
+        table.setDetail(["counted", money(unit, "numerator").name, money(unit, "union_contribution").name, "value_mean", "note"])
+        table.chart = Chart(.bars(.init([.init("value", label: "effect", lower: "value_p05", upper: "value_p95")], label: ["scope", "measure", "timing"], colourBy: "scope")),
+                            title: "How much does each euro of the Union contribution bring, as the EU measures it?",
+                            caption: "The Financial Regulation's leverage and multiplier effects per programme; whiskers: the 5th–95th percentile range under the named assumption (a pledge's realisation, additionality), where there is one.")
         return table
     }
 

@@ -85,7 +85,7 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The most diagnostics printed at once (a file whose 200,000 rows are all wrong says so in 50).
-    public static let printLimit = 50
+    public static let printLimit = 100
 }
 
 /// A field path from the document root: `stacks[0].contributors[2].amount`.

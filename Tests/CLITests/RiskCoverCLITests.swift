@@ -64,11 +64,11 @@ struct RiskCoverCLITests {
         let commitment = try #require(row[c("public_commitment_eur_m")] as? Double)
         let expectedLoss = try #require(row[c("public_expected_loss_eur_m")] as? Double)
         #expect(expectedLoss > commitment)
-        #expect(row[c("expected_loss_exceeds_commitment")] as? String == "yes" && row[c("funded")] as? String == "no")
+        #expect(row[c("expected_loss_exceeds_commitment")] as? Bool == true && row[c("funded")] as? Bool == false)
         #expect((row[c("leverage_at_confidence_rate")] as! Double) < (row[c("leverage")] as! Double))
         let capacity = try #require(try jsonTable(result.stdout, "largest_portfolio"))
         let k = { (name: String) in capacity.columns.firstIndex(of: name)! }
-        #expect(capacity.rows[0][k("funded")] as? String == "no")
+        #expect(capacity.rows[0][k("funded")] as? Bool == false)
         #expect(capacity.rows[0][k("volume_eur_m")] is NSNull, "an unfunded result is not shown as capacity")
         #expect(capacity.rows[0][k("volume_at_confidence_rate_eur_m")] as? Double != nil)
     }

@@ -48,7 +48,7 @@ struct SafeOutputCLITests {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try write(hostileModel, "hostile.yaml", in: folder)
-        let result = try leverage(["run", model, "--format", "csv"])
+        let result = try leverage(["run", model, "--format", "csv", "--table", "contributions"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("'=cmd|' /C calc'!A0"))
         #expect(result.stdout.contains("\"'+HYPERLINK(\"\"http://example.invalid\"\",\"\"x\"\")\""))

@@ -99,8 +99,8 @@ struct CLISlipTests {
     func typo() throws {
         let result = try leverage("simulte", "investai-risk-sharing")
         #expect(result.status == 64 && result.stdout == "")
-        #expect(result.stderr.hasPrefix("error: unknown command 'simulte'. Did you mean 'simulate'?"), "\(result.stderr)")
-        #expect(try leverage("slove", "efsi").stderr.contains("Did you mean 'solve'?"))
+        #expect(result.stderr.contains("'simulte' is neither a command nor a bundled model") && result.stderr.contains("did you mean 'simulate'?"), "\(result.stderr)")
+        #expect(try leverage("slove", "efsi").stderr.contains("did you mean 'solve'?"))
         // A bundled model or an existing file in the command's place is still `run MODEL`.
         #expect(try leverage("efsi").status == 0)
     }
