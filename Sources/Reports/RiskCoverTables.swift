@@ -167,7 +167,7 @@ public enum RiskCoverTables {
         provisioning.notes.append("provisioning rate: quantile of guarantee calls at the confidence / maximum liability; budget multiplier = volume / (rate × liability); calls_exceed_statutory_provision_probability = P(calls > statutory rate × liability).")
         capacity.notes.append("Assumes the portfolio grows by more of the same exposures (loss fractions unchanged).")
         capacity.notes.append("volume: at the statutory provisioning rate, left empty when the statutory commitment does not fund the cover (funded = no); volume_at_confidence_rate: with the guarantee provisioned at the rate covering calls at \(percentText(terms.confidence)).")
-        solution.setDetail(["first_loss", "guarantee_rate", "guarantee_cap", "public_expected_loss_se_\(u)"])
+        solution.setDetail(["first_loss", "guarantee_rate", "guarantee_cap", "cap_basis", "public_expected_loss_se_\(u)"])
         solution.chart = Chart(.bars(.init([.init("leverage", lower: "leverage_lower", upper: "leverage_upper")], label: ["scenario"])),
                                title: "What is the largest leverage the investors accept?",
                                caption: "Maximum leverage (portfolio / public commitment) at the minimum cover; whiskers: the Monte Carlo band (the constraint solved at its estimate ± z standard errors).")
