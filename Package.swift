@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // Leverage: public–private co-investment and leverage for Europe's AI financing.
-// Layers, one job each (see ../shared/STYLE.md):
+// Layers, one job each:
 //   CLapacke → LinearAlgebra → Stochastics → RiskSharing → RiskCover / ProjectFinance / CapitalStacks → Scenarios → Reports → LeverageCLI
 // Data flows one way: file → validated model → engine → results → table → renderer.
 import PackageDescription

@@ -270,16 +270,7 @@ struct Solve: ParsableCommand {
                 let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
                 rows.append((name, analysis, solution, budget ?? spec?.budget))
             }
-            tables = try RiskCoverTables.solve(rows, unit: file.model.unit)
-            // The curve along the solved axis, for the chart: 0 to 1.5 × the largest band end.
-            let top = min(1, max(0.05, 1.5 * (rows.map(\.solution.level.upper).max() ?? 0)))
-            let levels = (0...30).map { top * Double($0) / 30 }
-            var curve: [(scenario: String, evaluation: CoverEvaluation)] = []
-            for (name, analysis, _, _) in rows {
-                curve += try analysis.sweep(levels.map { base.with(solveFor, $0) }).map { (name, $0) }
-            }
-            tables.insert(RiskCoverTables.coverCurve(curve, solved: rows.map { ($0.scenario, $0.solution.level.value) }, axis: solveFor,
-                                                     unit: file.model.unit), at: 1)
+            tables = try RiskCoverTables.solveWithCurve(rows, axis: solveFor, base: base, unit: file.model.unit)
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)

@@ -92,3 +92,46 @@ struct OutputSafetyCLITests {
         #expect(fileSet(root) == ["res"], "stale staging folders removed by the next run (\(killed) runs killed)")
     }
 }
+
+/// A full disk while a result folder is replaced: the write fails with exit 1 and the old result
+/// stays whole, with no staging folder left. Needs root to mount a small tmpfs (CI runs as root).
+@Suite("CLI: --output on a full disk", .serialized, .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+struct FullDiskCLITests {
+    func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+        try runProcess(URL(fileURLWithPath: tool), arguments).status
+    }
+
+    @Test("The disk fills up half-way through the new result: the old one is intact, nothing else is left")
+    func fullDisk() throws {
+        let root = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // One result's size on a tmpfs: every file takes whole 4 KiB pages.
+        let probe = root.appendingPathComponent("probe")
+        #expect(try leverage("run", "investai", "--output", probe.path, "--quiet").status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: probe.path)
+        let pages = try names.reduce(1) { sum, name in
+            let size = try FileManager.default.attributesOfItem(atPath: probe.appendingPathComponent(name).path)[.size] as? Int ?? 0
+            return sum + (size + 4095) / 4096
+        }
+        let mountPoint = root.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        // Room for one result and a half: the second write runs out of space.
+        let sizeKiB = pages * 4 * 3 / 2
+        guard try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(sizeKiB)k", "tmpfs", mountPoint.path]) == 0 else {
+            Issue.record("could not mount a tmpfs of \(sizeKiB) KiB")
+            return
+        }
+        defer { _ = try? run("/bin/umount", [mountPoint.path]) }
+        let res = mountPoint.appendingPathComponent("res")
+        #expect(try leverage("run", "investai", "--output", res.path, "--quiet").status == 0)
+        let before = try names.sorted().map { try Data(contentsOf: res.appendingPathComponent($0)) }
+        for trial in 0..<5 {
+            let full = try leverage("run", "investai", "--output", res.path, "--format", "markdown")
+            #expect(full.status == 1, "trial \(trial): \(full.stderr)")
+            #expect(full.stderr.contains("cannot write"), "trial \(trial): \(full.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint.path) == ["res"], "trial \(trial): no staging folder left")
+            let after = try names.sorted().map { try Data(contentsOf: res.appendingPathComponent($0)) }
+            #expect(after == before, "trial \(trial): the old result is intact")
+        }
+    }
+}

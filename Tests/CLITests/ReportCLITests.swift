@@ -104,7 +104,7 @@ struct ReportCLITests {
     @Test("Every chart of every bundled command plots its table's declared columns with the table's values", .timeLimit(.minutes(10)))
     func chartsMatchTables() throws {
         let expected: [String: Set<String>] = [
-            "contributions": ["amount_eur_bn"], "by_source": ["amount_eur_bn"], "multipliers": ["value"],
+            "contributions": ["amount_eur_bn"], "by_source": ["amount_eur_bn"], "multipliers": ["value"], "eu_effects": ["value"],
             "allocations": ["amount_eur_bn", "amount_eur_m"], "chain_base": ["amount_eur_bn", "amount_eur_m"], "chain_stages": ["amount_eur_bn", "amount_eur_m"],
             "constraints": ["cover"], "largest_portfolio": ["volume_eur_m"], "solution": ["leverage"],
             "provisioning": ["provisioning_rate"], "loss_distribution": ["probability"],

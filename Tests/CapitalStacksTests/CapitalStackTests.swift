@@ -49,7 +49,7 @@ struct CapitalStackTests {
         #expect(account.contributions[1].amount == 0.82)
         #expect(abs(account.contributions[2].amount - 3.36) < 1e-12)
         #expect(abs(account.total - 5) < 1e-12)
-        // Without the cap: FACTS §3, M_EU = 1/0.17 = ×5.9 and M_public = 1/0.34 = ×2.9.
+        // Without the cap: Models/SOURCES.md §3, M_EU = 1/0.17 = ×5.9 and M_public = 1/0.34 = ×2.9.
         var uncapped = stack
         uncapped.contributors[0].cap = nil
         let m = try uncapped.evaluate().multipliers
@@ -103,7 +103,7 @@ struct CapitalStackTests {
     }
 }
 
-/// Leverage chains reproduce the published multipliers from their inputs alone (FACTS §2–3).
+/// Leverage chains reproduce the published multipliers from their inputs alone (Models/SOURCES.md).
 @Suite("Leverage chains")
 struct LeverageChainTests {
     let efsi1 = LeverageChain(

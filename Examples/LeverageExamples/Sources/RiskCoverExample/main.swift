@@ -45,9 +45,12 @@ do {
 
     // 3. A sweep over three first losses on the same simulated losses (common random numbers).
     let grid = CoverGrid(firstLoss: [0.05, 0.10, 0.20])
-    let sweep = try analysis.sweep(grid.covers).map { (scenario: "baseline", evaluation: $0) }
-    let coverTables = [RiskCoverTables.sweep(sweep, unit: .eurMillion)]
-        + (try RiskCoverTables.solve([(scenario: "baseline", analysis: analysis, solution: solution, budget: 1000)], unit: .eurMillion))
+    let evaluations = try analysis.sweep(grid.covers)
+    let funding = try evaluations.map { try analysis.funding(for: $0.cover, evaluation: $0) }
+    let sweep = evaluations.map { (scenario: "baseline", evaluation: $0) }
+    let coverTables = [RiskCoverTables.sweep(sweep, unit: .eurMillion, funding: funding, terms: analysis.terms)]
+        + (try RiskCoverTables.solveWithCurve([(scenario: "baseline", analysis: analysis, solution: solution, budget: 1000)],
+                                              axis: .firstLoss, base: Cover(), unit: .eurMillion))
 
     // 4. Without constraints there is nothing to solve: the library says so instead of answering 0.
     let unconstrained = RiskCoverAnalysis(base: analysis.base, terms: terms)
