@@ -37,9 +37,12 @@ public struct DesignPoint: Sendable, Equatable {
 public enum DesignPointSearch {
     /// Solves for the design point of `g` (failure where g ≤ 0) with drivers of correlation `correlation`.
     /// - Parameters:
+    ///   - correlation: the drivers' correlation matrix.
+    ///   - tolerance: the convergence tolerance on ‖z_{k+1} − z_k‖.
+    ///   - maxIterations: the most HLRF iterations.
     ///   - g: the limit-state function of the correlated standard drivers x.
     ///   - step: the central-difference step in z.
-    /// - Throws: ``LinearAlgebraError`` when the correlation is not positive definite.
+    /// - Throws: `LinearAlgebraError` when the correlation is not positive definite.
     public static func solve(correlation: Matrix, tolerance: Double = 1e-8, maxIterations: Int = 200, step: Double = 1e-5,
                              _ g: ([Double]) -> Double) throws(LinearAlgebraError) -> DesignPoint {
         let l = try Cholesky(correlation, name: "driver correlation").lower

@@ -10,14 +10,14 @@ extension StressModel {
         return max(years, 0) * Double(t.periodsPerYear)
     }
 
-    /// The resources of ``StressTest/run(_:scenarioIDs:paths:seed:threads:progress:)`` over
+    /// The resources of `StressTest.run(_:scenarioIDs:paths:seed:threads:progress:)` over
     /// `scenarios` (the baseline included) with `paths` paths on `threads` workers.
     ///
     /// Memory: the report keeps every scenario's outcomes, one ``SiteOutcome`` per path and site
     /// (about 160 bytes with its array header) and its DSCR path (8 bytes a period); the
     /// statistics pool the DSCRs of a period over paths and sites (8 bytes each) while a
     /// scenario is summarised. Time: one cash-flow period per site, path and scenario at
-    /// ``Throughput/sitePeriodsPerSecond`` per thread, plus the deterministic runs and the
+    /// `Throughput/sitePeriodsPerSecond` per thread, plus the deterministic runs and the
     /// reverse-stress searches (negligible beside the Monte Carlo).
     public func resourceEstimate(scenarios: [StressScenario], paths: Int, threads: Int) -> ResourceEstimate {
         let p = Double(paths), workers = Double(max(1, threads))

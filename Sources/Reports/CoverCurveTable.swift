@@ -10,6 +10,7 @@ extension RiskCoverTables {
     ///   - rows: the sweep along the solved axis, per scenario (`RiskCoverAnalysis.sweep`).
     ///   - solved: per scenario, the solved level on that axis.
     ///   - axis: the axis solved for.
+    ///   - money: the model's money unit.
     public static func coverCurve(_ rows: [(scenario: String, evaluation: CoverEvaluation)], solved: [(scenario: String, level: Double)],
                                   axis: CoverGrid.Axis, unit money: MoneyUnit) -> Table {
         var table = sweep(rows, unit: money)

@@ -33,7 +33,7 @@ public struct PartialResult: Sendable, Equatable {
         public var modelPath: String
         public var modelName: String
         public var modelSHA256: String
-        /// The run's settings (``SimulationSettings`` without `threads`).
+        /// The run's settings (`SimulationSettings` without `threads`).
         public var settings: SimulationSettings
         /// Shard index, 1-based, and the number of shards N.
         public var shard: Int

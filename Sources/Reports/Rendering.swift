@@ -208,6 +208,9 @@ public enum Renderer {
     /// All tables, as one document (stdout).
     ///
     /// - Parameters:
+    ///   - tables: the tables, in order.
+    ///   - manifest: the run's manifest (the `json` document's `manifest` member).
+    ///   - format: the output format.
     ///   - width: for `table`: the terminal's width in characters (nil: no limit); see `terminal(_:width:wide:)`.
     ///   - wide: for `table`: show every column, detail columns included.
     /// Several tables in `csv` are written as blocks, each `# NAME` on its own line, the table's
@@ -302,6 +305,7 @@ public enum Renderer {
     /// Control characters in any text are shown escaped (``SafeText/terminal(_:)``).
     ///
     /// - Parameters:
+    ///   - table: the table.
     ///   - width: the widest line allowed, in characters (nil: no limit). To fit, headers wrap
     ///     onto up to three lines, then take compact forms (`EL`, `SE`, `prob.`), then value
     ///     columns are left out from the right, then the widest text column wraps; notes and the

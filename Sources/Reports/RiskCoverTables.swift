@@ -76,9 +76,9 @@ public enum RiskCoverTables {
     /// `solve`: the minimum cover, maximum leverage, provisioning and largest portfolio, per scenario.
     ///
     /// Leverage and the largest portfolio are reported twice: with the guarantee provisioned at the
-    /// statutory rate r (``CoverTerms/provisioningRate``) and at r_α, the rate the simulation says
+    /// statutory rate r (`CoverTerms/provisioningRate`) and at r_α, the rate the simulation says
     /// covers calls at the confidence. A solution whose statutory commitment does not fund it
-    /// (``FundingCheck``) is flagged `funded = no` and its statutory capacity is left empty.
+    /// (`FundingCheck`) is flagged `funded = no` and its statutory capacity is left empty.
     public static func solve(_ rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)],
                              unit money: MoneyUnit) throws -> [Table] {
         let unit = Unit(money), u = unit.rawValue

@@ -38,7 +38,7 @@ public enum SafeText {
     }
 
     /// A text cell for a GitHub-flavoured Markdown table: HTML's `&`, `<`, `>` as entities (no raw
-    /// HTML, no autolinks), `\`, `|`, `[`, `]`, `` ` `` backslash-escaped (no broken row, no link,
+    /// HTML, no autolinks), `\`, `|`, `[`, `]` and the backtick backslash-escaped (no broken row, no link,
     /// image or code span), line breaks folded to one space (one row stays one row), other control
     /// characters made visible as in ``terminal(_:)``.
     public static func markdownCell(_ s: String) -> String {

@@ -6,7 +6,7 @@ import Stochastics
 /// - a **first-loss** tranche [0, f) held by the public side, the private tranche being [f, 1];
 /// - a **guarantee** on the private tranche with rate g and cap rate c: payout = min(g · private
 ///   tranche loss, cap amount), the cap amount c · g · (1 − f)·V under the EIF convention (the
-///   default, ``CapBasis/guaranteedAmount``) or c · V (``CapBasis/volume``), per ``CoverTerms/capBasis``.
+///   default, `CapBasis/guaranteedAmount`) or c · V (`CapBasis/volume`), per ``CoverTerms/capBasis``.
 ///
 /// Either may be zero. (Models/SOURCES.md §7: COSME g = 50 %, cap rate c = 20 % of the guaranteed amount.)
 public struct Cover: Sendable, Hashable {
@@ -14,7 +14,7 @@ public struct Cover: Sendable, Hashable {
     public var firstLoss: Double
     /// Guarantee rate g ∈ [0, 1] on the private tranche's losses.
     public var guaranteeRate: Double
-    /// Guarantee cap rate c ∈ [0, 1]: a fraction of the guaranteed amount or of the volume (``CapBasis``).
+    /// Guarantee cap rate c ∈ [0, 1]: a fraction of the guaranteed amount or of the volume (`CapBasis`).
     public var guaranteeCap: Double
 
     public init(firstLoss: Double = 0, guaranteeRate: Double = 0, guaranteeCap: Double = 0) {

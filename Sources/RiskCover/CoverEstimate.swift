@@ -13,7 +13,7 @@ extension RiskCoverAnalysis {
     /// the simulation running, plus one evaluation's samples — public loss, private loss and
     /// guarantee calls, 3 × 8 bytes a path; each evaluation's result row is a few hundred bytes.
     /// Time: the simulations, plus `covers` passes over the paths per scenario at
-    /// ``Throughput/coverPathsPerSecond`` (covers are evaluated one after the other).
+    /// `Throughput/coverPathsPerSecond` (covers are evaluated one after the other).
     public static func resourceEstimate(portfolio: Portfolio, settings: SimulationSettings, scenarios: Int,
                                         covers: Int, threads: Int) -> ResourceEstimate {
         let simulation = portfolio.resourceEstimate(structure: .wholePortfolio(), settings: settings, threads: threads)

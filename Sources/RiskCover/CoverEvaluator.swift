@@ -81,10 +81,10 @@ struct CoverAllocator {
 
 extension RiskCoverAnalysis {
     /// Evaluates `cover` on the simulated losses: every path's loss goes through the cover's
-    /// ``Waterfall``.
+    /// `Waterfall`.
     ///
     /// Cost O(paths) with no per-path storage: the holders' losses are nondecreasing functions
-    /// of the portfolio loss (``CoverAllocator``), so on the sorted losses their means are two
+    /// of the portfolio loss (`CoverAllocator`), so on the sorted losses their means are two
     /// passes of the specialised allocation and their quantiles are the allocations of the
     /// portfolio loss's order statistics. Bit-identical to ``evaluatePathByPath(_:)`` (the tests
     /// compare them): the same arithmetic per path, the same summation order; if rounding ever

@@ -69,7 +69,7 @@ public struct RiskCoverAnalysis: Sendable {
     var losses: [Double] { base.lossDistribution.sortedLosses }
     var volume: Double { base.volume }
 
-    /// Evaluates `cover` by allocating every path's loss through the cover's ``Waterfall`` and
+    /// Evaluates `cover` by allocating every path's loss through the cover's `Waterfall` and
     /// materialising each holder's sample: the reference implementation of ``evaluate(_:)``
     /// (which gives bit-identical results without any per-path allocation).
     public func evaluatePathByPath(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
@@ -132,7 +132,9 @@ public struct RiskCoverAnalysis: Sendable {
 
     /// Evaluates every cover of a grid on the same simulated losses.
     ///
-    /// - Parameter progress: called after each cover with (covers done, covers in all).
+    /// - Parameters:
+    ///   - covers: the covers to evaluate.
+    ///   - progress: called after each cover with (covers done, covers in all).
     public func sweep(_ covers: [Cover], progress: ((Int, Int) -> Void)? = nil) throws(RiskModelError) -> [CoverEvaluation] {
         var result: [CoverEvaluation] = []
         result.reserveCapacity(covers.count)

@@ -106,10 +106,13 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, setting
 }
 
 /// The report of a whole run from all its paths' losses, sorted ascending (e.g. the merged
-/// ``BatchRangeLosses`` of every shard), through the same ``Summariser`` that
+/// ``BatchRangeLosses`` of every shard), through the same `Summariser` that
 /// ``simulate(portfolio:structure:settings:progress:)`` uses.
 ///
 /// - Parameters:
+///   - portfolio: the simulated portfolio.
+///   - structure: the tranches and guarantees the losses go through.
+///   - settings: the whole run's settings (paths, seed, batch size).
 ///   - sortedLosses: the losses of all `settings.paths` paths, ascending.
 ///   - exactEvaluations: the sum of the ranges' ``BatchRangeLosses/exactEvaluations``.
 /// - Throws: ``RiskModelError`` for invalid inputs, or when the loss count is not `settings.paths`.

@@ -7,7 +7,7 @@ import Synchronization
 /// How each obligor's default decision is drawn. `.table` and `.exact` give identical results
 /// (see ``DefaultTable``; `.exact` exists to measure the table's speed-up). `.skip` draws the
 /// same distribution with different random numbers, at a cost per default rather than per
-/// obligor (see ``SparseDefaults``); `.automatic` uses it when the portfolio's shape makes it
+/// obligor (see `SparseDefaults`); `.automatic` uses it when the portfolio's shape makes it
 /// cheaper (exposures sharing loading vectors in classes of similar PD) and the table otherwise.
 /// The choice between the table and skipping is part of the result's identity.
 public enum DefaultTest: Sendable, Hashable, Codable {

@@ -184,6 +184,10 @@ struct TwistModel: Sendable {
 /// Runs the importance-sampled simulation (see the notes at the top of this file).
 ///
 /// - Parameters:
+///   - portfolio: the portfolio to simulate (Gaussian copula).
+///   - structure: the tranches and guarantees whose losses are estimated.
+///   - settings: paths, seed and batch size.
+///   - progress: called after each batch with (batches done, batches in all).
 ///   - target: the loss level x as a fraction of the volume to twist towards; nil picks the
 ///     most senior tranche's attachment (> 0), else the largest exceedance threshold, else
 ///     10 × the expected-loss fraction (capped below 1) — said in ``ImportanceReport/targetSource``.

@@ -177,7 +177,7 @@ extension Portfolio {
     }
 
     /// The resources of simulating this portfolio under `structure` with `settings` on
-    /// `threads` workers (see ``SimulationSettings/resourceEstimate(exposures:pools:factors:tranches:holders:guarantees:threads:)``).
+    /// `threads` workers (see `SimulationSettings.resourceEstimate(exposures:pools:factors:tranches:holders:guarantees:threads:)`).
     public func resourceEstimate(structure: RiskSharingStructure, settings: SimulationSettings, threads: Int) -> ResourceEstimate {
         let holders = Set(structure.tranches.map(\.holder)).count + structure.guarantees.count
         return settings.resourceEstimate(exposures: exposures.count, pools: pools.count, factors: factorCount,
