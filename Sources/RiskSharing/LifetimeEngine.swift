@@ -98,6 +98,8 @@ public struct LifetimeReport: Sendable, Hashable, Codable {
     public var exactExpectedLoss: Double
     /// Whether year 1 uses the one-year model's PDs (then a one-year horizon reproduces `simulate`).
     public var year1MatchesOneYear: Bool
+    /// The lifetime (cumulative, undiscounted) portfolio loss of every path, ascending (EUR).
+    public var sortedLifetimeLoss: [Double]
 
     public func holder(named name: String) -> LifetimeHolderReport? { holders.first { $0.holder == name } }
 }
@@ -123,8 +125,9 @@ public func lifetimeExpectedLoss(portfolio: Portfolio, lifetime spec: LifetimeSp
 /// of every holder (see `Lifetime.swift` for the model and ``LifetimeCost`` for the budgetary
 /// cost). Batches run concurrently as in ``simulate(portfolio:structure:settings:progress:)``,
 /// each writing only its own slice of the per-year arrays, so the result does not depend on the
-/// thread count. Memory: 3 · T · paths doubles (cumulative loss, cumulative gross defaults and
-/// defaulted balance per path and year) plus per-worker batch scratch — never paths × obligors.
+/// thread count. Memory: about 6 · T · paths doubles (per path and year: loss, gross defaults,
+/// defaulted balance and their running sums) plus 4 doubles per path and holder, plus per-worker
+/// batch scratch — never paths × obligors.
 /// Default decisions use the exact table's streams (the skip scheme is not used), so with T = 1
 /// and the one-year PDs, year 1 reproduces `simulate` with `defaultTest: .table` bit for bit.
 public func simulateLifetime(portfolio: Portfolio, structure: RiskSharingStructure, lifetime spec: LifetimeSpec,
@@ -334,6 +337,6 @@ struct LifetimeSummariser {
         }
         return LifetimeReport(spec: spec, paths: n, seed: settings.seed, volume: v, portfolioYears: portfolioYears, holders: holders,
                               exactExpectedLoss: lifetimeExpectedLoss(portfolio: portfolio, lifetime: spec),
-                              year1MatchesOneYear: life.year1MatchesOneYear)
+                              year1MatchesOneYear: life.year1MatchesOneYear, sortedLifetimeLoss: cumLoss.sorted())
     }
 }
