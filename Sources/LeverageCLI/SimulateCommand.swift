@@ -87,6 +87,9 @@ struct Simulate: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         var tables = SimulationTables.tables(for: report, model: risk, unit: file.model.unit)
         if !thresholds.isEmpty { tables.insert(ImportanceTables.exceedance(report, thresholds: thresholds), at: 1) }
+        if let spec = risk.lifetime {
+            tables += LifetimeTables.tables(for: try runLifetime(file, risk: risk, spec: spec, settings: settings, quiet: output.quiet), unit: file.model.unit)
+        }
         var parameters = simulation.parameters(settings) + [("obligor_draws", .integer(report.obligorDraws))]
         if case let .nearestCorrelation(iterations, distance, _) = report.dependence.factorization {
             parameters.append(("correlation_repair", .object([("matrix", .string(report.dependence.matrixName)),

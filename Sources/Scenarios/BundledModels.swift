@@ -700,6 +700,21 @@ risk_cover:
   guarantee: {rate: 0.7, cap: 0.2, cap_basis: guaranteed_amount}   # EIF-style, SOURCES §7
   sweep: {first_loss: "0", guarantee_rate: "0:1:0.1", guarantee_cap: "0.05,0.1,0.15,0.2"}
 
+lifetime:
+  # The same portfolio over its life (SOURCES §9; EST unless stated): loans granted in 2027,
+  # defaults 2027–2032, recoveries to 2034.
+  start_year: 2027
+  horizon: 6                  # 6-year loans (EST): defaults can happen 2027–2032
+  recovery_lag: 2             # EST: recoveries 2 years after default
+  discount_rate: 0.03         # EST: ≈ long EU bond yields
+  cost_of_capital: 0.06       # Solvency II risk-margin CoC rate (Del. Reg. 2015/35 Art. 39), as a convention
+  confidence: 0.99
+  levels: [0.95, 0.99]
+  statutory_provisioning_rate: 0.4   # InvestEU Art. 4 (SOURCES §6, §9)
+  fees: {eu_guarantee: 0.005}        # EST: 0.5 % a year on the outstanding guaranteed amount
+  # The one-year PD (3 %) every year; 6-year annuity loans at 5 % (EST).
+  default: {amortisation: annuity, maturity: 6, rate: 0.05}
+
 simulation: {paths: 100000, seed: 8}
 
 """#),
@@ -737,6 +752,23 @@ risk_cover:
   investors:
     max_expected_loss_bp: 20  # EST: investment-grade senior bonds (≈ BBB one-year EL)
   sweep: {first_loss: "0:0.3:0.05"}
+
+lifetime:
+  # The project over 2027–2034 (SOURCES §9; EST unless stated).
+  start_year: 2027
+  horizon: 8                  # defaults 2027–2034
+  recovery_lag: 2             # EST: project-finance workouts ≈ 2 years
+  discount_rate: 0.03         # EST
+  cost_of_capital: 0.06       # Solvency II risk-margin CoC rate, as a convention
+  confidence: 0.99
+  levels: [0.95, 0.99]
+  fees: {pbce_subordinated: 0.015}   # EST: the EIB's remuneration on its tranche, 1.5 % a year
+  items:
+    # EST: year 1 = the one-year PD above; marginal PDs fall after construction.
+    ai_datacentre:
+      cumulative_pd: [0.0075, 0.017, 0.027, 0.036, 0.044, 0.051, 0.057, 0.062]
+      amortisation: linear    # EST: 20-year linear amortisation of the senior debt
+      maturity: 20
 
 simulation: {paths: 100000, seed: 2013}
 

@@ -19,6 +19,9 @@ public struct RiskModel: Sendable {
     public var target: Double? = nil
     /// `simulation.exceedance`: losses (fractions of the volume) at which P(L/V > x) is reported.
     public var exceedance: [Double] = []
+    /// `lifetime`: the multi-year credit model (horizon, PD term structures, amortisation,
+    /// recovery lag, fees, discounting), if the file has one.
+    public var lifetime: LifetimeSpec? = nil
 
     /// A portfolio model built in code (what the `portfolio`, `risk_sharing` and `simulation`
     /// sections of a file describe). `factorNames` label the factor columns of the tables; with
