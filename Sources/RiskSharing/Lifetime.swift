@@ -136,7 +136,7 @@ public struct LifetimeSpec: Sendable, Hashable, Codable {
     /// For every exposure and pool not named in ``items``.
     public var defaultLifetime: CreditLifetime
     /// Annual fee (remuneration) rates by guarantee or tranche name, paid at the end of each year
-    /// on the outstanding guaranteed amount (see ``LifetimeHolderReport/fees``).
+    /// on the outstanding guaranteed amount (see ``LifetimeHolderYear/fees``).
     public var fees: [String: Double]
     /// The statutory provisioning rate of the guarantee (e.g. InvestEU's 40 %), for comparison.
     public var statutoryProvisioningRate: Double?
