@@ -92,7 +92,12 @@ public struct CalibrationRange: Sendable, Equatable {
 
 /// Which end of the ranges a run uses.
 public enum RangeLevel: String, Sendable, CaseIterable {
-    case low, base, high
+    /// The low end of the range (for adverse/favourable corners: the adverse one).
+    case low
+    /// The model's own value.
+    case base
+    /// The high end of the range (for the corners: the favourable one).
+    case high
 }
 
 /// The results of the baseline with some inputs moved to an end of their ranges.
@@ -123,8 +128,9 @@ public struct RangeResult: Sendable, Equatable {
 /// end (every site at its own range), the debt **resized** at financial close (gearing is an
 /// output), with the same seed as the base run (common random numbers: the differences are the
 /// inputs', not sampling noise). The **adverse** and **favourable** corners then move every input
-/// at once to the end that raised / lowered P(default) one at a time (ties: the end with the lower
-/// / higher median equity IRR).
+/// at once to the end that lowered / raised the median equity IRR one at a time (ties: the end
+/// with the higher / lower P(default)). P(default) is not used for the direction: the debt is
+/// resized, so an adverse input can shrink the debt and with it the defaults.
 public enum CalibrationStudy {
     /// The model with `input` at `level` for every site with a range for it.
     public static func moved(_ model: StressModel, _ ranges: [CalibrationRange], input: CalibratedInput, level: RangeLevel) -> StressModel {
@@ -173,9 +179,10 @@ public enum CalibrationStudy {
             let low = try evaluate(moved(model, ranges, input: input, level: .low), label: input.rawValue, input: input, level: .low)
             let high = try evaluate(moved(model, ranges, input: input, level: .high), label: input.rawValue, input: input, level: .high)
             results += [low, high]
-            let lowWorse = low.defaultProbability.mean != high.defaultProbability.mean
-                ? low.defaultProbability.mean > high.defaultProbability.mean
-                : (low.equityIRRMedian ?? 0) < (high.equityIRRMedian ?? 0)
+            // The adverse end lowers the equity IRR (P(default) is not a clean direction: the debt
+            // is resized, so a worse input can mean less debt and fewer defaults).
+            let irrLow = low.equityIRRMedian ?? -1, irrHigh = high.equityIRRMedian ?? -1
+            let lowWorse = irrLow != irrHigh ? irrLow < irrHigh : low.defaultProbability.mean > high.defaultProbability.mean
             adverse = moved(adverse, ranges, input: input, level: lowWorse ? .low : .high)
             favourable = moved(favourable, ranges, input: input, level: lowWorse ? .high : .low)
         }

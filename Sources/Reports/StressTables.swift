@@ -256,7 +256,7 @@ public enum StressTables {
                           .number(r.minimumDSCRMedian), .number(r.gearing), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError)])
         }
         table.notes.append("One input at a time at the low / high end of its range (Models/SOURCES.md), every site at its own range; the debt is resized at financial close in every case (gearing is an output); the same seed in every case (common random numbers), so differences come from the input, not from sampling.")
-        table.notes.append("adverse / favourable: every input at once at the end that raised / lowered P(default) when moved alone. p_default: share of sites defaulting, mean over paths ± SE; equity_irr_p50 and min_dscr_p50: medians pooled over sites and paths; sized_gearing: committed debt / base capex, all sites.")
+        table.notes.append("adverse / favourable: every input at once at the end that lowered / raised the median equity IRR when moved alone (the debt is resized in every case, so an adverse input can shrink the debt and with it P(default): read p_default with sized_gearing and lender_loss). min_dscr_p50 means little where the sized debt is close to zero. p_default: share of sites defaulting, mean over paths ± SE; equity_irr_p50 and min_dscr_p50: medians pooled over sites and paths; sized_gearing: committed debt / base capex, all sites.")
         table.setDetail(["input", "level", money("lender_loss").name, money("lender_loss_se").name])
         table.chart = Chart(.tornado(.init(label: "case", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("case", ["base"]))),
                             title: "Which estimated input moves the probability of default most?",
