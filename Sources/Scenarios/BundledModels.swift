@@ -338,20 +338,20 @@ chains:
 # Amounts in EUR bn. Sources are cited beside each figure (H official text or several sources, M one good
 # secondary source, L a single blog, EST our estimate, to be read as a range).
 name: AI gigafactory capital stack
-description: One AI gigafactory — 5 bn capex, EU ~17 % (capped by the 4.1 bn for 5 sites), host state matching, private remainder; cash flows and stress test of 5 sites (leverage stress gigafactory).
+description: One AI gigafactory — 6.2 bn capex, EU 17 % of the computing infrastructure (capped by the 4.1 bn for 5 sites), host state matching, private remainder; cash flows, lenders' debt sizing and stress test of 5 sites (leverage stress gigafactory).
 unit: eur_bn
 
 stacks:
   - id: gigafactory
-    label: One AI gigafactory (EU share of capex, matched by the host state)
-    total: 5.0              # capex 3–5 bn per gigafactory (CNBC, Jul 2025), ~5 bn average — M
+    label: One AI gigafactory (EU share of the computing infrastructure's capex, matched by the host state)
+    total: 6.21             # the project section's base case: 4.91 bn computing infrastructure (100k GPUs at $53k / 1.08) + 1.30 bn facility — EST (capex 3–5 bn per gigafactory, CNBC, Jul 2025 — M, is the low end: see `ranges`)
     contributors:
       - id: eu
         label: EU (EuroHPC, InvestAI gigafactory fund)
         source: eu_budget
         instrument: grant
         programme: Digital Europe, Horizon Europe, InvestAI
-        share: 0.17         # EU up to ~17 % of capex — M
+        amount: 0.834       # Reg. (EU) 2026/150, Art. 12b(5): up to 17 % of the capex of the COMPUTING INFRASTRUCTURE (share_base: computing_infrastructure in `project`), 0.17 × 4.907 bn — H; ≈ 13.4 % of the total capex
         cap: 0.82           # Bloomberg (Jun 2026): EU 4.1 bn direct subsidies for 5 sites → 0.82 a site — M
       - id: host_state
         label: Host Member State
@@ -362,7 +362,7 @@ stacks:
         label: Private sponsors and lenders
         source: private
         instrument: mixed
-        remainder: true     # the rest of the capex; grant-share stack: M_EU = 1/s_EU, M_public = 1/(s_EU + s_MS)
+        remainder: true     # the rest of the capex; grant-share stack: M_EU = total / EU, M_public = total / (EU + host state)
 
   - id: vienna_bid
     label: The Vienna bid's structure (≤ 35 % public)
@@ -372,12 +372,12 @@ stacks:
         label: EU
         source: eu_budget
         instrument: grant
-        share: 0.17         # EU up to ~17 % of capex — M
+        share: 0.126        # Art. 12b(5): 17 % of the computing infrastructure's capex — H; at 3.7 of 5.0 bn (the low-end split) that is 0.17 × 3.7 / 5.0 ≈ 12.6 % of the total
       - id: national_and_city
         label: Austria and the City of Vienna
         source: member_state
         instrument: grant
-        share: 0.18         # Vienna bid: ≤ 35 % public (EU + national + city) — H; 35 % − 17 % EU
+        share: 0.224        # Vienna bid: ≤ 35 % public (EU + national + city) — H; 35 % − 12.6 % EU
       - id: private
         label: Private investors (≥ 65 %)
         source: private
@@ -395,9 +395,9 @@ project:
   discount_rate: 0.08         # EST: project (unlevered) discount rate for the NPV
   capex:
     gpus: 100000              # > 100,000 advanced AI processors (Reg. (EU) 2026/150) — H; ~100k chips a site (Bloomberg) — M
-    chip_unit_cost_usd: 40000 # H100 card $25–40k, all-in ~$50k per GPU — M/L; $40k for servers + network, the building in facility_eur_m
+    chip_unit_cost_usd: 53000 # EST, range in `ranges`: all-in per GPU (chips + servers + network + facility share) from ≈ $54k (5 bn per 100k GPUs, CNBC — M; low end) to ≈ $80k for GB200 NVL72-class racks (≈ $3–3.9 m per 72-GPU rack + facility — M/L); base = the midpoint ≈ $67k all-in, of which $53k servers + network, the building in facility_eur_m
     usd_per_eur: 1.08         # ECB euro reference rate, 2024 average 1.0824 USD per EUR — H 
-    facility_eur_m: 1300      # EST: ~5 bn average capex − 3.7 bn of chips
+    facility_eur_m: 1300      # EST: ~5 bn average capex − 3.7 bn of chips at the low end (range in `ranges`)
     overrun: 0                # base case: on budget
     delay_years: 0            # base case: on time
   revenue:
@@ -406,6 +406,11 @@ project:
     utilisation: 0.8              # EST: share of GPU-hours sold
     chip_life_years: 5            # hyperscalers depreciate servers over 5–6 years — H; critics ~3 years — M
     refresh_cost_factor: 1        # EST: the next generation costs what this one did
+    ramp_up_months: 6             # EST: months from COD to full utilisation (linear); new clusters fill over a few quarters
+    contract:                     # take-or-pay offtake by private anchor tenants (EST); share 0 = fully merchant in the base case, 0–50 % in `ranges`
+      share: 0
+      price_usd_per_gpu_hour: 2.4 # EST: multi-year reserved capacity ~25 % below the on-demand price
+      tenor_years: 3              # EST: typical reserved-capacity terms of 1–3 years
   opex:
     power_per_gpu_kw: 1.667       # GB200 NVL72 rack ~120 kW for 72 GPUs — M/L (120/72)
     pue: 1.2                      # PUE 1.1–1.2 for new liquid-cooled builds — M
@@ -413,7 +418,7 @@ project:
     staff_eur_m_per_year: 60      # EST: a few hundred staff and services
     maintenance_share: 0.02       # EST: 2 % of capex a year
   funding:
-    eu_share: 0.17                # Council Reg. (EU) 2026/150, Art. 12b(5): the Union contributes up to 17 % of the capex of the computing infrastructure — H; 0.17 × 3.70 bn = 0.63 bn, within the 0.82 bn a site of the 4.1 bn for 5 sites (Bloomberg, Jun 2026) — M
+    eu_share: 0.17                # Council Reg. (EU) 2026/150, Art. 12b(5): the Union contributes up to 17 % of the capex of the computing infrastructure — H; 0.17 × 4.91 bn (the base case's computing infrastructure) = 0.83 bn, about the 0.82 bn a site of the 4.1 bn for 5 sites (Bloomberg, Jun 2026) — M; the model does not apply the cap
     member_state_share: 0.17      # Bloomberg (Jun 2026): the EU subsidies are matched by the host states — M
     share_base: computing_infrastructure   # Reg. (EU) 2026/150, Art. 12b(5): the 17 % applies to the computing infrastructure's capex (chips, servers, network), not the facility — H
     public_instrument: grant      # Bloomberg (Jun 2026): EU 4.1 bn direct subsidies — M
@@ -422,15 +427,24 @@ project:
       years: 5                    # §12: at least 5 years; = one chip life (EST)
     debt:
       gearing: 0.6                # EST: the maximum gearing lenders allow (debt / base capex); the debt is sized below it
-      sizing:                     # lenders size the debt to a target DSCR on a haircut base case (Yescombe 2014, §12.3); gearing is an output (table debt_sizing)
-        target_dscr: 1.6          # EST: merchant-risk infrastructure debt is sized at DSCRs of about 1.5–2.0
-        cfads_haircut: 0.15       # EST: the lenders' case is the sponsor case less 15 % of CFADS
+      sizing:                     # lenders size the debt to a target DSCR on a stated case (Yescombe 2014, §12.3); gearing is an output (table debt_sizing shows all three cases)
+        basis: p90                # the per-period P90 of the simulated CFADS, the lenders' one-year P90 convention (sponsor_case | p50 | p90)
+        target_dscr: 1.3          # EST: DSCR targets of about 1.2–1.35 on a P90 case, 1.5–2.0 on a merchant P50 case
+        cfads_haircut: 0.15       # EST: for the sponsor case (shown beside): the sponsor case less 15 % of CFADS
       tenor_years: 5              # 5–6-year server depreciation — H; the debt is repaid within one chip life (EST)
       base_rate: 0.02             # ECB deposit facility rate 2.00 % since 11 Jun 2025 — H 
       margin: 0.035               # EST: merchant-risk project finance margin
       amortisation: sculpted      # EST: debt service sculpted to the planned CFADS, the usual project-finance profile (Yescombe 2014, ch. 12)
       reserve_months: 6           # EST: a six-month debt-service reserve, the usual DSRA target (Yescombe 2014, §12.4.2)
       covenant_dscr: 1.2          # EST: common DSCR covenant for merchant-risk projects
+      lock_up_dscr: 1.3           # EST: distributions locked up below a trailing 12-month DSCR of 1.3 (between covenant and target; Yescombe 2014, §14.4.3)
+      sweep_share: 0.5            # EST: half the locked-up cash prepays the debt
+  tax:
+    rate: 0.215                 # EU-27 average statutory corporate income tax rate ≈ 21.5 % (2024) — M; sites set their own
+    facility_life_years: 20     # EST: building and power infrastructure depreciated over 20 years; chips over chip_life_years
+  completion:                   # who pays capex overruns: equity up to the contingency, then the lenders' standby facility, beyond both a completion default
+    contingency_share: 0.1      # EST: a 10 % contingency in the equity commitment
+    standby_share: 0.1          # EST: a standby facility of 10 % of base capex
 
 # Stochastic drivers (all EST, calibrated to public data-centre price ranges).
 drivers:
@@ -447,9 +461,9 @@ drivers:
 
 # The five gigafactories simulated jointly (shared market drivers).
 sites:                            # Bloomberg (Jun 2026): 5 sites, ~1 GW and ~100k chips each — M
-  - {id: fi, label: Finland site, electricity_eur_per_kwh: 0.094}   # Finland 0.094 €/kWh (H1 2024) — H
-  - {id: ie, label: Ireland site, electricity_eur_per_kwh: 0.256}   # Ireland 0.256 €/kWh (H1 2024) — H
-  - {id: eu_a, label: EU-average site A}                           # project default, EU ~0.20 €/kWh — H
+  - {id: fi, label: Finland site, electricity_eur_per_kwh: 0.094, tax_rate: 0.20}   # Finland 0.094 €/kWh (H1 2024) — H; corporate tax 20 % — H
+  - {id: ie, label: Ireland site, electricity_eur_per_kwh: 0.256, tax_rate: 0.15}   # Ireland 0.256 €/kWh (H1 2024) — H; 12.5 % trading rate, 15 % for large groups (Pillar Two, Directive (EU) 2022/2523) — H
+  - {id: eu_a, label: EU-average site A}                           # project default, EU ~0.20 €/kWh — H; EU-average tax
   - {id: eu_b, label: EU-average site B}
   - {id: eu_c, label: EU-average site C}
 
@@ -459,6 +473,28 @@ lenders:
   first_loss_holder: EU (InvestAI)    # InvestAI announcement (Commission, Feb 2025): public contributions "cover the risk" — H
   senior_holder: private lenders
   guarantee_rate: 0.5             # EST: for the structure comparison's public guarantee, 50 % of every senior-debt loss (InvestEU and EIF guarantees cover 50–80 % — M)
+
+# Calibration ranges of the EST inputs: low and high ends (the base is the value above); `leverage stress`
+# reruns the baseline with each at its low and high end (one at a time, debt resized, common random
+# numbers) and with all at their adverse / favourable ends (table est_ranges). Sources: Models/SOURCES.md.
+ranges:
+  - {input: chip_unit_cost_usd, low: 40000, high: 66000}     # all-in ≈ $54k (5 bn / 100k GPUs — M) … ≈ $80k (GB200 NVL72 racks — M/L), the facility ≈ $14k of it
+  - {input: facility_eur_m, low: 1000, high: 2000}           # EST: ≈ 5–10 € m per MW of the ≈ 200 MW facility
+  - {input: price_usd_per_gpu_hour, low: 2.0, high: 4.0}     # H100 ≈ $2/h (2025) … B200 $3.20 and above for GB200 — M; EST
+  - {input: price_decline, low: 0.10, high: 0.25}            # B200 −12.5 %, H100 −22 %, H200 −29 % in 2025 — M; EST
+  - {input: utilisation, low: 0.6, high: 0.9}                # EST
+  - {input: ramp_up_months, low: 3, high: 12}                # EST
+  - {input: electricity_eur_per_kwh, site: fi, low: 0.07, high: 0.13}    # EST around Finland's 0.094 (H1 2024) — H
+  - {input: electricity_eur_per_kwh, site: ie, low: 0.20, high: 0.30}    # EST around Ireland's 0.256 (H1 2024) — H
+  - {input: electricity_eur_per_kwh, site: eu_a, low: 0.15, high: 0.25}  # EST around the EU's ~0.20 — H
+  - {input: electricity_eur_per_kwh, site: eu_b, low: 0.15, high: 0.25}
+  - {input: electricity_eur_per_kwh, site: eu_c, low: 0.15, high: 0.25}
+  - {input: pue, low: 1.1, high: 1.3}                        # PUE 1.1–1.2 for new liquid-cooled builds — M; 1.3 EST
+  - {input: staff_eur_m_per_year, low: 40, high: 90}         # EST
+  - {input: maintenance_share, low: 0.01, high: 0.03}        # EST
+  - {input: refresh_cost_factor, low: 0.7, high: 1.2}        # EST: the next generation cheaper per GPU … dearer
+  - {input: margin, low: 0.025, high: 0.05}                  # EST: project-finance margins
+  - {input: contract_share, low: 0, high: 0.5}               # EST: none … half the capacity for sale under 3-year take-or-pay contracts
 
 # Named stress scenarios: shocks to the base parameters (fractions; years for delays).
 stresses:
