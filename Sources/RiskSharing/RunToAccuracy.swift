@@ -27,7 +27,7 @@ import Foundation
 /// `portfolio` (expected portfolio loss), `exceedance:X` (P(L/V > X), X a loss fraction),
 /// `tranche:NAME` (a tranche's expected gross loss), `hit:NAME` (P(tranche NAME is hit)),
 /// `holder:NAME` (a holder's expected loss), `guarantee:NAME` (a guarantee's expected calls), or
-/// a bare NAME when exactly one tranche, holder or guarantee is called so.
+/// a bare NAME: the tranche of that name, else the guarantee, else the holder.
 public enum AccuracyQuantity: Sendable, Hashable, Codable, CustomStringConvertible {
     case portfolio
     case exceedance(Double)
@@ -68,13 +68,12 @@ public enum AccuracyQuantity: Sendable, Hashable, Codable, CustomStringConvertib
             }
             return
         }
-        var matches: [AccuracyQuantity] = []
-        if tranches.contains(text) { matches.append(.tranche(text)) }
-        if holders.contains(text) { matches.append(.holder(text)) }
-        if guarantees.contains(text) { matches.append(.guarantee(text)) }
-        guard let only = matches.first else { throw fail("no tranche, holder or guarantee is called so") }
-        guard matches.count == 1 else { throw fail("the name is ambiguous (\(matches.map(\.description).joined(separator: " or "))): write it with its kind") }
-        self = only
+        // A bare name: a tranche first, then a guarantee, then a holder (holders are often named
+        // after the tranche they hold; write holder:NAME for the holder).
+        if tranches.contains(text) { self = .tranche(text) }
+        else if guarantees.contains(text) { self = .guarantee(text) }
+        else if holders.contains(text) { self = .holder(text) }
+        else { throw fail("no tranche, holder or guarantee is called so") }
     }
 
     /// The text form, which ``init(parsing:structure:)`` reads back.
