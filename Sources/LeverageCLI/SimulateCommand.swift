@@ -196,7 +196,7 @@ struct Simulate: ParsableCommand {
             }
         }
         let manifest = Manifest(command: "simulate", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name, parameters: parameters,
-                                arguments: [model] + simulation.arguments(settings)
+                                arguments: [model] + simulation.arguments(settings) + (risk.method == .plain ? [] : ["--method", "plain"])
                                     + (exceedance.isEmpty ? [] : ["--exceedance"] + exceedance.map { "\($0)" }) + accuracyArguments)
         try output.emit(tables, manifest: manifest)
         if !output.quiet && Progress.stderrIsTerminal {
