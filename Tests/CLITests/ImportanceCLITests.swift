@@ -78,4 +78,35 @@ struct ImportanceCLITests {
             #expect(r.status == 64 && r.stderr.contains(bad[0]) && r.stdout.isEmpty, "\(bad): \(r.stderr)")
         }
     }
+
+    @Test("The model's simulation section: run to accuracy and estimator options are read; bad values are reported at their line and field")
+    func modelFields() throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let models = repositoryRoot.appendingPathComponent("Models")
+        try FileManager.default.copyItem(at: models.appendingPathComponent("glasserman-li.csv"), to: folder.appendingPathComponent("glasserman-li.csv"))
+        let base = try String(contentsOf: models.appendingPathComponent("glasserman-li.yaml"), encoding: .utf8)
+        func model(_ name: String, _ extra: String) throws -> String {
+            let text = base.replacingOccurrences(of: "  exceedance: [0.0915, 0.1825, 0.2735]\n", with: "  exceedance: [0.0915, 0.1825, 0.2735]\n" + extra)
+            #expect(text != base)
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            return folder.appendingPathComponent(name).path
+        }
+        let good = try model("good.yaml", "  target_relative_error: 0.1\n  for: exceedance:0.2\n  max_paths: 20000\n  quantile_levels: [0.99, 0.9997]\n")
+        let run = try leverage("simulate", good, "--paths", "1000", "--format", "json", "--quiet")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Run to accuracy for P(L/V > 0.2)"))
+        let levels = Set(try #require(try jsonTable(run.stdout, "portfolio_loss")).rows.compactMap { $0[1] as? Double })
+        #expect(levels == [0.99, 0.9997])
+
+        let bad = try model("bad.yaml", "  target_relative_error: 0\n  for: senior\n  quantile_levels: [0.999, 0.99]\n  confidence: 1.5\n  histogram_edges: [0.5]\n")
+        let r = try leverage("simulate", bad, "--paths", "100")
+        #expect(r.status == 1 && r.stdout.isEmpty)
+        for field in ["simulation.target_relative_error", "simulation.quantile_levels[1]", "simulation.confidence", "simulation.histogram_edges"] {
+            #expect(r.stderr.contains("bad.yaml:") && r.stderr.contains(field), "\(field) in \(r.stderr)")
+        }
+        let unknown = try model("unknown.yaml", "  target_relative_error: 0.1\n  for: nosuch\n")
+        let u = try leverage("simulate", unknown, "--paths", "100")
+        #expect(u.status == 1 && u.stderr.contains("simulation.for: 'nosuch'") && u.stderr.contains("'senior'"), "\(u.stderr)")
+    }
 }

@@ -93,7 +93,6 @@ do {
         ]
         let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
-        fflush(stdout)
     }
 } catch {
     FileHandle.standardError.write("rare-events: \(error)\n".data(using: .utf8)!)
