@@ -2,7 +2,7 @@ import Foundation
 import RiskSharing
 
 /// One shard's partial result: what a contiguous range of batches of a run contributes to its
-/// report (a ``BatchRangeSummary`` per scenario), with everything needed to check, at the
+/// report (a `BatchRangeSummary` per scenario), with everything needed to check, at the
 /// merge, that the parts belong together.
 ///
 /// File format, version 2 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
@@ -19,8 +19,8 @@ import RiskSharing
 ///        R words                                 the retained portfolio losses (binary64, ascending)
 ///
 /// with Q, E, T, G, X, H and R per scenario in the header (``PartialResult/Scenario``). E is one
-/// entry per batch (shard 1: its batches already folded into one, see ``BatchRangeSummary``). R is
-/// the K = ``RiskSharing/SimulationSettings/tailSize`` largest losses of the shard for `simulate`
+/// entry per batch (shard 1: its batches already folded into one, see `BatchRangeSummary`). R is
+/// the K = `SimulationSettings.tailSize` largest losses of the shard for `simulate`
 /// (all of them if it has fewer), and every loss for `sweep` and `solve` (their cover evaluation
 /// needs the whole distribution). A file of any other length is truncated or has trailing bytes.
 /// Amounts are in EUR-denominated model money units, exactly as simulated. Version 1 (every
@@ -288,7 +288,7 @@ public enum PartialResultError: Error, Sendable, Equatable, CustomStringConverti
     }
 }
 
-/// The parts of one run, checked and merged: for each scenario, the run's ``BatchRangeSummary``.
+/// The parts of one run, checked and merged: for each scenario, the run's `BatchRangeSummary`.
 public struct MergedRun: Sendable {
     /// The shared header (of shard 1, with the whole run's batch range).
     public var header: PartialResult.Header
@@ -342,7 +342,7 @@ public struct MergedRun: Sendable {
     /// Checks that `parts` are all the shards of one run — same tool version, command, arguments,
     /// model, settings and shard count; each shard exactly once, with the batches its index
     /// implies (so no overlaps and no gaps) — and appends their summaries in shard order
-    /// (``RiskSharing/BatchRangeSummary/append(_:tailSize:)``: moments folded in batch order,
+    /// (`BatchRangeSummary.append(_:tailSize:)`: moments folded in batch order,
     /// counts added, the K largest losses kept).
     public static func merge(_ parts: [(file: String, part: PartialResult)]) throws(PartialResultError) -> MergedRun {
         try merge(files: parts.map(\.file)) { i throws(PartialResultError) in parts[i].part }

@@ -68,7 +68,7 @@ extension SimulationSettings {
 
     /// K, the number of largest portfolio losses the report's quantiles need: every quantile
     /// of ``quantileLevels`` and of ``provisioningConfidence`` reads its point order statistic
-    /// ⌈nα⌉, the lower and upper bounds (j, k) of its interval (``SampleStatistics/orderStatisticInterval(count:level:confidence:)``),
+    /// ⌈nα⌉, the lower and upper bounds (j, k) of its interval (`SampleStatistics.orderStatisticInterval(count:level:confidence:)`),
     /// and its expected shortfall every order statistic from ⌈nα⌉ up; so K = n − minⱼ + 1
     /// with minⱼ the smallest of these 1-based indices over the levels (n = ``paths``, the
     /// whole run's paths, also in a shard: the union of the shards' K largest contains the

@@ -13,7 +13,7 @@ import Stochastics
 ///   a value within rounding of the tail's lowest might in principle differ from a full sort's —
 ///   single and sharded runs still agree bit for bit, as both use the same K losses.)
 ///
-/// The statistics read the tail through the index functions of ``SampleStatistics`` with the
+/// The statistics read the tail through the index functions of `SampleStatistics` with the
 /// global path count n, so the arithmetic is the same as on a full sorted sample.
 struct Summariser: Sendable {
     let settings: SimulationSettings
