@@ -110,11 +110,12 @@ struct Simulate: ParsableCommand {
         try source.verify(file)
         let risk = try requirePortfolio(file)
         let settings = simulation.settings(risk)
-        try simulation.resources.admit(risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: simulation.workers),
+        try simulation.resources.admit(risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: simulation.workers, retaining: .tail),
                                        what: "simulate with \(settings.paths) paths", quiet: output.quiet)
         if let shard = sharding.shard, let folder = output.output {
             try writeShard(shard, command: "simulate", arguments: replayArguments(settings), file: file, settings: settings,
-                           scenarios: [("baseline", risk.portfolio, risk.structure)], folder: folder, quiet: output.quiet)
+                           scenarios: [("baseline", risk.portfolio, risk.structure)], folder: folder, quiet: output.quiet,
+                           retaining: .tail, exceedance: exceedance.isEmpty ? risk.exceedance : exceedance)
             return
         }
         let progress = Progress(label: "simulate", enabled: !output.quiet)
@@ -165,10 +166,13 @@ struct Simulate: ParsableCommand {
         }
         var outcome: AccuracyOutcome? = nil
         do {
+            // Only the tail of the losses is kept: memory O(tail), not O(paths) (README, "Memory").
             if let accuracy {
-                (report, outcome) = try simulateToAccuracy(portfolio: risk.portfolio, structure: risk.structure, settings: settings, target: accuracy, progress: onStep)
+                (report, outcome) = try simulateToAccuracy(portfolio: risk.portfolio, structure: risk.structure, settings: settings, target: accuracy,
+                                                           retaining: .tail, exceedance: thresholds, progress: onStep)
             } else {
-                report = try source.report("baseline", file: file, portfolio: risk.portfolio, structure: risk.structure, settings: settings, progress: onBatch)
+                report = try source.report("baseline", file: file, portfolio: risk.portfolio, structure: risk.structure, settings: settings,
+                                           retaining: .tail, exceedance: thresholds, progress: onBatch)
             }
         } catch let error as RiskModelError {
             progress.finish()

@@ -16,7 +16,7 @@ import Stochastics
 // Then P(default by t) = PDᶜᵘᵐ(t) exactly, and the one-year model is the case T = 1 with
 // PDᶜᵘᵐ(1) = PD: the same draws (the same uniforms u = Φ(εᵢ) of streams (b, idiosyncratic, i)
 // and (b, refinement, i), the same factors) and the same comparisons, so a one-year horizon
-// reproduces ``simulate(portfolio:structure:settings:progress:)`` bit for bit (with the table
+// reproduces ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` bit for bit (with the table
 // or exact default test; the skip scheme draws differently). Given the systematic part, the
 // default year of exposure i is the first t with u < Φ((c(t)·w − S)/σ).
 //

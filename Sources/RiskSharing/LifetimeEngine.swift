@@ -123,7 +123,7 @@ public func lifetimeExpectedLoss(portfolio: Portfolio, lifetime spec: LifetimeSp
 
 /// Simulates the portfolio's defaults year by year over `lifetime.horizon` years and the flows
 /// of every holder (see `Lifetime.swift` for the model and ``LifetimeCost`` for the budgetary
-/// cost). Batches run concurrently as in ``simulate(portfolio:structure:settings:progress:)``,
+/// cost). Batches run concurrently as in ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``,
 /// each writing only its own slice of the per-year arrays, so the result does not depend on the
 /// thread count. Memory: about 6 · T · paths doubles (per path and year: loss, gross defaults,
 /// defaulted balance and their running sums) plus 4 doubles per path and holder, plus per-worker

@@ -4,7 +4,7 @@ import Foundation
 // path cap is hit — deterministically.
 //
 // Why the stopping point does not depend on the thread count: every batch b of B paths draws only
-// from its own Philox counters (·, b, purpose, item) (see ``simulate(portfolio:structure:settings:progress:)``
+// from its own Philox counters (·, b, purpose, item) (see ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``
 // and ``simulateImportance(portfolio:structure:settings:target:exceedance:progress:)``), so a run of
 // n = m·B paths is exactly the first m batches of any longer run with the same seed and batch size,
 // and its report is bit-identical for any thread count. The loop below decides each next path count
@@ -113,7 +113,7 @@ public enum AccuracyQuantity: Sendable, Hashable, Codable, CustomStringConvertib
             return (report.portfolio.expectedLoss.mean, report.portfolio.expectedLoss.standardError)
         case let .exceedance(x):
             let n = report.paths
-            let hits = n - report.lossDistribution.countAtMost(x * report.volume)
+            let hits = n - report.lossDistribution.countAtMost(x * report.volume, fraction: x)
             let p = Double(hits) / Double(n)
             return (p, (p * (1 - p) / Double(n)).squareRoot())
         case let .tranche(name):
@@ -284,16 +284,23 @@ func runToAccuracy<Report>(settings: SimulationSettings, target: AccuracyTarget,
 /// `AccuracySchedule`). The schedule depends only on the reports' numbers, and every report is
 /// bit-identical for any thread count, so the stopping point and the returned report are too.
 ///
-/// - Returns: the final run's report (as ``simulate(portfolio:structure:settings:progress:)`` with
+/// `retaining` and `exceedance` are passed to every run (``LossRetention/tail`` keeps memory
+/// O(tail)); an `exceedance:X` quantity adds X to the counted thresholds.
+///
+/// - Returns: the final run's report (as ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` with
 ///   its path count would give it) and the outcome: the paths of every step, the achieved relative
 ///   error, whether the cap stopped the run.
 /// - Throws: ``RiskModelError`` for invalid settings, target or model.
 public func simulateToAccuracy(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
-                               target: AccuracyTarget,
+                               target: AccuracyTarget, retaining: LossRetention = .all, exceedance: [Double] = [],
                                progress: (@Sendable (AccuracyProgress) -> Void)? = nil) throws(RiskModelError) -> (SimulationReport, AccuracyOutcome) {
     _ = try AccuracyQuantity(parsing: target.quantity.description, structure: structure)
+    var thresholds = exceedance
+    if let x = target.quantity.exceedanceThreshold, !thresholds.contains(x) { thresholds.append(x) }
     return try runToAccuracy(settings: settings, target: target, progress: progress,
-                             run: { (s, p) throws(RiskModelError) in try simulate(portfolio: portfolio, structure: structure, settings: s, progress: p) },
+                             run: { (s, p) throws(RiskModelError) in
+                                 try simulate(portfolio: portfolio, structure: structure, settings: s, retaining: retaining, exceedance: thresholds, progress: p)
+                             },
                              estimate: { target.quantity.estimate(in: $0) })
 }
 
