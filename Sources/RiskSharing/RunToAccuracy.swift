@@ -306,7 +306,7 @@ public func simulateToAccuracy(portfolio: Portfolio, structure: RiskSharingStruc
 
 /// Importance sampling until `target.quantity`'s relative standard error is at most
 /// `target.relativeError`, or `target.maximumPaths` paths — the loop of
-/// ``simulateToAccuracy(portfolio:structure:settings:target:progress:)`` around
+/// ``simulateToAccuracy(portfolio:structure:settings:target:retaining:exceedance:progress:)`` around
 /// ``simulateImportance(portfolio:structure:settings:target:exceedance:progress:)``. An
 /// `exceedance:X` quantity adds X to `exceedance` (so it is estimated, and twisted towards).
 public func simulateImportanceToAccuracy(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
