@@ -39,7 +39,13 @@ let package = Package(
         // Deterministic capital stacks, matching rules, leverage chains and multipliers.
         .target(name: "CapitalStacks", dependencies: ["Stochastics"]),
         // Scenario files: YAML documents validated into models, with located errors.
-        .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "RiskCover", "ProjectFinance", "Yams"]),
+        // The bundled models (every Models/*.yaml and *.csv) are compiled in by the EmbedModels plugin.
+        .target(name: "Scenarios", dependencies: ["LinearAlgebra", "CapitalStacks", "RiskSharing", "RiskCover", "ProjectFinance", "Yams"],
+                plugins: ["EmbedModels"]),
+        // Writes the Swift source holding the text of Models/ (run at build time by EmbedModels only).
+        .executableTarget(name: "ModelEmbedder"),
+        // Embeds Models/ into Scenarios at build time: the files are its inputs, so editing a model rebuilds.
+        .plugin(name: "EmbedModels", capability: .buildTool(), dependencies: ["ModelEmbedder"]),
         // Results → Table values → CSV / Markdown / JSON / terminal renderers; manifests; atomic result folders.
         .target(name: "Reports", dependencies: ["LinearAlgebra", "Scenarios", "ZIPFoundation"], plugins: ["BuildInfo"]),
         // Records the git commit at build time for manifests (a prebuild command running `git rev-parse HEAD`).

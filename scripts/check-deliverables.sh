@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Checks the analyst deliverables the way a person would, with the tools analysts use:
-#   1. writes a result folder for every bundled command (run, simulate, sweep, solve, stress);
-#   2. screenshots each report.html with headless Chromium, and each of its charts on its own page
-#      (NAME-chart-K.png: look at them — every chart must answer its title's question, with its
-#      axes, units, limits and markers readable);
-#   3. opens each tables.xlsx in LibreOffice Calc (headless), exports every sheet to CSV and
+#   1. writes a result folder (--output) for every bundled command that writes a report: `run` of
+#      every bundled model, `simulate` and `sweep` of every model with a portfolio, `solve` of every
+#      model with investor constraints (and the guarantee-cap solve), `stress` of every model with a
+#      project, `compare` of the accounting models, and `merge` of a sharded simulate and sweep —
+#      the list is taken from `leverage models` and each model's sections (`leverage show`);
+#   2. screenshots each report.html with headless Chromium (NAME.png), and each of its charts on a
+#      page of its own (NAME-chart-K.png: look at them — every chart must answer its title's
+#      question, with its axes, units, limits and markers readable);
+#   3. checks every chart automatically (scripts/check-report-charts.py): it plots values, only the
+#      columns intended for its table (never a limit, budget, cap or iteration count), each value
+#      equal to its table's cell, and its screenshot is not blank;
+#   4. opens each tables.xlsx in LibreOffice Calc (headless), exports every sheet to CSV and
 #      compares every cell with the CSV files `leverage` wrote: numbers to 1e-9 relative, booleans
 #      (`true`/`false` in CSV, TRUE/FALSE in Calc) by value, text exactly.
 # Installs `chromium` and `libreoffice-calc-nogui` with apt-get, only when missing.
-# Not part of `swift test`: the unit and CLI tests need neither Chromium nor LibreOffice.
+# Not part of `swift test` or scripts/test.sh: the unit and CLI tests need neither Chromium nor
+# LibreOffice (Tests/CLITests/ReportCLITests.swift checks the same charts structurally).
 #
 # Usage: bash scripts/check-deliverables.sh [OUTPUT_FOLDER]   (default .build/deliverables-check)
-# Exit status: 0 all checks passed; 1 a mismatch or a missing file.
+#        LEVERAGE=/path/to/leverage bash scripts/check-deliverables.sh …   (check that binary, no build)
+#        ONLY='^(solve|merge)-' bash scripts/check-deliverables.sh …   (only the runs whose name matches)
+# Exit status: 0 all checks passed; 1 a wrong or blank chart, a mismatch or a missing file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,52 +29,65 @@ out=$(realpath -m "${1:-.build/deliverables-check}")
 
 . scripts/lib.sh
 install_missing_apt chromium libreoffice-calc-nogui
+python3 -c "import PIL" 2>/dev/null || install_missing_apt python3-pil
 
-leverage="$root/.build/release/leverage"
-[ -x "$leverage" ] || swift build -c release --product leverage
+# The binary of this checkout, built now (an up-to-date build is a no-op); LEVERAGE=PATH checks another.
+leverage=${LEVERAGE:-}
+if [ -z "$leverage" ]; then
+    swift build -c release --product leverage >/dev/null
+    leverage="$root/.build/release/leverage"
+fi
 
 rm -rf "$out"
 mkdir -p "$out"
-# name | arguments | screenshot height (px) of the report's top
-runs=(
-    "investai|run investai|2400"
-    "ai-factories|run ai-factories|2400"
-    "b1000|simulate benchmark-b1000 --paths 20000|3000"
-    "sme-guarantee|simulate sme-guarantee --paths 20000|3000"
-    "sweep|sweep investai-risk-sharing --paths 20000|2400"
-    "solve|solve investai-risk-sharing --paths 20000|3000"
-    "stress|stress gigafactory --paths 2000|3000"
-)
+# name | arguments
+runs=()
+accounting=()
+for model in $("$leverage" models --format csv | tail -n +2 | cut -d, -f1); do
+    yaml=$("$leverage" show "$model")
+    runs+=("run-$model|run $model")
+    if grep -q '^portfolio:' <<<"$yaml"; then
+        runs+=("simulate-$model|simulate $model --paths 4000" "sweep-$model|sweep $model --paths 2000")
+        if grep -q '^  investors:' <<<"$yaml"; then runs+=("solve-$model|solve $model --paths 2000"); fi
+    elif grep -q '^project:' <<<"$yaml"; then
+        runs+=("stress-$model|stress $model --paths 400")
+    else
+        accounting+=("$model")
+    fi
+done
+runs+=("solve-guarantee-cap-sme-guarantee|solve sme-guarantee --solve-for guarantee-cap --paths 2000")
+runs+=("compare|compare ${accounting[*]}")
+# merge: the shards of a simulate and of a sweep, merged into the single run's report.
+for command in simulate sweep; do
+    for shard in 1/2 2/2; do
+        "$leverage" $command investai-risk-sharing --paths 4000 --shard $shard --output "$out/parts-$command" --quiet
+    done
+    runs+=("merge-$command|merge $out/parts-$command")
+done
+
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
+shoot() {   # shoot PNG HEIGHT HTML
+    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile/chromium" \
+        --screenshot="$1" --window-size="1000,$2" "file://$3" >/dev/null 2>&1 || true
+    [ -s "$1" ] || { echo "error: no screenshot of $3" >&2; status=1; }
+}
 status=0
 for entry in "${runs[@]}"; do
-    IFS='|' read -r name arguments height <<<"$entry"
+    IFS='|' read -r name arguments <<<"$entry"
+    [[ "$name" =~ ${ONLY:-.} ]] || continue
     # shellcheck disable=SC2086
-    "$leverage" $arguments --format csv --output "$out/$name" --quiet
+    "$leverage" $arguments --format csv --output "$out/$name" --quiet || { echo "error: leverage $arguments failed" >&2; status=1; continue; }
     echo "== $name: leverage $arguments → $out/$name"
 
-    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile/chromium" \
-        --screenshot="$out/$name.png" --window-size="1000,$height" "file://$out/$name/report.html" >/dev/null 2>&1
-    [ -s "$out/$name.png" ] || { echo "error: no screenshot of $name/report.html" >&2; status=1; }
+    python3 scripts/check-report-charts.py split "$out/$name" "$out/$name-chart" >"$out/$name-charts.txt"
+    shoot "$out/$name.png" "$(awk '$1 == "report" {print $2}' "$out/$name-charts.txt")" "$out/$name/report.html"
     echo "   screenshot: $out/$name.png"
     # Each chart on a page of its own, as tall as the chart, so that it can be read at full size.
-    python3 - "$out/$name/report.html" "$out/$name-chart" >"$out/$name-charts.txt" <<'PY'
-import re, sys
-html = open(sys.argv[1], encoding="utf-8").read()
-head = html[:html.index("<body>")]
-for k, figure in enumerate(re.findall(r"<figure>.*?</figure>", html, re.S)):
-    height = int(float(re.search(r'<svg[^>]* height="([\d.]+)"', figure).group(1))) + 160
-    with open(f"{sys.argv[2]}-{k}.html", "w", encoding="utf-8") as f:
-        f.write(head + "<body>" + figure + "</body></html>")
-    print(f"{sys.argv[2]}-{k} {height}")
-PY
-    while read -r chart h; do
-        chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile/chromium" \
-            --screenshot="$chart.png" --window-size="1000,$h" "file://$chart.html" >/dev/null 2>&1
-        [ -s "$chart.png" ] || { echo "error: no screenshot of $chart.html" >&2; status=1; }
+    while read -r chart h _; do
+        [ "$chart" = report ] || shoot "$chart.png" "$h" "$chart.html"
     done <"$out/$name-charts.txt"
-    echo "   charts: $(wc -l <"$out/$name-charts.txt") screenshots $out/$name-chart-*.png"
+    python3 scripts/check-report-charts.py check "$out/$name" "$out/$name-chart" || status=1
 
     # Every sheet to its own CSV (last filter token -1 = all sheets; 9th false = raw values, not as shown).
     soffice --headless --norestore "-env:UserInstallation=file://$profile/libreoffice" \

@@ -197,9 +197,11 @@ struct PanelFrame {
     }
 }
 
-/// A y axis, linear (starting where the data does) or logarithmic when the data are never
-/// negative and their positive values span more than a factor of 20 (the axis then covers at
-/// most five decades below the largest value; smaller values and zeros sit on its floor).
+/// A y axis, linear (starting where the data does) or logarithmic when every value is positive
+/// and they span more than a factor of 20 (the axis then covers at most five decades below the
+/// largest value; smaller values sit on its floor). A zero keeps the axis linear: on a log axis
+/// it would be drawn on the floor, as if it were that small value (a construction year's CFADS
+/// read as 10 m).
 struct ValueAxis {
     let linear: LinearScale?
     let log: LogScale?
@@ -208,7 +210,7 @@ struct ValueAxis {
         let finite = values.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
         let positive = finite.filter { $0 > 0 }
-        if lo >= 0, positive.count >= 2, let small = positive.min(), hi / small > 20 {
+        if lo > 0, positive.count >= 2, let small = positive.min(), hi / small > 20 {
             log = LogScale(minimum: max(small, hi * 1e-5), maximum: hi, from: from, to: to)
             linear = nil
         } else {
@@ -288,22 +290,32 @@ enum LineChart {
                                   : panel.enumerated().map { "\(P.seriesLabel($1.0, table)) (\(SVGCanvas.dashNames[$0 % 4]))" }.joined(separator: ", ")
                                     + (unit.axisSuffix.map { ", \($0)" } ?? ""))
                     + (y.isLog ? ", log scale" : "")
-                canvas.text(panelTitle, x: frame.left, y: top - 6, size: 12, bold: true)
+                // Side-by-side facets: the title stays within its own panel (the caption has it in full).
+                canvas.text(facets.count > 1 ? truncated(panelTitle, maxWidth: frame.right - frame.left + 30, size: 12) : panelTitle,
+                            x: frame.left, y: top - 6, size: 12, bold: true)
                 frame.drawY(&canvas, ticks: y.ticks, position: y.callAsFunction, label: { y.label($0, unit: unit) })
                 frame.drawX(&canvas, ticks: x.ticks, position: x.callAsFunction, label: { x.label($0, unit: table.columns[xc].unit) },
                             title: axisTitle(table.columns[xc]))
-                for (k, r) in spec.panels[p].references.enumerated() where r.value.isFinite {
+                for r in spec.panels[p].references where r.value.isFinite {
                     canvas.line(x1: frame.left, y1: y(r.value), x2: frame.right, y2: y(r.value), stroke: Palette.reference, width: 1.5, dashed: true)
-                    // Labels alternate right and left, so that close limits stay readable.
-                    canvas.text(r.label, x: k % 2 == 0 ? frame.right - 2 : frame.left + 4, y: y(r.value) - 5, anchor: k % 2 == 0 ? .end : .start,
-                                size: 11, fill: Palette.reference)
+                }
+                // Each line joins its points in order of x, whatever the rows' order (exceedance
+                // thresholds come in the model's order); rows without an x come last and break the line.
+                let xOrder = table.rows.indices.sorted { a, b in
+                    switch (P.number(table.rows[a][xc]), P.number(table.rows[b][xc])) {
+                    case let (u?, v?): return u < v || (u == v && a < b)
+                    case (.some, nil): return true
+                    case (nil, .some): return false
+                    case (nil, nil): return a < b
+                    }
                 }
                 for (k, (s, j)) in panel.enumerated() {
                     for name in lineNames {
                         let colour = colourOf[name] ?? Palette.colour(0)
                         let dash = SVGCanvas.dashes[k % SVGCanvas.dashes.count]
                         var segment: [(Double, Double)] = []
-                        for (r, row) in table.rows.enumerated() {
+                        for r in xOrder {
+                            let row = table.rows[r]
                             guard facetColumn.map({ P.text(row[$0]) ?? "" }) ?? "" == facet, P.label(row, splits, in: table) == name else { continue }
                             guard let xv = P.number(row[xc]), let yv = P.number(row[j]) else {
                                 canvas.polyline(segment, stroke: colour, dash: dash); segment = []; continue
@@ -316,12 +328,18 @@ enum LineChart {
                         canvas.polyline(segment, stroke: colour, dash: dash)
                     }
                 }
+                // The limits' labels over the lines, on a white halo so that a line crossing them
+                // does not hide them; they alternate right and left, so that close limits stay readable.
+                for (k, r) in spec.panels[p].references.enumerated() where r.value.isFinite {
+                    canvas.text(r.label, x: k % 2 == 0 ? frame.right - 2 : frame.left + 4, y: y(r.value) - 5, anchor: k % 2 == 0 ? .end : .start,
+                                size: 11, fill: Palette.reference, halo: true)
+                }
                 for (k, m) in spec.markers.enumerated() where m.value.isFinite {
                     canvas.line(x1: x(m.value), y1: frame.top, x2: x(m.value), y2: frame.bottom, stroke: Palette.reference, width: 1.5, dashed: true)
                     if p == 0 {
                         let right = x(m.value) > (frame.left + frame.right) / 2
                         canvas.text("\(m.label) \(HumanFormat.number(m.value, unit: table.columns[xc].unit))", x: x(m.value) + (right ? -4 : 4),
-                                    y: frame.top + 10 + 13 * Double(k % 4), anchor: right ? .end : .start, size: 11, bold: true, fill: Palette.reference)
+                                    y: frame.top + 10 + 13 * Double(k % 4), anchor: right ? .end : .start, size: 11, bold: true, fill: Palette.reference, halo: true)
                     }
                 }
                 for (name, (xv, _)) in marks.sorted(by: { $0.key < $1.key }) {
@@ -330,7 +348,7 @@ enum LineChart {
                         let text = "\(name.isEmpty ? "" : name + ": ")\(HumanFormat.number(xv, unit: table.columns[xc].unit))"
                         let right = x(xv) > (frame.left + frame.right) / 2
                         canvas.text(text, x: x(xv) + (right ? -4 : 4), y: frame.top + 10 + 13 * Double(marked.count % 3),
-                                    anchor: right ? .end : .start, size: 11, bold: true)
+                                    anchor: right ? .end : .start, size: 11, bold: true, halo: true)
                         marked.append(text)
                     }
                 }

@@ -48,7 +48,7 @@ struct HorizontalBarChart {
 
     func svg() -> String {
         let longest = groups.map { textWidth($0.label, size: Self.labelSize) }.max() ?? 0
-        let left = min(max(longest + 16, 90), 300)
+        let left = min(max(longest + 16, 90), 360)   // room for "public first loss, expected shortfall, 99.5 %"
         // Room on the right for the longest value label printed after a bar.
         let right = max(60, (groups.flatMap(\.bars).map { textWidth($0.valueLabel, size: 12) }.max() ?? 0) + 16)
         var probe = SVGCanvas(width: width, height: 0)

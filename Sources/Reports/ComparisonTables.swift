@@ -17,7 +17,7 @@ public enum ComparisonTables {
                     index = k
                 } else {
                     let name = candidates.isEmpty ? table.name : "\(table.name)_\(candidates.count + 1)"
-                    merged.append(Table(name: name, title: table.title, columns: columns))
+                    merged.append(Table(name: name, title: table.title, columns: columns, chart: sideBySideChart(table.chart)))
                     index = merged.count - 1
                     byName[table.name, default: []].append(index)
                 }
@@ -26,5 +26,17 @@ public enum ComparisonTables {
             }
         }
         return merged
+    }
+
+    /// A case's bar chart, one bar per row of every case: the `case` column leads each bar's label
+    /// and colours the bars. Other kinds are left out: a stacked bar per category, a line or a fan
+    /// per scenario would merge the cases' rows (two models' `wave1` stacks) into one mark.
+    static func sideBySideChart(_ chart: Chart?) -> Chart? {
+        guard var chart, case .bars(var bars) = chart.kind else { return nil }
+        bars.label = ["case"] + bars.label
+        bars.colourBy = "case"
+        chart.kind = .bars(bars)
+        chart.caption += " One bar per case and row; colours: the cases."
+        return chart
     }
 }

@@ -75,6 +75,21 @@ public enum ImportanceTables {
                             columns: [Column("item", .text), Column("name", .text), Column("expected_\(u)", unit), Column("standard_error_\(u)", unit)])
         for h in report.holders { holders.append(["holder", .text(h.holder), .number(h.expectedLoss.value), .number(h.expectedLoss.standardError)]) }
         for g in report.guarantees { holders.append(["guarantee calls", .text(g.guarantee.name), .number(g.expectedCalls.value), .number(g.expectedCalls.standardError)]) }
+        // The same questions as plain Monte Carlo's tables (SimulationTables), with the far tail
+        // importance sampling exists for: the exceedance curve on a log axis.
+        exceed.chart = Chart(.lines(.init(x: "threshold", panels: [.init([.init("probability", label: "P(L/V > x)", standardError: "standard_error")])])),
+                             title: "How likely are losses beyond each level of the volume?",
+                             caption: "Probability that the portfolio loss exceeds each threshold (a fraction of the volume), by importance sampling; a log axis when it spans orders of magnitude. Standard errors and hits are in the table.")
+        portfolio.chart = Chart(.bars(.init([.init("amount_\(u)", standardError: "standard_error_\(u)", lower: "ci_lower_\(u)", upper: "ci_upper_\(u)")],
+                                            label: ["statistic", "level"], colourBy: "statistic", omit: [.init("statistic", ["volume"])])),
+                                title: "How large are the portfolio's losses: on average, at risk, in the tail?",
+                                caption: "Expected loss (importance-sampled and exact), value at risk and expected shortfall at each level, in \(unit.axisSuffix ?? u). Whiskers: ±2 standard errors, or the quantile's confidence interval.")
+        tranches.chart = Chart(.bars(.init([.init("expected_loss_\(u)", label: "expected loss", standardError: "expected_loss_se_\(u)")], label: ["tranche", "holder"])),
+                               title: "Which tranche bears the expected loss?",
+                               caption: "Expected loss per tranche in \(unit.axisSuffix ?? u), by importance sampling; whiskers ±2 standard errors (cut at zero).")
+        holders.chart = Chart(.bars(.init([.init("expected_\(u)", label: "expected loss", standardError: "standard_error_\(u)")], label: ["item", "name"], colourBy: "item")),
+                              title: "How much does each holder expect to lose, and each guarantee to pay?",
+                              caption: "Expected loss per holder and expected calls per guarantee in \(unit.axisSuffix ?? u), by importance sampling; whiskers ±2 standard errors.")
         return [exceed, portfolio, tranches, holders]
     }
 }

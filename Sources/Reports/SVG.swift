@@ -133,9 +133,10 @@ struct SVGCanvas {
         elements.append("<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\"\(dashed ? " stroke-dasharray=\"3 3\"" : "")/>")
     }
 
-    /// Text with its baseline at `y` (or centred on `y` when `middle` is set); `rotate` turns it about (x, y).
+    /// Text with its baseline at `y` (or centred on `y` when `middle` is set); `rotate` turns it about (x, y);
+    /// `halo` outlines it in white, so that it stays readable over lines drawn under it.
     mutating func text(_ s: String, x: Double, y: Double, anchor: Anchor = .start, size: Double = 12,
-                       bold: Bool = false, fill: String = "#000000", rotate: Double? = nil, middle: Bool = false) {
+                       bold: Bool = false, fill: String = "#000000", rotate: Double? = nil, middle: Bool = false, halo: Bool = false) {
         let n = SVGCanvas.n
         var attributes = "x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(n(size))\""
         if anchor != .start { attributes += " text-anchor=\"\(anchor.rawValue)\"" }
@@ -143,6 +144,7 @@ struct SVGCanvas {
         if bold { attributes += " font-weight=\"bold\"" }
         if fill != "#000000" { attributes += " fill=\"\(fill)\"" }
         if let rotate { attributes += " transform=\"rotate(\(n(rotate)) \(n(x)) \(n(y)))\"" }
+        if halo { attributes += " stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"" }
         elements.append("<text \(attributes)>\(escapeMarkup(s))</text>")
     }
 

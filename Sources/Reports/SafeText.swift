@@ -42,6 +42,20 @@ public enum SafeText {
     /// image or code span), line breaks folded to one space (one row stays one row), other control
     /// characters made visible as in ``terminal(_:)``.
     public static func markdownCell(_ s: String) -> String {
+        markdown(s, escaping: ["\\", "|", "[", "]", "`"])
+    }
+
+    /// Markdown prose (a title or a note written by the tool, possibly quoting a model name):
+    /// like ``markdownCell(_:)`` but code spans and links the tool writes itself keep working —
+    /// only HTML, line breaks and control characters are neutralised.
+    public static func markdownText(_ s: String) -> String {
+        markdown(s, escaping: [])
+    }
+
+    /// The loop shared by ``markdownCell(_:)`` and ``markdownText(_:)``: each run of line breaks
+    /// (LF, CR, NEL, U+2028, U+2029) becomes one space, `&`, `<`, `>` become entities, a scalar in
+    /// `escaping` gets a backslash before it, and other control characters are made visible.
+    static func markdown(_ s: String, escaping: Set<Unicode.Scalar>) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         var previousWasBreak = false
@@ -57,31 +71,7 @@ public enum SafeText {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case "\\", "|", "[", "]", "`": out += "\\" + String(scalar)
-            default: out += visible(scalar)
-            }
-        }
-        return out
-    }
-
-    /// Markdown prose (a title or a note written by the tool, possibly quoting a model name):
-    /// like ``markdownCell(_:)`` but code spans and links the tool writes itself keep working —
-    /// only HTML, line breaks and control characters are neutralised.
-    public static func markdownText(_ s: String) -> String {
-        var out = ""
-        var previousWasBreak = false
-        for scalar in s.unicodeScalars {
-            let isBreak = scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" || scalar == "\u{85}"
-            if isBreak {
-                if !previousWasBreak { out.append(" ") }
-                previousWasBreak = true
-                continue
-            }
-            previousWasBreak = false
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
+            case _ where escaping.contains(scalar): out += "\\" + String(scalar)
             default: out += visible(scalar)
             }
         }

@@ -13,6 +13,76 @@ let bundledCommands: [(name: String, arguments: [String])] = [
     ("stress", ["stress", "gigafactory", "--paths", "400"]),
 ]
 
+/// Every bundled command that writes a report, as scripts/check-deliverables.sh lists them: `run`
+/// of every bundled model (from `leverage models`), `simulate` and `sweep` of every model with a
+/// portfolio, `solve` of every model with investor constraints and the guarantee-cap solve,
+/// `stress` of every model with a project, `compare` of the accounting models; `merge` is checked
+/// by `chartsOfMergedShards`.
+func reportCommands() throws -> [(name: String, arguments: [String])] {
+    let models = try runProcess(leverageBinary, ["models", "--format", "csv"]).stdout
+        .split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+    #expect(models.count >= 12)
+    var commands: [(String, [String])] = []
+    var accounting: [String] = []
+    for model in models {
+        let yaml = try runProcess(leverageBinary, ["show", model]).stdout
+        let sections = Set(yaml.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("#") }.map { String($0.prefix { $0 != ":" }) })
+        commands.append(("run-\(model)", ["run", model]))
+        if sections.contains("portfolio") {
+            commands.append(("simulate-\(model)", ["simulate", model, "--paths", "2000"]))
+            commands.append(("sweep-\(model)", ["sweep", model, "--paths", "1000"]))
+            if yaml.contains("\n  investors:") { commands.append(("solve-\(model)", ["solve", model, "--paths", "1000"])) }
+        } else if sections.contains("project") {
+            commands.append(("stress-\(model)", ["stress", model, "--paths", "200"]))
+        } else {
+            accounting.append(model)
+        }
+    }
+    commands.append(("solve-guarantee-cap", ["solve", "sme-guarantee", "--solve-for", "guarantee-cap", "--paths", "1000"]))
+    commands.append(("compare", ["compare"] + accounting))
+    return commands
+}
+
+/// The columns each table's chart is meant to plot (`data-column`; a fan's bands name theirs in
+/// `data-columns`, and its median is `dscr_p50`) — never a limit, a budget or an iteration count.
+let intendedChartColumns: [String: Set<String>] = [
+    "contributions": ["amount_eur_bn", "amount_eur_m"], "by_source": ["amount_eur_bn", "amount_eur_m"], "multipliers": ["value"], "eu_effects": ["value"],
+    "allocations": ["amount_eur_bn", "amount_eur_m"], "chain_base": ["amount_eur_bn", "amount_eur_m"], "chain_stages": ["amount_eur_bn", "amount_eur_m"],
+    "constraints": ["cover"], "largest_portfolio": ["volume_eur_m"], "solution": ["leverage"],
+    "provisioning": ["provisioning_rate"], "loss_distribution": ["probability"], "exceedance": ["probability"],
+    "sweep": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
+    "cover_curve": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
+    "cash_flows": ["cfads_eur_m", "debt_service_eur_m"], "dscr_fan": ["dscr_p50"], "stress_monte_carlo": ["p_default"],
+    "stress_deterministic": ["min_dscr"], "stress_sites": ["p_default"], "stress_holders": ["expected_loss_eur_m"],
+    "tranches": ["expected_loss_eur_bn", "expected_loss_eur_m", "net_expected_loss_eur_m"],
+    "holders": ["amount_eur_bn", "amount_eur_m", "expected_eur_m"], "portfolio_loss": ["amount_eur_bn", "amount_eur_m"],
+    "guarantees": ["expected_calls_eur_m"],
+]
+
+/// Checks every chart of the report in `out` against its table's JSON: declared columns only,
+/// the table's own values. Returns the names of the tables charted.
+func checkReportCharts(_ name: String, _ out: URL) throws -> Set<String> {
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    let charts = reportCharts(html)
+    #expect(charts["reverse_stress"] == nil, "the reverse stress test has no single unit to chart")
+    for (table, values) in charts {
+        // `compare` names a table's second set of columns (another money unit) NAME_2.
+        let kind = table.replacingOccurrences(of: #"_[0-9]+$"#, with: "", options: .regularExpression)
+        guard let declared = intendedChartColumns[kind] else { Issue.record("\(name): unexpected chart of \(table)"); continue }
+        let data = try #require(try jsonTable(String(contentsOf: out.appendingPathComponent("\(table).json"), encoding: .utf8), table))
+        #expect(!values.isEmpty, "\(name) \(table)")
+        for v in values {
+            #expect(declared.contains(v.column), "\(name) \(table) plots \(v.column)")
+            let j = try #require(data.columns.firstIndex(of: v.column))
+            // Foundation's JSON reader on Linux may round the last bit of a decimal: compare to 1e-14 relative.
+            let cell = (data.rows[v.row][j] as? Double) ?? (data.rows[v.row][j] as? Int).map(Double.init)
+            #expect(cell.map { abs($0 - v.value) <= 1e-14 * max(abs($0), abs(v.value)) } == true,
+                    "\(name) \(table) row \(v.row) \(v.column): \(String(describing: cell)) vs \(v.value)")
+        }
+    }
+    return Set(charts.keys.map { $0.replacingOccurrences(of: #"_[0-9]+$"#, with: "", options: .regularExpression) })
+}
+
 /// Runs `leverage` with `COLUMNS` set (nil: unset), stdout not a terminal.
 func leverage(_ arguments: [String], columns: Int?) throws -> CommandResult {
     var environment = ProcessInfo.processInfo.environment
@@ -101,45 +171,38 @@ struct ReportCLITests {
 
     /// The report of every bundled command: each chart plots its table's own values, in the
     /// columns it declares (never a limit, a budget or an iteration count).
-    @Test("Every chart of every bundled command plots its table's declared columns with the table's values", .timeLimit(.minutes(10)))
+    @Test("Every chart of every bundled command plots its table's declared columns with the table's values", .timeLimit(.minutes(15)))
     func chartsMatchTables() throws {
-        let expected: [String: Set<String>] = [
-            "contributions": ["amount_eur_bn"], "by_source": ["amount_eur_bn"], "multipliers": ["value"], "eu_effects": ["value"],
-            "allocations": ["amount_eur_bn", "amount_eur_m"], "chain_base": ["amount_eur_bn", "amount_eur_m"], "chain_stages": ["amount_eur_bn", "amount_eur_m"],
-            "constraints": ["cover"], "largest_portfolio": ["volume_eur_m"], "solution": ["leverage"],
-            "provisioning": ["provisioning_rate"], "loss_distribution": ["probability"],
-            "sweep": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
-            "cover_curve": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
-            "cash_flows": ["cfads_eur_m", "debt_service_eur_m"], "dscr_fan": ["dscr_p50"], "stress_monte_carlo": ["p_default"],
-            "stress_deterministic": ["min_dscr"], "stress_sites": ["p_default"], "stress_holders": ["expected_loss_eur_m"],
-            "tranches": ["expected_loss_eur_m", "net_expected_loss_eur_m"], "holders": ["amount_eur_m"], "portfolio_loss": ["amount_eur_m"],
-            "guarantees": ["expected_calls_eur_m"],
-        ]
         var seen = Set<String>()
-        for (name, arguments) in bundledCommands where name != "models" {
+        let commands = try reportCommands()
+        #expect(commands.count >= 30)
+        for (name, arguments) in commands {
             let out = try scratchFolder().appendingPathComponent(name)
             defer { try? FileManager.default.removeItem(at: out.deletingLastPathComponent()) }
             let result = try leverage(arguments + ["--output", out.path, "-q"], columns: nil)
             try #require(result.status == 0, "\(name): \(result.stderr)")
-            let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
-            let charts = reportCharts(html)
-            #expect(charts["reverse_stress"] == nil, "the reverse stress test has no single unit to chart")
-            for (table, values) in charts {
-                seen.insert(table)
-                guard let declared = expected[table] else { Issue.record("\(name): unexpected chart of \(table)"); continue }
-                let data = try #require(try jsonTable(String(contentsOf: out.appendingPathComponent("\(table).json"), encoding: .utf8), table))
-                #expect(!values.isEmpty, "\(name) \(table)")
-                for v in values {
-                    #expect(declared.contains(v.column), "\(name) \(table) plots \(v.column)")
-                    let j = try #require(data.columns.firstIndex(of: v.column))
-                    // Foundation's JSON reader on Linux may round the last bit of a decimal: compare to 1e-14 relative.
-                    let cell = (data.rows[v.row][j] as? Double) ?? (data.rows[v.row][j] as? Int).map(Double.init)
-                    #expect(cell.map { abs($0 - v.value) <= 1e-14 * max(abs($0), abs(v.value)) } == true,
-                            "\(name) \(table) row \(v.row) \(v.column): \(String(describing: cell)) vs \(v.value)")
-                }
-            }
+            seen.formUnion(try checkReportCharts(name, out))
         }
-        #expect(seen.isSuperset(of: ["contributions", "sweep", "cover_curve", "constraints", "largest_portfolio", "dscr_fan", "loss_distribution",
-                                     "stress_monte_carlo", "stress_holders", "guarantees"]))
+        // Every intended chart is drawn by some bundled command (the list above holds no dead entry).
+        #expect(seen == Set(intendedChartColumns.keys), "not drawn: \(Set(intendedChartColumns.keys).subtracting(seen).sorted())")
+    }
+
+    @Test("The report merged from shards has the single run's charts", arguments: ["simulate", "sweep"])
+    func chartsOfMergedShards(command: String) throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let parts = folder.appendingPathComponent("parts"), merged = folder.appendingPathComponent("merged"), single = folder.appendingPathComponent("single")
+        let run = [command, "investai-risk-sharing", "--paths", "2000", "-q"]
+        for shard in ["1/2", "2/2"] {
+            let r = try leverage(run + ["--shard", shard, "--output", parts.path], columns: nil)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        let m = try leverage(["merge", parts.path, "--output", merged.path, "-q"], columns: nil)
+        try #require(m.status == 0, "\(m.stderr)")
+        let s = try leverage(run + ["--output", single.path], columns: nil)
+        try #require(s.status == 0, "\(s.stderr)")
+        let charted = try checkReportCharts("merge \(command)", merged)
+        #expect(!charted.isEmpty)
+        #expect(charted == (try checkReportCharts(command, single)))
     }
 }

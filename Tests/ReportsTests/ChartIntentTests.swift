@@ -122,6 +122,18 @@ struct ChartIntentTests {
         #expect(svg.contains(">×100.0</text>") && svg.contains(">×110.0</text>") && !svg.contains(">×0.0</text>"))
     }
 
+    @Test("A line joins its points in order of x, whatever the rows' order (exceedance thresholds)")
+    func linesInOrderOfX() throws {
+        var table = Table(name: "l", title: "L", columns: [Column("threshold", .fraction), Column("probability", .fraction)])
+        for (x, p) in [(0.18, 1e-7), (0.09, 1e-4), (0.27, 3e-10)] { table.append([.number(x), .number(p)]) }
+        table.chart = Chart(.lines(.init(x: "threshold", panels: [.init([.init("probability")])])), title: "?", caption: "")
+        let svg = try #require(HTMLReport.chart(for: table))
+        let points = try #require(svg.components(separatedBy: "<polyline points=\"").dropFirst().first?.prefix { $0 != "\"" })
+        let xs = points.split(separator: " ").compactMap { Double($0.split(separator: ",")[0]) }
+        #expect(xs.count == 3 && xs == xs.sorted(), "\(points)")
+        #expect(Set(try checkPlotsTable(table, declared: ["probability"]).map(\.row)) == [0, 1, 2])
+    }
+
     @Test("A positive line spanning several orders of magnitude gets a log axis")
     func linesLogAxis() throws {
         var table = Table(name: "l", title: "L", columns: [Column("x", .fraction), Column("leverage", .multiple)])

@@ -154,15 +154,26 @@ struct AccountingScenarioTests {
         #expect(file.path == "embedded:investai" && file.model.name == "InvestAI baseline")
     }
 
-    @Test("Every file in Models/ parses, and the embedded copy equals the file byte for byte")
+    @Test("Every file in Models/ is embedded by the EmbedModels plugin, byte for byte, and parses")
     func bundledModelsMatchFiles() throws {
         let folder = repositoryRoot.appendingPathComponent("Models")
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted { $0.dropLast(5) < $1.dropLast(5) }
-        #expect(names.map { String($0.dropLast(5)) } == BundledModels.all.map(\.name), "run scripts/embed-models.py")
-        for name in names {
-            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
-            _ = try ScenarioLoader.parse(text, file: name)
-            #expect(BundledModels.named(String(name.dropLast(5)))?.text == text, "\(name): run scripts/embed-models.py")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        let yaml = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+        #expect(!yaml.isEmpty)
+        #expect(BundledModels.all.map(\.name) == yaml, "every Models/*.yaml embedded, in the order of their names, nothing else")
+        for name in yaml {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name + ".yaml"))
+            let embedded = try #require(BundledModels.named(name), "\(name).yaml is not embedded")
+            #expect(Data(embedded.text.utf8) == bytes, "\(name).yaml: the embedded text differs from the file")
+            _ = try ScenarioLoader.parse(embedded.text, file: name + ".yaml")
         }
+        let csv = files.filter { $0.hasSuffix(".csv") }.sorted()
+        #expect(!csv.isEmpty)
+        for name in csv {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+            let embedded = try #require(BundledModels.dataFile(name), "\(name) is not embedded")
+            #expect(embedded.path == "embedded:" + name && Data(embedded.text.utf8) == bytes, "\(name): the embedded text differs from the file")
+        }
+        #expect(BundledModels.named("SOURCES") == nil && BundledModels.dataFile("SOURCES.md") == nil)
     }
 }
