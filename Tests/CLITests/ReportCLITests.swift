@@ -113,7 +113,7 @@ struct ReportCLITests {
             "cash_flows": ["cfads_eur_m", "debt_service_eur_m"], "dscr_fan": ["dscr_p50"], "stress_monte_carlo": ["p_default"],
             "stress_deterministic": ["min_dscr"], "stress_sites": ["p_default"], "stress_holders": ["expected_loss_eur_m"],
             "tranches": ["expected_loss_eur_m", "net_expected_loss_eur_m"], "holders": ["amount_eur_m"], "portfolio_loss": ["amount_eur_m"],
-            "guarantees": ["expected_calls_eur_m"],
+            "guarantees": ["expected_calls_eur_m"], "est_ranges": ["p_default"],
         ]
         var seen = Set<String>()
         for (name, arguments) in bundledCommands where name != "models" {
