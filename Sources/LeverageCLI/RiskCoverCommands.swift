@@ -275,6 +275,17 @@ struct Solve: ParsableCommand {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
         }
+        if let lifetimeSpec = risk.lifetime {
+            // Lifetime first loss and provisioning (baseline portfolio, the same settings).
+            let report = try runLifetime(file, risk: risk, spec: lifetimeSpec, settings: simulation.settings(risk), quiet: output.quiet)
+            let solution = report.lifetimeFirstLoss(maxExpectedLossPerYear: constraints.maxExpectedLoss, maxLossProbabilityPerYear: constraints.maxLossProbability)
+            let oneYear = solveFor == .firstLoss ? rows[0].solution.level.value : base.firstLoss
+            let publicHolder = spec?.terms.publicHolder
+            tables.append(LifetimeTables.firstLoss(solution, report: report, maxExpectedLossBp: constraints.maxExpectedLoss.map { $0 * 10_000 },
+                                                   oneYearFirstLoss: oneYear,
+                                                   provisioning: publicHolder.map { ($0, lifetimeSpec.statutoryProvisioningRate ?? spec?.terms.provisioningRate) }))
+            tables += LifetimeTables.tables(for: report, unit: file.model.unit)
+        }
         if rows.count == 2 {
             let base = rows[0].solution.leverage.value, stressed = rows[1].solution.leverage.value
             var effect = Table(name: "stress_effect", title: "How far leverage falls under stress",

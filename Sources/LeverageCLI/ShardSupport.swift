@@ -49,13 +49,17 @@ enum SimulationSource {
         }
     }
 
-    /// The scenario's report: simulated here, or built from the merged losses.
+    /// The scenario's report: simulated here, or built from the merged summaries. `retaining`
+    /// says which losses the report keeps (`.all` for sweep and solve, whose cover evaluation
+    /// needs the whole distribution; `.tail` for simulate); `exceedance` the thresholds counted.
     func report(_ scenario: String, file: ScenarioFile, portfolio: Portfolio, structure: RiskSharingStructure,
-                settings: SimulationSettings, progress: (@Sendable (Int, Int) -> Void)?) throws -> SimulationReport {
+                settings: SimulationSettings, retaining: LossRetention = .all, exceedance: [Double] = [],
+                progress: (@Sendable (Int, Int) -> Void)?) throws -> SimulationReport {
         do {
             switch self {
             case .local:
-                return try simulate(portfolio: portfolio, structure: structure, settings: settings, progress: progress)
+                return try simulate(portfolio: portfolio, structure: structure, settings: settings, retaining: retaining,
+                                    exceedance: exceedance, progress: progress)
             case let .merged(run):
                 var expected = settings
                 expected.threads = nil
@@ -63,12 +67,15 @@ enum SimulationSource {
                     Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
                     throw ExitCode(1)
                 }
-                guard let merged = run.scenarios.first(where: { $0.name == scenario })?.losses else {
+                guard let merged = run.scenarios.first(where: { $0.name == scenario })?.summary else {
                     Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
                     throw ExitCode(1)
                 }
-                return try simulationReport(portfolio: portfolio, structure: structure, settings: settings,
-                                            sortedLosses: merged.sortedLosses, exactEvaluations: merged.exactEvaluations)
+                guard merged.exceedanceThresholds == exceedance, merged.retainsAllLosses == (retaining == .all) else {
+                    Console.error("\(run.files.first ?? ""): the parts counted other exceedance thresholds or kept other losses than this command needs")
+                    throw ExitCode(1)
+                }
+                return try simulationReport(portfolio: portfolio, structure: structure, settings: settings, summary: merged)
             }
         } catch let error as RiskModelError {
             Console.error("\(file.path): \(error)")
@@ -79,10 +86,12 @@ enum SimulationSource {
 
 /// Simulates shard `spec` of the run (every scenario) and writes its part file into `folder`
 /// atomically (a temporary file renamed into place), so a killed shard leaves no part behind.
+/// `retaining` and `exceedance` as for ``SimulationSource/report(_:file:portfolio:structure:settings:retaining:exceedance:progress:)``.
 func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: ScenarioFile, settings: SimulationSettings,
-                scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)], folder: String, quiet: Bool) throws {
+                scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)], folder: String, quiet: Bool,
+                retaining: LossRetention = .all, exceedance: [Double] = []) throws {
     let batches = settings.batchRange(shard: spec.index - 1, of: spec.count)
-    var losses: [[Double]] = []
+    var summaries: [BatchRangeSummary] = []
     var records: [PartialResult.Scenario] = []
     let start = Date()
     for (name, portfolio, structure) in scenarios {
@@ -92,10 +101,10 @@ func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: S
         defer { progress.finish() }
         do {
             try validateStructure(structure, portfolio: portfolio)
-            let range = try simulateBatches(batches, portfolio: portfolio, settings: settings, progress: onBatch)
-            losses.append(range.sortedLosses)
-            records.append(PartialResult.Scenario(name: name, paths: range.sortedLosses.count, exactEvaluations: range.exactEvaluations,
-                                                  volume: portfolio.volume))
+            let range = try simulateBatches(batches, portfolio: portfolio, structure: structure, settings: settings,
+                                            retaining: retaining, exceedance: exceedance, progress: onBatch)
+            summaries.append(range)
+            records.append(PartialResult.Scenario(name: name, volume: portfolio.volume, summary: range))
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
@@ -104,7 +113,7 @@ func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: S
     let header = PartialResult.Header(toolVersion: Manifest.toolVersion, command: command, arguments: arguments, modelPath: file.path,
                                       modelName: file.model.name, modelSHA256: Manifest.sha256Hex(file.bytes), settings: settings,
                                       shard: spec.index, shards: spec.count, batches: batches, scenarios: records)
-    let data = PartialResult(header: header, losses: losses).encoded()
+    let data = PartialResult(header: header, summaries: summaries).encoded()
     let name = PartialResult.fileName(shard: spec.index, of: spec.count)
     let target = (folder as NSString).appendingPathComponent(name)
     let temporary = (folder as NSString).appendingPathComponent(".\(name).tmp-\(UUID().uuidString.prefix(8))")

@@ -235,7 +235,7 @@ struct Slurm: ParsableCommand {
         do {
             for scenario in scenarios {
                 try validateStructure(scenario.structure, portfolio: scenario.portfolio)
-                _ = try simulateBatches(0..<1, portfolio: scenario.portfolio, settings: pilot)
+                _ = try simulateBatches(0..<1, portfolio: scenario.portfolio, structure: scenario.structure, settings: pilot, retaining: .tail)
             }
         } catch {
             Console.error("\(file.path): \(error)")

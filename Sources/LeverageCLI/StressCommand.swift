@@ -21,6 +21,11 @@ struct Stress: ParsableCommand {
     @Option(parsing: .unconditional, help: "Monte Carlo paths per scenario.", transform: ArgumentValue.paths)
     var paths: Int = 10_000
 
+    @Option(name: .customLong("range-paths"), parsing: .unconditional,
+            help: ArgumentHelp("Monte Carlo paths of each run over the EST inputs' ranges (the model's `ranges`; 0 skips the study).", valueName: "N"),
+            transform: { try ArgumentValue.whole($0, 0...ArgumentValue.maximumPaths, what: "the number of range paths") })
+    var rangePaths: Int = 2_000
+
     @Option(parsing: .unconditional, help: "Seed of the random streams.", transform: ArgumentValue.seed)
     var seed: UInt64 = 1
 
@@ -54,7 +59,8 @@ struct Stress: ParsableCommand {
         let start = Date()
         let report: StressReport
         do {
-            report = try StressTest.run(stress, scenarioIDs: scenarios, paths: paths, seed: seed, threads: threads) { k, n, id in
+            report = try StressTest.run(stress, scenarioIDs: scenarios, paths: paths, seed: seed, threads: threads,
+                                        rangePaths: min(rangePaths, paths)) { k, n, id in
                 if showProgress { Console.status("[\(k + 1)/\(n)] \(id)") }
             }
         } catch {
@@ -64,9 +70,10 @@ struct Stress: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let manifest = Manifest(command: "stress", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
                                 parameters: [("paths", .integer(paths)), ("seed", .integer(Int(truncatingIfNeeded: seed))),
+                                             ("range_paths", .integer(min(rangePaths, paths))),
                                              ("scenarios", .array(report.scenarios.map { .string($0.scenario.id) })),
                                              ("reverse_tolerance", .number(1e-6))],
-                                arguments: [model] + scenarios.flatMap { ["--scenario", $0] } + ["--paths", "\(paths)", "--seed", "\(seed)"])
+                                arguments: [model] + scenarios.flatMap { ["--scenario", $0] } + ["--paths", "\(paths)", "--range-paths", "\(rangePaths)", "--seed", "\(seed)"])
         try output.emit(StressTables.tables(for: report), manifest: manifest)
         if showProgress { Console.status(String(format: "%d scenarios × %d paths in %.2f s", report.scenarios.count, paths, seconds)) }
     }

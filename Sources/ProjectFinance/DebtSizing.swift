@@ -3,12 +3,24 @@ import RealModule
 /// How lenders size the senior debt: to a target DSCR on a stated case of the CFADS (Yescombe
 /// 2014, §12.3: the debt is the smaller of the DSCR-sized amount and the maximum gearing).
 ///
-/// The case is the **sponsor base case with a haircut**: CFADS_j · (1 − h), the planned (unshocked)
-/// CFADS of the tenor's periods. Gearing then becomes an output:
+/// The sizing case C_j over the tenor's operating rows j = 1…n is one of (``SizingBasis``):
 ///
-///     sculpted: B = Σⱼ max(CFADS_j (1 − h), 0) / DSCR* · (1 + i)^(−j)
-///     annuity:  B = minⱼ CFADS_j (1 − h) / DSCR* · (1 − (1 + i)^(−n)) / i
-///     linear:   B = minⱼ CFADS_j (1 − h) / DSCR* / (1/n + i (1 − (j − 1)/n))
+/// - the **sponsor base case with a haircut**: C_j = CFADS_j · (1 − h), the planned (unshocked) CFADS;
+/// - **P50** or **P90** of the simulated CFADS: C_j = the 50th / 10th percentile over Monte Carlo
+///   paths of the CFADS of row j (``StressModel/sizedOnSimulation(paths:seed:threads:)``).
+///
+/// **Convention (stated):** the percentile is taken **per period** (row by row), not of the NPV of
+/// the CFADS. A per-period P90 is lower than the P90 of the debt-weighted sum (the low rows of
+/// different paths are combined), so it sizes more conservatively than a "P90 of the NPV"; it is
+/// the analogue of the lenders' one-year P90 energy/revenue case (a P90 level of output assumed in
+/// every year, Yescombe 2014, §12.3 and §8.6). The simulated CFADS is **unlevered** (tax without
+/// the interest shield), which avoids the circularity of tax and debt, conservatively.
+///
+/// Gearing then becomes an output:
+///
+///     sculpted: B = Σⱼ max(C_j, 0) / DSCR* · (1 + i)^(−j)
+///     annuity:  B = minⱼ C_j / DSCR* · (1 − (1 + i)^(−n)) / i
+///     linear:   B = minⱼ C_j / DSCR* / (1/n + i (1 − (j − 1)/n))
 ///
 /// B is the debt at COD; the committed debt is D = B / κ_c with κ_c = Σ_k s_k (1 + r)^(COD − t_k)
 /// the capitalisation of draws s_k at the construction rows' middles t_k (the model's own
@@ -16,13 +28,35 @@ import RealModule
 public struct DebtSizing: Sendable, Equatable {
     /// DSCR* the debt service must keep on the sizing case.
     public var targetDSCR: Double
-    /// h: the haircut on the planned CFADS that makes the sizing case (0.1 = 10 % lower).
+    /// h: the haircut on the planned CFADS that makes the sponsor case (0.1 = 10 % lower).
     public var cfadsHaircut: Double
+    /// The case the debt is sized on.
+    public var basis: SizingBasis
 
-    /// A sizing rule.
-    public init(targetDSCR: Double, cfadsHaircut: Double) {
+    /// A sizing rule (the sponsor case with a haircut unless another basis is given).
+    public init(targetDSCR: Double, cfadsHaircut: Double, basis: SizingBasis = .sponsorCase) {
         self.targetDSCR = targetDSCR
         self.cfadsHaircut = cfadsHaircut
+        self.basis = basis
+    }
+}
+
+/// The CFADS case lenders size the debt on.
+public enum SizingBasis: String, Sendable, CaseIterable {
+    /// The planned CFADS less the haircut h.
+    case sponsorCase = "sponsor_case"
+    /// The median of the simulated CFADS, per period.
+    case p50
+    /// The 10th percentile of the simulated CFADS, per period (exceeded with 90 % probability).
+    case p90
+
+    /// The percentile level of a simulated basis (nil for the sponsor case).
+    public var level: Double? {
+        switch self {
+        case .sponsorCase: return nil
+        case .p50: return 0.5
+        case .p90: return 0.1
+        }
     }
 }
 
@@ -44,13 +78,26 @@ public struct SizedDebt: Sendable, Equatable {
 
 /// Sizes the senior debt of a project by its ``ProjectParameters/Debt/sizing`` rule.
 public enum DebtSizer {
-    /// The sized debt, or nil when the project has no sizing rule.
+    /// The sized debt, or nil when the project has no sizing rule. A simulated basis (P50/P90) uses
+    /// ``ProjectParameters/Debt/sizingCFADS`` when set, else the planned case without haircut.
     public static func size(_ p: ProjectParameters) -> SizedDebt? {
-        guard let rule = p.funding.debt.sizing, p.capex.baseEURm > 0 else { return nil }
+        guard let rule = p.funding.debt.sizing else { return nil }
+        let sizingCase: [Double]
+        if rule.basis == .sponsorCase {
+            sizingCase = ProjectModel.plannedCFADS(p).map { $0 * (1 - rule.cfadsHaircut) }
+        } else {
+            sizingCase = p.funding.debt.sizingCFADS ?? ProjectModel.plannedCFADS(p)
+        }
+        return size(p, rule: rule, sizingCase: sizingCase)
+    }
+
+    /// The debt `rule` gives on an explicit sizing case C_j (operating rows 1…n of the tenor).
+    public static func size(_ p: ProjectParameters, rule: DebtSizing, sizingCase: [Double]) -> SizedDebt? {
+        guard p.capex.baseEURm > 0 else { return nil }
         let md = Double(p.timeline.periodsPerYear)
         let r = max(p.funding.debt.rate, -0.99)
         let i = Double.pow(1 + r, 1 / md) - 1
-        let planned = ProjectModel.plannedCFADS(p).map { $0 * (1 - rule.cfadsHaircut) / rule.targetDSCR }
+        let planned = sizingCase.map { $0 / rule.targetDSCR }
         let n = planned.count
         var b: Double
         switch p.funding.debt.amortisation {

@@ -67,15 +67,25 @@ public struct PeriodRow: Sendable, Equatable {
     public var offtake: Double = 0
     /// Share of the capacity reserved for public access (not sold) in the period.
     public var publicAccessShare: Double = 0
-    /// Senior debt drawn (construction).
+    /// Senior debt drawn (construction), the standby facility included.
     public var debtDrawn: Double = 0
+    /// The lenders' standby facility drawn for overruns above the contingency (construction; part of ``debtDrawn``).
+    public var standbyDrawn: Double = 0
+    /// Revenue of the take-or-pay contract (operation; part of ``revenue``).
+    public var contractRevenue: Double = 0
+    /// Corporate tax paid (operation; ``cfads`` is after it).
+    public var tax: Double = 0
+    /// Senior debt prepaid by the cash sweep.
+    public var sweep: Double = 0
+    /// Cash held in the lock-up account at the end of the period.
+    public var lockedUp: Double = 0
     /// Revenue = GPUs · hours · (1 − public access share) · utilisation · mean price(USD) / (USD per EUR) + offtake.
     public var revenue: Double = 0
     /// Energy = GPUs · kW · PUE · hours · EUR/kWh.
     public var energy: Double = 0
     /// Staff + maintenance.
     public var staffAndMaintenance: Double = 0
-    /// Cash flow available for debt service = revenue − energy − staff and maintenance.
+    /// Cash flow available for debt service = revenue − energy − staff and maintenance − tax.
     public var cfads: Double = 0
     /// Interest: capitalised during construction, paid in operation.
     public var interest: Double = 0
@@ -145,6 +155,20 @@ public struct ProjectRun: Sendable, Equatable {
     public var equityInvested: Double
     /// Equity received (distributions), EUR m, nominal.
     public var equityReceived: Double
+    /// The lenders' standby facility drawn for overruns (EUR m; 0 unless the overrun exceeds the contingency).
+    public var standbyDrawn: Double = 0
+    /// Overrun left unfunded above the contingency and the standby facility, paid by the lenders
+    /// when they take over (a completion default), EUR m.
+    public var unfundedOverrun: Double = 0
+    /// Corporate tax paid, EUR m, nominal.
+    public var taxPaid: Double = 0
+    /// Senior debt prepaid by the cash sweep, EUR m, nominal.
+    public var prepaid: Double = 0
+    /// Operating rows in which distributions were locked up.
+    public var lockUpPeriods: Int = 0
+
+    /// Whether the project defaulted at completion (overrun beyond contingency and standby).
+    public var completionDefault: Bool { unfundedOverrun > 0 && defaultPeriod != nil && defaultPeriod == constructionPeriods }
 
     /// Equity loss max(0, invested − received), all equity holders, EUR m nominal.
     public var equityLoss: Double { max(0, equityInvested - equityReceived) }
@@ -154,13 +178,31 @@ public struct ProjectRun: Sendable, Equatable {
 
 extension ProjectModel {
     /// The planned CFADS of operating periods 1…n (n = tenor · m): the unshocked revenue − energy −
-    /// staff and maintenance; what sculpted debt is shaped to. The chips age from the actual COD,
-    /// so the plan does not depend on the delay.
+    /// staff and maintenance − tax; what sculpted debt is shaped to and the sponsor case of the
+    /// sizing. The chips age from the actual COD, so the plan does not depend on the delay. With a
+    /// tax, the tax is the **unlevered** one (no interest deducted: the debt is not known yet).
     public static func plannedCFADS(_ p: ProjectParameters) -> [Double] {
+        unleveredCFADS(p, drivers: .neutral)
+    }
+
+    /// The unlevered CFADS of operating rows 1…n (n = tenor · m) under `drivers`: revenue − opex −
+    /// tax without the interest shield. The sizing case of the P50/P90 bases is its percentile over paths.
+    public static func unleveredCFADS(_ p: ProjectParameters, drivers: DriverPath) -> [Double] {
         let md = Double(p.timeline.periodsPerYear)
         let n = max(Int((min(p.funding.debt.tenorYears, ProjectParameters.Limits.maximumOperatingYears) * md).rounded()), 1)
-        let profile = OperatingProfile(p)
-        return (1...n).map { j in profile.cfads(j, priceFactor: 1, utilisation: p.revenue.utilisation, electricityFactor: 1) }
+        if p.tax.rate == 0 && drivers == .neutral {
+            let profile = OperatingProfile(p)
+            return (1...n).map { j in profile.cfads(j, priceFactor: 1, utilisation: p.revenue.utilisation, electricityFactor: 1) }
+        }
+        var q = p
+        q.funding.debt.gearing = 0
+        q.funding.debt.sizing = nil
+        q.funding.debt.amortisation = .linear
+        q.funding.debt.plannedCFADS = nil
+        q.funding.debt.lockUpDSCR = nil
+        q.completion = .equityPaysAll
+        let rows = run(q, drivers: drivers).rows.filter { $0.phase == .operation }.map(\.cfads)
+        return (0..<n).map { $0 < rows.count ? rows[$0] : 0 }
     }
 }
 
@@ -202,19 +244,61 @@ struct OperatingProfile {
         return (Double.exp(a1 * logK) - Double.exp(a0 * logK)) / (logK / md)
     }
 
-    /// Merchant revenue of row j, EUR m.
+    /// The contracted share of the capacity for sale in row j: contract share × the part of the
+    /// row inside the contract's tenor (exact, pro rata in the row where it ends).
+    func contractedShare(_ j: Int) -> Double {
+        let c = p.revenue.contract
+        guard c.share > 0 else { return 0 }
+        let a = Double(j - 1) / md, b = Double(j) / md
+        return c.share * max(0, min(b, c.tenorYears) - a) * md
+    }
+
+    /// The capacity for sale in row j (after the public access time).
+    func forSale(_ j: Int) -> Double { j <= accessRows ? merchantAfterAccess : 1 }
+
+    /// The mean over row j of (1 − d)^age(t) · ramp(t), exactly (the product of the two means is
+    /// not the mean of the product while the ramp runs). With k = 1 − d, age(t) = a₀ + t − t₀ and
+    /// c = k^(a₀ − t₀): ∫ c kᵗ (t/R) dt = (c/R) kᵗ (t/ln k − 1/ln²k) on the ramp, ∫ c kᵗ dt = c kᵗ/ln k after it.
+    func meanPriceRampFactor(_ j: Int) -> Double {
+        let r = p.revenue.rampUpMonths / 12
+        let t0 = Double(j - 1) / md, t1 = Double(j) / md
+        if r <= t0 { return meanAgeFactor(j) }
+        let a0 = Double((j - 1) % life) / md
+        let k = 1 - p.revenue.priceDecline
+        let mid = min(t1, r)
+        var integral: Double
+        if k == 1 {
+            integral = (mid * mid - t0 * t0) / (2 * r) + (t1 - mid)
+        } else {
+            let lk = Double.log(k)
+            let c = Double.exp((a0 - t0) * lk)
+            func ramped(_ t: Double) -> Double { Double.exp(t * lk) * (t / lk - 1 / (lk * lk)) }
+            func flat(_ t: Double) -> Double { Double.exp(t * lk) / lk }
+            integral = c / r * (ramped(mid) - ramped(t0)) + c * (flat(t1) - flat(mid))
+        }
+        return integral * md
+    }
+
+    /// Merchant revenue of row j, EUR m: the uncontracted capacity for sale × utilisation × the
+    /// mean of ramp-up × market price over the row.
     func merchantRevenue(_ j: Int, priceFactor: Double, utilisation u: Double) -> Double {
-        let price = p.revenue.priceUSDPerGPUHour * meanAgeFactor(j) * priceFactor
-        let sold = j <= accessRows ? merchantAfterAccess : 1
-        return p.capex.gpus * hours * sold * u * price / p.capex.usdPerEUR / 1e6
+        let price = p.revenue.priceUSDPerGPUHour * meanPriceRampFactor(j) * priceFactor
+        return p.capex.gpus * hours * forSale(j) * (1 - contractedShare(j)) * u * price / p.capex.usdPerEUR / 1e6
+    }
+
+    /// Take-or-pay contract revenue of row j, EUR m: contracted capacity × hours × contract price.
+    func contractRevenue(_ j: Int) -> Double {
+        let share = contractedShare(j)
+        guard share > 0 else { return 0 }
+        return p.capex.gpus * hours * forSale(j) * share * p.revenue.contract.priceUSDPerGPUHour / p.capex.usdPerEUR / 1e6
     }
 
     /// The Union's offtake payment of row j, EUR m.
     func offtake(_ j: Int) -> Double { j <= accessRows ? offtakePerRow : 0 }
 
-    /// CFADS of row j.
+    /// CFADS of row j before tax.
     func cfads(_ j: Int, priceFactor: Double, utilisation: Double, electricityFactor: Double) -> Double {
-        merchantRevenue(j, priceFactor: priceFactor, utilisation: utilisation) + offtake(j)
+        merchantRevenue(j, priceFactor: priceFactor, utilisation: utilisation) + contractRevenue(j) + offtake(j)
             - energyBase * electricityFactor - staffMaintenance
     }
 }
@@ -238,27 +322,39 @@ struct OperatingProfile {
 /// access years (Reg. (EU) 2026/150, Art. 12b(12), (13), (15)(b); 0 without access):
 ///
 ///     price     = p₀ · mean over the row of (1 − d)^age · shock     (exact integral, USD per GPU-hour)
-///     revenue   = GPUs · (8760/m) · (1 − s_pub) · u · price / (USD per EUR) / 10⁶ + offtake
+///     revenue   = GPUs · (8760/m) · (1 − s_pub) · [(1 − c_j) · u · ramp_j · price + c_j · contract price] / (USD per EUR) / 10⁶ + offtake
 ///     energy    = GPUs · kW · PUE · (8760/m) · EUR/kWh / 10⁶           (all GPUs: the opex is the consortium's, Art. 12b(5))
-///     CFADS     = revenue − energy − staff/m − maintenance share · base / m
+///     CFADS     = revenue − energy − staff/m − maintenance share · base / m − tax
+///
+/// with c_j the contracted share (``ProjectParameters/Contract``), ramp_j the mean ramp-up factor of
+/// the row, and the tax of ``ProjectParameters/Tax`` (losses carried forward).
 ///
 /// The offtake (``ProjectParameters/AccessMode/offtake``) pays the Union contribution C_EU in level
 /// instalments over the access years instead of a grant at close.
 ///
 /// Debt service from COD over n = tenor · m rows: annuity, equal principal, or sculpted to the
 /// planned CFADS (constant planned DSCR; Yescombe 2014, §12.6); interest on the opening balance.
-/// **Waterfall** each row: available = CFADS + reserve; if available < debt service the project
-/// **defaults** (payment default after reserves); else pay, refill the reserve to its target (the
+/// **Waterfall** each row: available = CFADS + reserve (+ locked-up cash); if available < debt service > 0
+/// the project **defaults** (payment default after reserves; a shortfall in a row with nothing due is
+/// funded by equity); else pay, refill the reserve to its target (the
 /// scheduled debt service of the next `reserve_months`), distribute the rest to equity (refresh
 /// capex, at the end of each chip life, is paid by equity). DSCR = CFADS / debt service; a DSCR
-/// below the covenant is a breach (no lock-up). After the debt, equity takes CFADS + the reserve.
+/// below the covenant is a breach. With a lock-up DSCR, a row whose trailing-twelve-month DSCR is
+/// below it distributes nothing: the sweep share of the cash left prepays the debt (the remaining
+/// schedule falls pro rata), the rest is held in a lock-up account (available for the next debt
+/// service, released when the test passes again or at maturity). After the debt, equity takes
+/// CFADS + the reserve + any locked cash.
+///
+/// **Completion** (``ProjectParameters/Completion``): equity pays overruns up to the contingency,
+/// the lenders' standby facility the next part (added to the debt); an overrun beyond both is a
+/// completion default at COD (the lenders pay it, add it to their claim and take the CFADS).
 ///
 /// **Dating for NPV and IRR (mid-period convention).** Each row's flow is dated at the middle of
 /// the row (flows spread over a period are, on average, received at its middle); the reserve
 /// funded at COD and each refresh (at the start of its generation) are dated when they happen.
 /// NPV and IRR then converge as the periods shorten instead of drifting with m.
 ///
-/// Not modelled: taxes, working capital, ramp-up, a cash sweep or lock-up, refinancing.
+/// Not modelled: working capital, refinancing, tax on grants, VAT.
 public enum ProjectModel {
     /// Runs the project under `drivers` (``DriverPath/neutral`` for the deterministic case).
     public static func run(_ parameters: ProjectParameters, drivers: DriverPath = .neutral, recordRows: Bool = true) -> ProjectRun {
@@ -290,6 +386,12 @@ public enum ProjectModel {
         let debtCommitted = p.funding.debt.gearing * base
         let privateEquityAtClose = base - publicMoney - debtCommitted
         let publicEquityShare = isGrant ? 0 : (publicMoney + privateEquityAtClose > 0 ? publicMoney / (publicMoney + privateEquityAtClose) : 0)
+        // Completion risk: equity pays overruns up to the contingency, the standby facility the
+        // next part, the rest is unfunded (a completion default, when there are lenders to take over).
+        let contingency = p.completion.contingencyShare
+        let excess = contingency.isFinite ? max(0, spent - base * (1 + contingency)) : 0
+        let standby = min(excess, max(0, p.completion.standbyShare) * base)
+        let unfunded = debtCommitted + standby > 0 ? excess - standby : 0
 
         var rows: [PeriodRow] = []
         if recordRows { rows.reserveCapacity(total) }
@@ -307,11 +409,11 @@ public enum ProjectModel {
             let start = Double(k - 1) * delta, end = k == nc ? cod : Double(k) * delta
             let share = cod > 0 ? (end - start) / cod : 1
             let length = (end - start) / delta
-            let spend = spent * share, draw = debtCommitted * share
+            let spend = spent * share, standbyDraw = standby * share, draw = debtCommitted * share + standbyDraw
             let grant = isGrant ? publicMoney * share : 0
             let interest = balance * (Double.pow(growth, length) - 1) + draw * (Double.pow(growth, length / 2) - 1)
             balance += interest + draw
-            let equityIn = spend - draw - grant
+            let equityIn = spend - unfunded * share - draw - grant
             equityFlows[k - 1] = -equityIn
             projectFlows[k - 1] = -spend
             times[k - 1] = 0.5 * (start + end)
@@ -322,6 +424,7 @@ public enum ProjectModel {
                 row.capex = spend
                 row.grants = grant
                 row.debtDrawn = draw
+                row.standbyDrawn = standbyDraw
                 row.interest = interest
                 row.equity = -equityIn
                 row.debtBalance = balance
@@ -376,14 +479,6 @@ public enum ProjectModel {
             }
             return s
         }
-        var reserve = reserveTarget(after: 0)
-        pointEquity.append(-reserve)
-        pointProject.append(0)
-        pointTimes.append(cod)
-        if recordRows {
-            rows[nc - 1].reserve = reserve
-            rows[nc - 1].equity -= reserve
-        }
 
         // Operation.
         var defaultPeriod: Int?, defaultYear: Double?
@@ -391,6 +486,35 @@ public enum ProjectModel {
         var minDSCR: Double?
         var claim = 0.0, recovered = 0.0, offtakePaid = 0.0
         var defaultGenerationEnd = 0, defaultJ = 0
+        var reserve = 0.0
+        if unfunded > 0 {
+            // Completion default: the lenders pay the unfunded overrun, take the project at COD and
+            // recover the CFADS of the first chip life; no reserve is funded.
+            defaultPeriod = nc
+            defaultYear = cod
+            defaultGenerationEnd = min(no, life)
+            claim = debtAtCOD + unfunded
+        } else {
+            reserve = reserveTarget(after: 0)
+            pointEquity.append(-reserve)
+            pointProject.append(0)
+            pointTimes.append(cod)
+            if recordRows {
+                rows[nc - 1].reserve = reserve
+                rows[nc - 1].equity -= reserve
+            }
+        }
+        // Tax: straight-line depreciation of the chips over their life (each refresh over its own)
+        // and of the facility over its life; losses carried forward.
+        let taxRate = p.tax.rate
+        let chipsSpent = base > 0 ? spent * chips / base : 0
+        let facilitySpent = spent - chipsSpent
+        let facilityLife = max(p.tax.facilityLifeYears, 1e-9)
+        var lossCarried = 0.0, taxPaid = 0.0
+        // The lock-up test: trailing twelve months' CFADS and debt service.
+        var cfadsHistory: [Double] = [], serviceHistory: [Double] = []
+        var locked = 0.0, prepaid = 0.0, lockUpRows = 0
+        var repaidEarly = false
         for j in 1...no {
             let t = nc + j
             let start = cod + Double(j - 1) * delta, end = cod + Double(j) * delta
@@ -400,11 +524,29 @@ public enum ProjectModel {
             let refresh = generation >= 1 && (j - 1) % life == 0 ? chips * p.revenue.refreshCostFactor : 0
             let u = DriverPath.utilisation(p.revenue.utilisation, shift: drivers.utilisationShift?[c] ?? 0)
             let merchant = profile.merchantRevenue(j, priceFactor: drivers.priceFactor?[c] ?? 1, utilisation: u)
+            let contract = profile.contractRevenue(j)
             let offtake = profile.offtake(j)
             offtakePaid += offtake
-            let revenue = merchant + offtake
+            let revenue = merchant + contract + offtake
             let energy = profile.energyBase * (drivers.electricityFactor?[c] ?? 1)
-            let cfads = revenue - energy - profile.staffMaintenance
+            let preTax = revenue - energy - profile.staffMaintenance
+            let servicing = defaultPeriod == nil && j <= n && !repaidEarly
+            var tax = 0.0
+            if taxRate > 0 {
+                let generationCost = generation == 0 ? chipsSpent : chips * p.revenue.refreshCostFactor
+                let a = Double(j - 1) * delta, b = Double(j) * delta
+                let depreciation = generationCost / Double(life) + facilitySpent * max(0, min(b, facilityLife) - a) / facilityLife
+                let taxable = preTax - (servicing ? balance * i : 0) - depreciation
+                if taxable < 0 {
+                    lossCarried -= taxable
+                } else {
+                    let used = min(lossCarried, taxable)
+                    lossCarried -= used
+                    tax = taxRate * (taxable - used)
+                }
+                taxPaid += tax
+            }
+            let cfads = preTax - tax
             projectFlows[t - 1] = cfads
             times[t - 1] = 0.5 * (start + end)
             var refreshByEquity = 0.0
@@ -414,10 +556,12 @@ public enum ProjectModel {
             row.end = end
             row.capex = refresh
             row.offtake = offtake
+            row.contractRevenue = contract
             row.publicAccessShare = profile.accessShare(j)
             row.revenue = revenue
             row.energy = energy
             row.staffAndMaintenance = profile.staffMaintenance
+            row.tax = tax
             row.cfads = cfads
             row.projectCashFlow = cfads - refresh
 
@@ -428,11 +572,11 @@ public enum ProjectModel {
                     recovered += cash * Double.pow(1 + i, -Double(j - defaultJ))
                     row.lenderRecovery = cash
                 }
-            } else if j <= n {
+            } else if servicing {
                 let interest = balance * i
-                let principal = scheduledPrincipal[j]
+                let principal = j == n ? balance : scheduledPrincipal[j]
                 let service = interest + principal
-                let available = cfads + reserve
+                let available = cfads + reserve + locked
                 let dscr = cfads / service
                 row.interest = interest
                 row.principal = principal
@@ -441,7 +585,7 @@ public enum ProjectModel {
                 dscrPath[c] = dscr
                 minDSCR = min(minDSCR ?? dscr, dscr)
                 if breach == nil && dscr < p.funding.debt.covenantDSCR { breach = t; breachYear = end }
-                if available < service {
+                if available < service && service > 0 {
                     defaultPeriod = t
                     defaultYear = end
                     defaultJ = j
@@ -453,19 +597,55 @@ public enum ProjectModel {
                     row.reserve = 0
                     row.debtBalance = balance
                     reserve = 0
+                    locked = 0
                 } else {
                     balance -= principal
+                    // A shortfall in a row with nothing due (a sculpted row planned at zero CFADS)
+                    // is not a payment default: equity funds it (a negative distribution).
                     let rest = available - service
-                    reserve = min(reserveTarget(after: j), rest)
-                    equityFlows[t - 1] = rest - reserve
+                    reserve = max(0, min(reserveTarget(after: j), rest))
+                    var free = rest - reserve
+                    locked = 0
+                    cfadsHistory.append(cfads)
+                    serviceHistory.append(service)
+                    if let lockUp = p.funding.debt.lockUpDSCR, j < n {
+                        let k = min(m, cfadsHistory.count)
+                        let trailing = cfadsHistory.suffix(k).reduce(0, +) / serviceHistory.suffix(k).reduce(0, +)
+                        if trailing < lockUp {
+                            lockUpRows += 1
+                            let sweep = min(balance, max(0, p.funding.debt.sweepShare * free))
+                            if sweep > 0 && balance > 0 {
+                                let ratio = (balance - sweep) / balance
+                                for q in (j + 1)...n {
+                                    scheduledPrincipal[q] *= ratio
+                                    schedule[q] *= ratio
+                                }
+                                balance -= sweep
+                                prepaid += sweep
+                                free -= sweep
+                                row.sweep = sweep
+                                if balance <= 1e-9 * max(1, debtAtCOD) { repaidEarly = true; balance = 0 }
+                            }
+                            if repaidEarly {
+                                free += reserve
+                                reserve = 0
+                            } else {
+                                locked = max(free, 0)
+                                free -= locked
+                            }
+                        }
+                    }
+                    equityFlows[t - 1] = free
                     refreshByEquity = refresh
                     row.reserve = reserve
+                    row.lockedUp = locked
                     row.debtBalance = balance
                 }
             } else {
-                equityFlows[t - 1] = cfads + reserve
+                equityFlows[t - 1] = cfads + reserve + locked
                 refreshByEquity = refresh
                 reserve = 0
+                locked = 0
             }
             if refresh > 0 {
                 pointEquity.append(-refreshByEquity)
@@ -476,11 +656,11 @@ public enum ProjectModel {
             if recordRows { rows.append(row) }
         }
 
-        let lenderLoss = defaultPeriod == nil ? 0 : min(debtCommitted, max(0, claim - recovered))
+        let lenderLoss = defaultPeriod == nil ? 0 : min(debtCommitted + standby + unfunded, max(0, claim - recovered))
         var invested = 0.0, received = 0.0
         for f in equityFlows + pointEquity { if f < 0 { invested -= f } else { received += f } }
         let allTimes = times + pointTimes
-        return ProjectRun(
+        var result = ProjectRun(
             rows: rows, periodsPerYear: m, constructionPeriods: nc, commercialOperationYear: cod, capexSpent: spent,
             publicMoney: publicMoney, debtCommitted: debtCommitted, debtAtCOD: debtAtCOD, publicEquityShare: publicEquityShare,
             defaultPeriod: defaultPeriod, covenantBreachPeriod: breach, defaultYear: defaultYear, covenantBreachYear: breachYear,
@@ -488,6 +668,12 @@ public enum ProjectModel {
             equityIRR: CashFlowMath.irr(flows: equityFlows + pointEquity, times: allTimes),
             projectNPV: CashFlowMath.npv(rate: p.timeline.discountRate, flows: projectFlows + pointProject, times: allTimes),
             lenderLoss: lenderLoss, equityInvested: invested, equityReceived: received)
+        result.standbyDrawn = standby
+        result.unfundedOverrun = unfunded
+        result.taxPaid = taxPaid
+        result.prepaid = prepaid
+        result.lockUpPeriods = lockUpRows
+        return result
     }
 
     /// The number of calendar periods (of financial close) a run spans: ⌈(COD + operation)·m⌉,

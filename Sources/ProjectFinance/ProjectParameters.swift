@@ -69,15 +69,95 @@ public struct ProjectParameters: Sendable, Equatable {
         public var chipLifeYears: Double
         /// Cost of a refresh as a multiple of the initial chip capex.
         public var refreshCostFactor: Double
+        /// Months from COD to full utilisation: the merchant utilisation ramps linearly from 0 at
+        /// COD to u after this many months (0: full from COD). The ramp factor of a row is its exact
+        /// mean over the row, so a year's revenue does not depend on the period length.
+        public var rampUpMonths: Double
+        /// The capacity sold under a take-or-pay offtake contract (``Contract/none``: all merchant).
+        public var contract: Contract
 
-        /// Revenue terms.
-        public init(priceUSDPerGPUHour: Double, priceDecline: Double, utilisation: Double, chipLifeYears: Double, refreshCostFactor: Double) {
+        /// Revenue terms; no ramp-up and no contract unless given.
+        public init(priceUSDPerGPUHour: Double, priceDecline: Double, utilisation: Double, chipLifeYears: Double, refreshCostFactor: Double,
+                    rampUpMonths: Double = 0, contract: Contract = .none) {
             self.priceUSDPerGPUHour = priceUSDPerGPUHour
             self.priceDecline = priceDecline
             self.utilisation = utilisation
             self.chipLifeYears = chipLifeYears
             self.refreshCostFactor = refreshCostFactor
+            self.rampUpMonths = rampUpMonths
+            self.contract = contract
         }
+    }
+
+    /// Contracted revenue: a share of the capacity for sale (after any public access time) is sold
+    /// to a private offtaker under a **take-or-pay** contract at a fixed price from COD for the
+    /// contract's tenor; it is paid whatever the market price and the utilisation (no ramp-up, no
+    /// age decline). After the tenor that capacity is merchant again. The contracted share of a row
+    /// that straddles the tenor's end is pro rata (exact, so results do not depend on the period length).
+    public struct Contract: Sendable, Equatable {
+        /// Share of the capacity for sale that is contracted, in [0, 1].
+        public var share: Double
+        /// The contract price, USD per GPU-hour.
+        public var priceUSDPerGPUHour: Double
+        /// Years from COD the contract runs.
+        public var tenorYears: Double
+
+        /// A contract.
+        public init(share: Double, priceUSDPerGPUHour: Double, tenorYears: Double) {
+            self.share = share
+            self.priceUSDPerGPUHour = priceUSDPerGPUHour
+            self.tenorYears = tenorYears
+        }
+
+        /// No contract: everything merchant.
+        public static let none = Contract(share: 0, priceUSDPerGPUHour: 0, tenorYears: 0)
+    }
+
+    /// Corporate income tax: taxable income = CFADS before tax − interest paid − depreciation;
+    /// losses are carried forward without limit of time and set against later profits; tax =
+    /// rate · max(0, taxable income − losses carried forward), paid in the row it arises. Capex is
+    /// depreciated straight-line: the chips (and each refresh) over the chip life, the facility
+    /// over ``facilityLifeYears``; both from COD (the refresh from its start). Capitalised
+    /// construction interest is neither depreciated nor deducted, and grants do not reduce the
+    /// depreciable base (the tool's simplifications, conservative on the first and generous on
+    /// the second). The lenders' CFADS is after tax.
+    public struct Tax: Sendable, Equatable {
+        /// The statutory rate of the site's country, a fraction (0: no tax).
+        public var rate: Double
+        /// Depreciation life of the facility (building, power, cooling), years.
+        public var facilityLifeYears: Double
+
+        /// Tax terms.
+        public init(rate: Double, facilityLifeYears: Double) {
+            self.rate = rate
+            self.facilityLifeYears = facilityLifeYears
+        }
+
+        /// No tax (the model before tax was added).
+        public static let none = Tax(rate: 0, facilityLifeYears: 20)
+    }
+
+    /// Completion risk: who pays a capex overrun. Equity pays overruns up to the **contingency**
+    /// (a share of the base capex); above it the lenders' **standby facility** funds up to its own
+    /// share of the base capex (drawn pro rata with the spending, added to the senior debt and
+    /// repaid with it); what is left unfunded is a **completion default**: the lenders take the
+    /// project over at COD, pay the rest of the capex themselves (added to their claim) and recover
+    /// the CFADS of the first chip life like after any default. (Yescombe 2014, §9.5 and §14.4:
+    /// contingency and standby finance; the split is the model's input, stated in the tables.)
+    public struct Completion: Sendable, Equatable {
+        /// Overruns equity pays, as a share of the base capex (`.infinity`: all of them).
+        public var contingencyShare: Double
+        /// The lenders' standby facility, as a share of the base capex.
+        public var standbyShare: Double
+
+        /// Completion terms.
+        public init(contingencyShare: Double, standbyShare: Double) {
+            self.contingencyShare = contingencyShare
+            self.standbyShare = standbyShare
+        }
+
+        /// Equity pays every overrun (the model before completion risk was added).
+        public static let equityPaysAll = Completion(contingencyShare: .infinity, standbyShare: 0)
     }
 
     /// Operating costs.
@@ -140,11 +220,26 @@ public struct ProjectParameters: Sendable, Equatable {
         /// sculpted to; nil = these parameters' own unshocked profile (``ProjectModel/plannedCFADS(_:)``).
         /// A stress test fixes it at the **base case**, because a stress hits after financial close.
         public var plannedCFADS: [Double]?
+        /// Distribution lock-up: when the trailing twelve months' DSCR (Σ CFADS / Σ debt service over
+        /// the last 12 months of operation, or since COD if shorter) is below this, nothing is
+        /// distributed to equity in the row (nil: no lock-up). Yescombe 2014, §14.4.3.
+        public var lockUpDSCR: Double?
+        /// Cash sweep: in a locked-up row, this share of the cash left after debt service and the
+        /// reserve prepays the senior debt (the remaining scheduled principal falls pro rata); the
+        /// rest stays in a lock-up account, counts towards the next debt service, and is released to
+        /// equity in the first row that passes the test again (or when the debt is repaid).
+        public var sweepShare: Double
+        /// The CFADS case the ``sizing`` rule uses when its basis is simulated (P50/P90 of the
+        /// simulated CFADS of operating rows 1…n); set by ``StressModel/sizedOnSimulation(paths:seed:threads:)``.
+        /// nil: the planned case stands in for it.
+        public var sizingCFADS: [Double]?
 
         /// Debt terms.
         public init(gearing: Double, tenorYears: Double, baseRate: Double, margin: Double, amortisation: Amortisation,
-                    reserveMonths: Double, covenantDSCR: Double, sizing: DebtSizing? = nil) {
+                    reserveMonths: Double, covenantDSCR: Double, sizing: DebtSizing? = nil, lockUpDSCR: Double? = nil, sweepShare: Double = 0) {
             self.sizing = sizing
+            self.lockUpDSCR = lockUpDSCR
+            self.sweepShare = sweepShare
             self.gearing = gearing
             self.tenorYears = tenorYears
             self.baseRate = baseRate
@@ -281,14 +376,21 @@ public struct ProjectParameters: Sendable, Equatable {
     public var opex: Opex
     /// Public shares and senior debt.
     public var funding: Funding
+    /// Corporate tax (``Tax/none`` unless given).
+    public var tax: Tax
+    /// Who pays capex overruns (``Completion/equityPaysAll`` unless given).
+    public var completion: Completion
 
-    /// A project from its five groups of terms.
-    public init(timeline: Timeline, capex: Capex, revenue: Revenue, opex: Opex, funding: Funding) {
+    /// A project from its groups of terms.
+    public init(timeline: Timeline, capex: Capex, revenue: Revenue, opex: Opex, funding: Funding,
+                tax: Tax = .none, completion: Completion = .equityPaysAll) {
         self.timeline = timeline
         self.capex = capex
         self.revenue = revenue
         self.opex = opex
         self.funding = funding
+        self.tax = tax
+        self.completion = completion
     }
 
     /// Hours in one period: 8 760 / m.
@@ -354,6 +456,22 @@ public struct ProjectParameters: Sendable, Equatable {
             out.append(Issue(path: "funding.access", message: "the public access shares add up to more than the whole capacity"))
         }
         if opex.pue < 1 { out.append(Issue(path: "opex.pue", message: "a PUE of \(opex.pue) is below 1 (facility power ≥ IT power)")) }
+        let c = revenue.contract
+        if !(c.share >= 0 && c.share <= 1) { out.append(Issue(path: "revenue.contract.share", message: "\(c.share) is outside [0, 1]")) }
+        if c.share > 0 && !(c.tenorYears > 0 && c.tenorYears <= timeline.operatingYears + 1e-9) {
+            out.append(Issue(path: "revenue.contract.tenor_years", message: "a contract of \(c.tenorYears) years must be positive and within the \(timeline.operatingYears) years of operation"))
+        }
+        if !(revenue.rampUpMonths >= 0 && revenue.rampUpMonths <= 12 * timeline.operatingYears) {
+            out.append(Issue(path: "revenue.ramp_up_months", message: "\(revenue.rampUpMonths) months is outside [0, the operation]"))
+        }
+        if !(tax.rate >= 0 && tax.rate < 1) { out.append(Issue(path: "tax.rate", message: "\(tax.rate) is outside [0, 1)")) }
+        if !(tax.facilityLifeYears > 0) { out.append(Issue(path: "tax.facility_life_years", message: "the facility's depreciation life must be positive")) }
+        if !(completion.contingencyShare >= 0) { out.append(Issue(path: "completion.contingency_share", message: "the contingency cannot be negative")) }
+        if !(completion.standbyShare >= 0) { out.append(Issue(path: "completion.standby_share", message: "the standby facility cannot be negative")) }
+        if !(funding.debt.sweepShare >= 0 && funding.debt.sweepShare <= 1) {
+            out.append(Issue(path: "funding.debt.sweep_share", message: "\(funding.debt.sweepShare) is outside [0, 1]"))
+        }
+        if let l = funding.debt.lockUpDSCR, !(l > 0) { out.append(Issue(path: "funding.debt.lock_up_dscr", message: "the lock-up DSCR must be positive")) }
         return out
     }
 }

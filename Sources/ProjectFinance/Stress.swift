@@ -90,13 +90,16 @@ public struct StressModel: Sendable, Equatable {
     public var lenders: LenderStructure
     /// Named scenarios (the baseline is added in front by ``allScenarios``).
     public var scenarios: [StressScenario]
+    /// The calibration ranges of the EST inputs (``CalibrationStudy``); empty: no range study.
+    public var ranges: [CalibrationRange]
 
     /// A stress model.
-    public init(sites: [Site], drivers: DriverModel, lenders: LenderStructure, scenarios: [StressScenario]) {
+    public init(sites: [Site], drivers: DriverModel, lenders: LenderStructure, scenarios: [StressScenario], ranges: [CalibrationRange] = []) {
         self.sites = sites
         self.drivers = drivers
         self.lenders = lenders
         self.scenarios = scenarios
+        self.ranges = ranges
     }
 
     /// The baseline followed by the named scenarios.
@@ -290,12 +293,22 @@ public struct StressReport: Sendable {
     public var designPoint: DesignPoint
     /// The design point as a shock.
     public var designShock: Shock
+    /// Each site's simulated P50/P90 CFADS cases (the debt sizing's alternatives).
+    public var sizingCases: [SizingCases] = []
+    /// The range study over the EST inputs (empty without ranges).
+    public var ranges: [RangeResult] = []
+    /// Paths of each range-study run.
+    public var rangePaths: Int = 0
 }
 
 /// Runs a stress test: the baseline and the chosen scenarios, each deterministically and as
 /// Monte Carlo with the **same seed** (common random numbers), then the reverse stress test along
 /// every single-driver direction and every chosen scenario's direction, for each criterion.
 public enum StressTest {
+    /// At most this many paths make the P50/P90 sizing cases (a per-row percentile is stable to
+    /// well under 1 % of the CFADS with 2 000 paths).
+    public static let sizingPaths = 2_000
+
     /// - Parameters:
     ///   - model: the project, its drivers, sites, lenders and named stresses.
     ///   - scenarioIDs: the named scenarios to run (all when empty); the baseline is always run.
@@ -303,10 +316,14 @@ public enum StressTest {
     ///   - seed: the seed of the random streams (the same for every scenario: common random numbers).
     ///   - threads: worker threads (nil: all cores); results do not depend on it.
     ///   - reverseTolerance: the reverse stress search's tolerance on the shock size.
+    ///   - rangePaths: paths of each run of the range study (``CalibrationStudy``; nil: `paths`; 0: no study).
     ///   - progress: called before each scenario with (index, count, id).
     public static func run(_ model: StressModel, scenarioIDs: [String] = [], paths: Int, seed: UInt64, threads: Int? = nil,
-                           reverseTolerance: Double = 1e-6,
+                           reverseTolerance: Double = 1e-6, rangePaths: Int? = nil,
                            progress: ((Int, Int, String) -> Void)? = nil) throws(SimulationError) -> StressReport {
+        // The debt is sized once, at financial close: P50/P90 bases on their own simulated paths.
+        let unsized = model
+        let (model, cases) = try model.sizedOnSimulation(paths: min(paths, sizingPaths), seed: seed, threads: threads)
         let chosen = scenarioIDs.isEmpty ? model.allScenarios : [.baseline] + model.scenarios.filter { scenarioIDs.contains($0.id) }
         if let unknown = scenarioIDs.first(where: { id in !model.scenarios.contains { $0.id == id } && id != "baseline" }) {
             throw .settings("no stress scenario '\(unknown)' in the model; it has: \(model.scenarios.map(\.id).joined(separator: ", "))")
@@ -330,8 +347,16 @@ public enum StressTest {
         }
         let design: (DesignPoint, Shock)
         do { design = try ReverseStress.designPoint(model) } catch { throw .correlation(error) }
+        var ranges: [RangeResult] = []
+        let studyPaths = rangePaths ?? paths
+        if !model.ranges.isEmpty && studyPaths > 0 {
+            // The study starts from the unsized model: each variant is sized on its own CFADS.
+            ranges = try CalibrationStudy.run(unsized, ranges: model.ranges, paths: studyPaths, seed: seed, threads: threads) { k, n in
+                progress?(chosen.count, chosen.count + 1, "EST ranges \(k + 1)/\(n)")
+            }
+        }
         return StressReport(model: model, paths: paths, seed: seed, scenarios: results, reverse: reverse,
                             structures: structures, fundingGaps: StructureComparison.fundingGaps(model),
-                            designPoint: design.0, designShock: design.1)
+                            designPoint: design.0, designShock: design.1, sizingCases: cases, ranges: ranges, rangePaths: studyPaths)
     }
 }

@@ -58,6 +58,20 @@ public struct StructureResult: Sendable, Equatable {
     public var equityIRRMedian: Double?
     /// Mean capex spent, all sites.
     public var capex: Double
+    /// The Union contribution (EU budget only, Member States' money excluded): the EU grants at
+    /// close, the Union's offtake payments, the EU's funded first-loss tranche f·V, or the EU
+    /// guarantee at its amount g·V (Models/SOURCES.md §1; the convention of CapitalStacks' `EUEffect`).
+    public var unionContribution: Double = 0
+    /// Reimbursable financing provided to the project: the committed senior debt V (the EU's
+    /// first-loss tranche included, being part of it).
+    public var reimbursableFinancing: Double = 0
+
+    /// The Financial Regulation's **leverage effect** (Reg. (EU, Euratom) 2018/1046, Art. 2;
+    /// recast 2024/2509): reimbursable financing provided to the final recipient / Union contribution.
+    public var leverageEffect: Double? { unionContribution > 0 ? reimbursableFinancing / unionContribution : nil }
+    /// The Financial Regulation's **multiplier effect**: investment by the final recipient (the
+    /// capex) / Union contribution.
+    public var multiplierEffect: Double? { unionContribution > 0 ? capex / unionContribution : nil }
 
     /// Public cost: grants + offtake + the expected public lender loss (EUR m, nominal).
     public var publicCost: Double { grants + offtake + publicLenderLoss.mean }
@@ -119,7 +133,8 @@ public enum StructureComparison {
     public static func run(_ model: StressModel, paths: Int, seed: UInt64, threads: Int? = nil) throws(SimulationError) -> [StructureResult] {
         var results: [StructureResult] = []
         for structure in FundingStructure.allCases {
-            let m = variant(model, structure)
+            // The structure changes the CFADS (offtake), so a P50/P90 sizing is redone on the variant.
+            let m = try variant(model, structure).sizedOnSimulation(paths: min(paths, StressTest.sizingPaths), seed: seed, threads: threads).0
             let (o, stats) = try m.simulate(.none, paths: paths, seed: seed, threads: threads)
             let g = structure == .guarantee ? model.lenders.guaranteeRate : 0
             let losses = o.portfolioLosses
@@ -145,14 +160,22 @@ public enum StructureComparison {
                     accessValue += gpuHours * p.revenue.priceUSDPerGPUHour * profile.meanAgeFactor(j) / p.capex.usdPerEUR / 1e6
                 }
             }
-            results.append(StructureResult(
+            // The EU budget's grants: the Union's share of the grants at close (the offtake replaces it).
+            let euGrants = m.stressedSites(.none).reduce(0.0) { sum, p in
+                p.funding.publicInstrument == .grant && p.funding.access.mode != .offtake ? sum + p.unionContributionEURm : sum
+            }
+            let credit = structure == .firstLoss ? firstLoss : g * stats.volume
+            var result = StructureResult(
                 structure: structure, defaultProbability: stats.defaultProbability, lenderLoss: stats.lenderLoss,
                 publicLenderLoss: SampleStatistics.mean(publicLoss), privateLenderLoss: SampleStatistics.mean(privateLoss),
                 grants: stats.publicMoney, offtake: stats.offtake,
-                creditCommitment: structure == .firstLoss ? firstLoss : g * stats.volume,
+                creditCommitment: credit,
                 accessValue: accessValue, publicGPUHours: hours,
                 equityIRRMedian: irrs.isEmpty ? nil : SampleStatistics.quantile(sorted: irrs, level: 0.5).value,
-                capex: stats.capex.mean))
+                capex: stats.capex.mean)
+            result.unionContribution = euGrants + stats.offtake + credit
+            result.reimbursableFinancing = stats.volume
+            results.append(result)
         }
         return results
     }

@@ -40,6 +40,9 @@ public enum ImportanceTables {
                            .number(e.value > 0 ? e.standardError / e.value : nil), .integer(e.hits), .number(e.varianceReduction.isFinite ? e.varianceReduction : nil)])
         }
         exceed.notes.append("Glasserman–Li (2005) importance sampling: factor mean shift μ = (\(report.factorShift.map { String(format: "%.4g", $0) }.joined(separator: ", "))) and exponential twisting of the conditional default probabilities towards the target loss \(pct(report.target)) of the volume (\(report.targetSource)).")
+        if let lambda = report.mixingTwist {
+            exceed.notes.append("Student-t copula: the mixing variable W ~ χ²_ν is exponentially twisted (Bassamboo, Juneja & Zeevi 2008), drawn as χ²_ν/(1 + 2λ) with λ = \(String(format: "%.4g", lambda)) for the target, the factors shifted and the conditional default probabilities given (Z, W) twisted as above; the likelihood ratio includes (1 + 2λ)^(−ν/2)·e^(λW).")
+        }
         exceed.notes.append("\(report.paths) paths, seed \(report.seed); effective sample size \(String(format: "%.0f", report.effectiveSampleSize)); mean likelihood ratio \(String(format: "%.4f", report.meanWeight)) (1 in expectation).")
         exceed.notes.append("variance_reduction: the variance of plain Monte Carlo per path, estimated from the same weighted paths, over the importance-sampled variance — plain paths needed per importance-sampled path for the same standard error.")
 

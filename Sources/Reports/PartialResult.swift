@@ -1,24 +1,35 @@
 import Foundation
 import RiskSharing
 
-/// One shard's partial result: the sorted portfolio losses of a contiguous range of batches of
-/// a run, with everything needed to check, at the merge, that the parts belong together.
+/// One shard's partial result: what a contiguous range of batches of a run contributes to its
+/// report (a `BatchRangeSummary` per scenario), with everything needed to check, at the
+/// merge, that the parts belong together.
 ///
-/// File format, version 1 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
+/// File format, version 2 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
 ///
-///     leverage-partial-result 1\n          ← magic and format version
+///     leverage-partial-result 2\n          ← magic and format version
 ///     {header JSON, one line}\n              ← ``PartialResult/Header``, keys sorted
 ///     sha256 <64 hex digits>\n               ← SHA-256 of the header line's bytes (without its \n) followed by the payload
-///     payload                                ← for each scenario in header order, its `paths` losses
-///                                              as IEEE 754 binary64, little-endian, ascending
+///     payload                                ← 8-byte little-endian words, for each scenario in header order:
+///        1 word                                  maximum allocation error (binary64)
+///        X words                                 the exceedance thresholds counted (binary64)
+///        E × (1 + 2Q) words                      moments: per entry paths (integer), Q means, Q squared deviations (binary64)
+///        T + T + G + X + H words                 counts (integers): hits and wipe-outs per tranche, budget
+///                                                shortfalls per guarantee, paths with L ≤ x·V per threshold, histogram
+///        R words                                 the retained portfolio losses (binary64, ascending)
 ///
-/// The payload is `8 · Σ scenario paths` bytes; a file of any other length is truncated or has
-/// trailing bytes. The losses are in EUR-denominated model money units, exactly as simulated.
+/// with Q, E, T, G, X, H and R per scenario in the header (``PartialResult/Scenario``). E is one
+/// entry per batch (shard 1: its batches already folded into one, see `BatchRangeSummary`). R is
+/// the K = `SimulationSettings.tailSize` largest losses of the shard for `simulate`
+/// (all of them if it has fewer), and every loss for `sweep` and `solve` (their cover evaluation
+/// needs the whole distribution). A file of any other length is truncated or has trailing bytes.
+/// Amounts are in EUR-denominated model money units, exactly as simulated. Version 1 (every
+/// loss, no accumulators) is refused with a clear error: re-run its shards.
 public struct PartialResult: Sendable, Equatable {
     /// The first line's magic word.
     public static let magic = "leverage-partial-result"
     /// The format version this build reads and writes.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The part's identity and contents list (the header line).
     public struct Header: Codable, Sendable, Equatable {
@@ -72,32 +83,61 @@ public struct PartialResult: Sendable, Equatable {
         public var batches: Range<Int> { batchStart..<max(batchStart, batchEnd) }
     }
 
-    /// One simulated portfolio of the part.
+    /// One simulated portfolio of the part and the sizes of its payload sections.
     public struct Scenario: Codable, Sendable, Equatable {
         /// `baseline` or `stressed`.
         public var name: String
-        /// The number of losses in the payload (the part's paths).
+        /// The part's paths.
         public var paths: Int
         /// Exact Φ evaluations of the part's default tests.
         public var exactEvaluations: Int
         /// The portfolio volume V (EUR): a check that the parts simulated the same portfolio.
         public var volume: Double
+        /// Q, the summarised quantities (1 + 2·tranches + holders + guarantees).
+        public var quantities: Int
+        /// E, the moment entries.
+        public var momentEntries: Int
+        /// T and G, the tranches and guarantees.
+        public var tranches: Int
+        public var guarantees: Int
+        /// X, the exceedance thresholds counted.
+        public var exceedanceThresholds: Int
+        /// H, the histogram counts.
+        public var histogramCounts: Int
+        /// R, the retained losses.
+        public var retainedLosses: Int
+        /// True when every loss of the part is retained (`sweep`, `solve`).
+        public var retainsAllLosses: Bool
 
-        public init(name: String, paths: Int, exactEvaluations: Int, volume: Double) {
+        /// The record of `summary` under `name`.
+        public init(name: String, volume: Double, summary s: BatchRangeSummary) {
             self.name = name
-            self.paths = paths
-            self.exactEvaluations = exactEvaluations
+            paths = s.paths
+            exactEvaluations = s.exactEvaluations
             self.volume = volume
+            quantities = s.moments.first?.means.count ?? 0
+            momentEntries = s.moments.count
+            tranches = s.hits.count
+            guarantees = s.provisionShortfalls.count
+            exceedanceThresholds = s.exceedanceThresholds.count
+            histogramCounts = s.histogram.count
+            retainedLosses = s.largestLosses.count
+            retainsAllLosses = s.retainsAllLosses
+        }
+
+        /// The payload words of this scenario.
+        var words: Int {
+            1 + 2 * exceedanceThresholds + momentEntries * (1 + 2 * quantities) + 2 * tranches + guarantees + histogramCounts + retainedLosses
         }
     }
 
     public var header: Header
-    /// Per scenario (header order), the sorted losses.
-    public var losses: [[Double]]
+    /// Per scenario (header order), what the part's batches contribute.
+    public var summaries: [BatchRangeSummary]
 
-    public init(header: Header, losses: [[Double]]) {
+    public init(header: Header, summaries: [BatchRangeSummary]) {
         self.header = header
-        self.losses = losses
+        self.summaries = summaries
     }
 
     /// The file name of shard `index` of `count`: `shard-003-of-008.part` (zero-padded, so that
@@ -114,9 +154,20 @@ public struct PartialResult: Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let headerLine = Array((try? encoder.encode(header)) ?? Data())
         var payload = [UInt8]()
-        payload.reserveCapacity(8 * losses.reduce(0) { $0 + $1.count })
-        for scenario in losses {
-            for x in scenario { withUnsafeBytes(of: x.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        payload.reserveCapacity(8 * header.scenarios.reduce(0) { $0 + $1.words })
+        func word(_ x: UInt64) { withUnsafeBytes(of: x.littleEndian) { payload.append(contentsOf: $0) } }
+        func real(_ x: Double) { word(x.bitPattern) }
+        func integer(_ x: Int) { word(UInt64(bitPattern: Int64(x))) }
+        for s in summaries {
+            real(s.maximumAllocationError)
+            s.exceedanceThresholds.forEach(real)
+            for m in s.moments {
+                integer(m.paths)
+                m.means.forEach(real)
+                m.squaredDeviations.forEach(real)
+            }
+            (s.hits + s.wipeouts + s.provisionShortfalls + s.lossesAtMost + s.histogram).forEach(integer)
+            s.largestLosses.forEach(real)
         }
         var data = Data("\(PartialResult.magic) \(PartialResult.formatVersion)\n".utf8)
         data.append(contentsOf: headerLine)
@@ -133,6 +184,11 @@ public struct PartialResult: Sendable, Equatable {
         while lines.count < 3, let end = bytes[start...].firstIndex(of: 0x0A) {
             lines.append(bytes[start..<end])
             start = end + 1
+        }
+        // A version line alone is enough to refuse another version.
+        if let first = lines.first.map({ String(decoding: $0, as: UTF8.self) }), first.hasPrefix(magic + " "),
+           let version = Int(first.dropFirst(magic.count + 1)), version != formatVersion {
+            throw .unsupportedFormat(file: file, version: version)
         }
         guard lines.count == 3 else {
             if bytes.starts(with: Array(magic.utf8)) { throw .truncated(file: file, reason: "the header is incomplete") }
@@ -151,7 +207,11 @@ public struct PartialResult: Sendable, Equatable {
             throw .corrupted(file: file, reason: "the header is not a valid part header")
         }
         let payload = bytes[start...]
-        let expected = 8 * header.scenarios.reduce(0) { $0 + $1.paths }
+        guard header.scenarios.allSatisfy({ s in
+            [s.paths, s.quantities, s.momentEntries, s.tranches, s.guarantees, s.exceedanceThresholds, s.histogramCounts, s.retainedLosses]
+                .allSatisfy { $0 >= 0 && $0 < 1 << 40 }
+        }) else { throw .corrupted(file: file, reason: "the header lists impossible section sizes") }
+        let expected = 8 * header.scenarios.reduce(0) { $0 + $1.words }
         if payload.count < expected {
             throw .truncated(file: file, reason: "the payload has \(payload.count) bytes; the header lists \(expected)")
         }
@@ -161,18 +221,35 @@ public struct PartialResult: Sendable, Equatable {
         guard SHA256.hex(Array(lines[1]) + Array(payload)) == checksumLine.dropFirst(7) else {
             throw .corrupted(file: file, reason: "the SHA-256 checksum does not match the contents")
         }
-        var losses: [[Double]] = []
         var offset = payload.startIndex
-        for scenario in header.scenarios {
-            var xs = [Double](repeating: 0, count: scenario.paths)
+        func words(_ n: Int) -> [UInt64] {
+            var xs = [UInt64](repeating: 0, count: n)
             xs.withUnsafeMutableBytes { out in
-                _ = bytes[offset..<(offset + 8 * scenario.paths)].withUnsafeBytes { out.copyMemory(from: $0) }
+                _ = bytes[offset..<(offset + 8 * n)].withUnsafeBytes { out.copyMemory(from: $0) }
             }
-            for i in xs.indices { xs[i] = Double(bitPattern: UInt64(littleEndian: xs[i].bitPattern)) }
-            losses.append(xs)
-            offset += 8 * scenario.paths
+            offset += 8 * n
+            return xs.map { UInt64(littleEndian: $0) }
         }
-        return PartialResult(header: header, losses: losses)
+        func reals(_ n: Int) -> [Double] { words(n).map { Double(bitPattern: $0) } }
+        func integers(_ n: Int) -> [Int] { words(n).map { Int(Int64(bitPattern: $0)) } }
+        var summaries: [BatchRangeSummary] = []
+        for s in header.scenarios {
+            let error = reals(1)[0]
+            let thresholds = reals(s.exceedanceThresholds)
+            var moments: [Moments] = []
+            for _ in 0..<s.momentEntries {
+                let paths = integers(1)[0]
+                moments.append(Moments(paths: paths, means: reals(s.quantities), squaredDeviations: reals(s.quantities)))
+            }
+            let hits = integers(s.tranches), wipeouts = integers(s.tranches), shortfalls = integers(s.guarantees)
+            let atMost = integers(s.exceedanceThresholds), histogram = integers(s.histogramCounts)
+            let losses = reals(s.retainedLosses)
+            summaries.append(BatchRangeSummary(
+                batches: header.batches, paths: s.paths, moments: moments, hits: hits, wipeouts: wipeouts, provisionShortfalls: shortfalls,
+                exceedanceThresholds: thresholds, lossesAtMost: atMost, histogram: histogram, maximumAllocationError: error,
+                exactEvaluations: s.exactEvaluations, largestLosses: losses, retainsAllLosses: s.retainsAllLosses))
+        }
+        return PartialResult(header: header, summaries: summaries)
     }
 }
 
@@ -195,7 +272,8 @@ public enum PartialResultError: Error, Sendable, Equatable, CustomStringConverti
         case let .unreadable(file, reason): return "\(file): cannot read: \(reason)"
         case let .notAPart(file): return "\(file): not a leverage partial result (no `\(PartialResult.magic)` first line)"
         case let .unsupportedFormat(file, version):
-            return "\(file): partial-result format version \(version); this leverage reads version \(PartialResult.formatVersion)"
+            return "\(file): partial-result format version \(version); this leverage reads version \(PartialResult.formatVersion) only"
+                + (version < PartialResult.formatVersion ? " (version \(version) parts hold every path's loss and no accumulators): re-run the shards with this leverage" : ": merge with the leverage that wrote it")
         case let .truncated(file, reason): return "\(file): truncated part: \(reason)"
         case let .corrupted(file, reason): return "\(file): corrupted part: \(reason)"
         case let .mismatch(file, field, found, expected, reference):
@@ -210,12 +288,12 @@ public enum PartialResultError: Error, Sendable, Equatable, CustomStringConverti
     }
 }
 
-/// The parts of one run, checked and merged: for each scenario, every path's loss, sorted.
+/// The parts of one run, checked and merged: for each scenario, the run's `BatchRangeSummary`.
 public struct MergedRun: Sendable {
     /// The shared header (of shard 1, with the whole run's batch range).
     public var header: PartialResult.Header
-    /// Per scenario: name, all losses sorted, total exact evaluations.
-    public var scenarios: [(name: String, losses: BatchRangeLosses)]
+    /// Per scenario: name and the whole run's summary (parts appended in shard order).
+    public var scenarios: [(name: String, summary: BatchRangeSummary)]
     /// The part files used, in shard order.
     public var files: [String]
 
@@ -252,8 +330,10 @@ public struct MergedRun: Sendable {
         return parts
     }
 
-    /// Reads the parts of `paths` one at a time, checks them and merges them (see ``merge(_:)``);
-    /// only one part is held besides the merged losses.
+    /// Reads the parts of `paths` one at a time, checks them and merges them (see ``merge(_:)``).
+    /// Parts are appended in shard order as soon as their predecessors are in: with the files in
+    /// name (= shard) order, only one part is held besides the merged summary, whose retained
+    /// losses are the K largest (`simulate`) or all (`sweep`, `solve`).
     public static func merge(reading paths: [String]) throws(PartialResultError) -> MergedRun {
         let files = try partFiles(paths)
         return try merge(files: files) { i throws(PartialResultError) in try load(files[i]) }
@@ -261,7 +341,9 @@ public struct MergedRun: Sendable {
 
     /// Checks that `parts` are all the shards of one run — same tool version, command, arguments,
     /// model, settings and shard count; each shard exactly once, with the batches its index
-    /// implies (so no overlaps and no gaps) — and merges their losses.
+    /// implies (so no overlaps and no gaps) — and appends their summaries in shard order
+    /// (`BatchRangeSummary.append(_:tailSize:)`: moments folded in batch order,
+    /// counts added, the K largest losses kept).
     public static func merge(_ parts: [(file: String, part: PartialResult)]) throws(PartialResultError) -> MergedRun {
         try merge(files: parts.map(\.file)) { i throws(PartialResultError) in parts[i].part }
     }
@@ -275,10 +357,16 @@ public struct MergedRun: Sendable {
         }
         let firstFile = files[0]
         var headers: [(file: String, header: PartialResult.Header)] = []
-        var all: [[Double]] = []
+        var merged: [BatchRangeSummary] = []
+        var pending: [Int: [BatchRangeSummary]] = [:]
+        var nextShard = 1
+        var tailSize = 0
         for (i, file) in files.enumerated() {
             let part = try load(i)
             let o = part.header
+            guard part.summaries.count == o.scenarios.count else {
+                throw .corrupted(file: file, reason: "\(part.summaries.count) summaries for \(o.scenarios.count) scenarios")
+            }
             if let h = headers.first?.header {
                 let fields: [(String, String, String)] = [
                     ("the tool version", o.toolVersion, h.toolVersion),
@@ -292,19 +380,30 @@ public struct MergedRun: Sendable {
                     ("the shard count", String(o.shards), String(h.shards)),
                     ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
                     ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
+                    ("the summary layout", o.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", "),
+                     h.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", ")),
                 ]
                 for (field, found, expected) in fields where found != expected {
                     throw .mismatch(file: file, field: field, found: found, expected: expected, reference: firstFile)
                 }
             } else {
-                all = o.scenarios.map { _ in
-                    var xs: [Double] = []
-                    xs.reserveCapacity(max(0, min(o.settings.paths, 1 << 34)))
-                    return xs
+                do { try o.settings.validate() } catch {
+                    throw .corrupted(file: file, reason: "invalid settings: \(error)")
+                }
+                tailSize = min(o.settings.tailSize, o.settings.paths)
+            }
+            headers.append((file, o))
+            // Append in shard order as soon as possible; anything out of place is reported below.
+            let h = headers[0].header
+            if h.shards >= 1, (1...h.shards).contains(o.shard), o.shard >= nextShard, pending[o.shard] == nil,
+               o.batches == h.settings.batchRange(shard: o.shard - 1, of: h.shards),
+               zip(part.summaries, o.scenarios).allSatisfy({ $0.paths == h.settings.pathRange(batches: o.batches).count && $0.paths == $1.paths }) {
+                pending[o.shard] = part.summaries
+                while let ready = pending.removeValue(forKey: nextShard) {
+                    if merged.isEmpty { merged = ready } else { for s in merged.indices { merged[s].append(ready[s], tailSize: tailSize) } }
+                    nextShard += 1
                 }
             }
-            for s in all.indices { all[s] += part.losses[s] }
-            headers.append((file, o))
         }
         let h = headers[0].header
         guard h.shards >= 1 else {
@@ -329,13 +428,10 @@ public struct MergedRun: Sendable {
                 throw .wrongBatches(file: file, found: header.batches, expected: expected)
             }
         }
-        var scenarios: [(String, BatchRangeLosses)] = []
-        for (s, scenario) in h.scenarios.enumerated() {
-            all[s].sort()
-            let evaluations = headers.reduce(0) { $0 + $1.header.scenarios[s].exactEvaluations }
-            scenarios.append((scenario.name, BatchRangeLosses(batches: 0..<h.settings.batchCount, sortedLosses: all[s], exactEvaluations: evaluations)))
-            all[s] = []
+        guard nextShard == h.shards + 1, merged.count == h.scenarios.count else {
+            throw .corrupted(file: firstFile, reason: "the parts could not be put in shard order")
         }
+        let scenarios = zip(h.scenarios, merged).map { ($0.name, $1) }
         var header = h
         header.shard = 1
         header.batchStart = 0

@@ -9,6 +9,7 @@ public enum StressTables {
     public static func tables(for report: StressReport) -> [Table] {
         [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report),
          debtSizing(report), structures(report), fundingGap(report), reverse(report), designPoint(report)]
+            + (report.ranges.isEmpty ? [] : [calibrationRanges(report)])
     }
 
     static let m = Unit.eurMillion
@@ -26,26 +27,31 @@ public enum StressTables {
         var table = Table(name: "cash_flows", title: "Baseline cash-flow waterfall by site and period",
                           columns: [Column("site", .text), Column("period", .count), Column("year_end", .years), Column("phase", .text),
                                     money("capex"), money("grants"), money("debt_drawn"), Column("public_access_share", .fraction),
-                                    money("offtake"), money("revenue"), money("energy"),
-                                    money("staff_and_maintenance"), money("cfads"), money("interest"), money("principal"),
-                                    money("debt_service"), Column("dscr", .count), money("reserve"), money("equity"),
+                                    money("offtake"), money("contract_revenue"), money("revenue"), money("energy"),
+                                    money("staff_and_maintenance"), money("tax"), money("cfads"), money("interest"), money("principal"),
+                                    money("debt_service"), Column("dscr", .count), money("sweep"), money("locked_up"), money("reserve"), money("equity"),
                                     money("debt_balance"), money("lender_recovery")])
         guard let baseline = report.scenarios.first else { return table }
         for (site, run) in zip(report.model.sites, baseline.deterministic) {
             for r in run.rows {
                 table.append([.text(site.id), .integer(r.period), .number(r.end), .text(r.phase.rawValue),
                               .number(r.capex), .number(r.grants), .number(r.debtDrawn), .number(r.publicAccessShare),
-                              .number(r.offtake), .number(r.revenue), .number(r.energy),
-                              .number(r.staffAndMaintenance), .number(r.cfads), .number(r.interest), .number(r.principal),
-                              .number(r.debtService), .number(r.dscr), .number(r.reserve), .number(r.equity),
+                              .number(r.offtake), .number(r.contractRevenue), .number(r.revenue), .number(r.energy),
+                              .number(r.staffAndMaintenance), .number(r.tax), .number(r.cfads), .number(r.interest), .number(r.principal),
+                              .number(r.debtService), .number(r.dscr), .number(r.sweep), .number(r.lockedUp), .number(r.reserve), .number(r.equity),
                               .number(r.debtBalance), .number(r.lenderRecovery)])
             }
         }
-        table.notes.append("cfads = revenue − energy − staff and maintenance; dscr = cfads / debt service; interest is capitalised during construction.")
+        table.notes.append("cfads = revenue − energy − staff and maintenance − tax; dscr = cfads / debt service; interest is capitalised during construction.")
+        table.notes.append("revenue = merchant sales (utilisation ramping up linearly from COD over ramp_up_months) + contract_revenue (take-or-pay offtake of a share of the capacity for sale at a fixed price for its tenor; merchant after it) + the Union's offtake.")
+        table.notes.append("tax = rate · max(0, cfads before tax − interest − straight-line depreciation (chips over their life, facility over its own) − losses carried forward).")
+        table.notes.append("Lock-up: a row whose trailing-twelve-month DSCR is below lock_up_dscr distributes nothing; sweep prepays the debt with sweep_share of the cash left, locked_up holds the rest until the test passes again or the debt is repaid.")
+        table.notes.append("Completion risk: equity pays overruns up to the contingency; above it the lenders' standby facility (added to the debt) up to its size; beyond both the project defaults at completion and the lenders pay the rest and take the CFADS.")
         table.notes.append("Operating periods run from the actual commercial operation date (a delay moves them by exactly its length; the chips age from it); year_end counts from financial close.")
         table.notes.append("public_access_share: capacity reserved for Union and Member-State users in proportion to their capex contributions (Reg. (EU) 2026/150, Art. 12b(12), (13), (15)(b)), not sold; offtake: the Union's guaranteed purchase of that access time (Art. 12b(5)), when the model chooses it; revenue includes it.")
         table.notes.append("equity: cash to (+) or from (−) all equity holders (construction, reserve funding, refresh capex, distributions).")
         table.setDetail(["period", money("grants").name, money("debt_drawn").name, money("energy").name, money("staff_and_maintenance").name,
+                         money("contract_revenue").name, money("sweep").name, money("locked_up").name,
                          money("interest").name, money("principal").name, money("reserve").name, money("lender_recovery").name])
         table.chart = Chart(.lines(.init(x: "year_end", panels: [.init([.init(money("cfads").name, label: "CFADS"), .init(money("debt_service").name, label: "debt service")])],
                                          facetBy: "site")),
@@ -190,25 +196,71 @@ public enum StressTables {
         return table
     }
 
-    /// The senior debt of each site: sized to a target DSCR, or the gearing given.
+    /// The senior debt of each site: sized to a target DSCR on the sponsor case, the P50 and the
+    /// P90 of the simulated CFADS (the rule's own basis marked `used`), or the gearing given.
     static func debtSizing(_ report: StressReport) -> Table {
-        var table = Table(name: "debt_sizing", title: "Senior debt sizing by site (at financial close, base case)",
-                          columns: [Column("site", .text), Column("rule", .text), Column("target_dscr", .count), Column("cfads_haircut", .fraction),
-                                    Column("dscr_sized_gearing", .fraction), Column("maximum_gearing", .fraction), Column("gearing", .fraction),
-                                    money("debt_committed"), money("debt_at_cod"), Column("binding", .text), Column("base_case_min_dscr", .count)])
+        var table = Table(name: "debt_sizing", title: "Senior debt sizing by site (at financial close)",
+                          columns: [Column("site", .text), Column("basis", .text), Column("used", .boolean), Column("target_dscr", .count),
+                                    Column("cfads_haircut", .fraction), money("sizing_case_cfads"), Column("dscr_sized_gearing", .fraction),
+                                    Column("maximum_gearing", .fraction), Column("gearing", .fraction), money("debt_at_cod"),
+                                    Column("binding", .text), Column("base_case_min_dscr", .count)])
         guard let baseline = report.scenarios.first else { return table }
-        for (site, run) in zip(report.model.sites, baseline.deterministic) {
-            if let s = DebtSizer.size(site.parameters) {
-                table.append([.text(site.id), "target DSCR on the haircut base case", .number(s.rule.targetDSCR), .number(s.rule.cfadsHaircut),
-                              .number(s.dscrSizedGearing), .number(s.maximumGearing), .number(s.gearing), .number(run.debtCommitted),
-                              .number(run.debtAtCOD), .text(s.dscrBinds ? "target DSCR" : "maximum gearing"), .number(run.minimumDSCR)])
-            } else {
-                table.append([.text(site.id), "gearing given", .empty, .empty, .empty, .number(site.parameters.funding.debt.gearing),
-                              .number(site.parameters.funding.debt.gearing), .number(run.debtCommitted), .number(run.debtAtCOD),
-                              "input", .number(run.minimumDSCR)])
+        for (k, (site, run)) in zip(report.model.sites, baseline.deterministic).enumerated() {
+            let p = site.parameters
+            guard let rule = p.funding.debt.sizing else {
+                table.append([.text(site.id), "gearing given", .bool(true), .empty, .empty, .empty, .empty, .number(p.funding.debt.gearing),
+                              .number(p.funding.debt.gearing), .number(run.debtAtCOD), "input", .number(run.minimumDSCR)])
+                continue
+            }
+            let cases = k < report.sizingCases.count ? report.sizingCases[k] : nil
+            for basis in SizingBasis.allCases {
+                let sizingCase: [Double]
+                if basis == .sponsorCase {
+                    sizingCase = ProjectModel.plannedCFADS(p).map { $0 * (1 - rule.cfadsHaircut) }
+                } else if let c = cases?.sizingCase(basis) {
+                    sizingCase = c
+                } else { continue }
+                let alternative = DebtSizing(targetDSCR: rule.targetDSCR, cfadsHaircut: rule.cfadsHaircut, basis: basis)
+                guard let s = DebtSizer.size(p, rule: alternative, sizingCase: sizingCase) else { continue }
+                let used = basis == rule.basis
+                table.append([.text(site.id), .text(basis.rawValue), .bool(used), .number(rule.targetDSCR),
+                              basis == .sponsorCase ? .number(rule.cfadsHaircut) : .empty, .number(sizingCase.reduce(0, +)),
+                              .number(s.dscrSizedGearing), .number(s.maximumGearing), .number(s.gearing),
+                              used ? .number(run.debtAtCOD) : .number(s.gearing > 0 ? s.dscrSizedDebtAtCOD * s.gearing / max(s.dscrSizedGearing, .leastNormalMagnitude) : 0),
+                              .text(s.dscrBinds ? "target DSCR" : "maximum gearing"), used ? .number(run.minimumDSCR) : .empty])
             }
         }
-        table.notes.append("Lenders size the debt to the smaller of the DSCR-sized amount (the planned CFADS less the haircut, over the target DSCR, discounted at the loan rate; Yescombe 2014, §12.3) and the maximum gearing; gearing is then an output. The sizing is done once at financial close; stresses do not resize it.")
+        table.notes.append("Lenders size the debt to the smaller of the DSCR-sized amount (the sizing case's CFADS over the target DSCR, discounted at the loan rate; Yescombe 2014, §12.3) and the maximum gearing; gearing is then an output. The sizing is done once at financial close; stresses do not resize it. used: the model's own basis, the debt every other table runs with.")
+        let paths = report.sizingCases.first?.paths ?? 0
+        table.notes.append("Bases: sponsor_case = the planned CFADS less the haircut; p50 / p90 = per period, the median / 10th percentile of the simulated unlevered CFADS over \(paths) paths drawn independently of the evaluation (seed + 0x9E3779B97F4A7C15). The percentile is taken period by period, not of the NPV of the CFADS: a P90 level in every period, like the lenders' one-year P90 case, more conservative than the P90 of the NPV. sizing_case_cfads: the case's CFADS summed over the tenor.")
+        return table
+    }
+
+    /// The results over the EST inputs' calibration ranges: one input at a time at its low and
+    /// high end (a tornado on P(default)), then every input at its adverse and favourable end.
+    static func calibrationRanges(_ report: StressReport) -> Table {
+        var table = Table(name: "est_ranges", title: "Results over the EST inputs' low / base / high (Monte Carlo, \(report.rangePaths) paths, seed \(report.seed))",
+                          columns: [Column("case", .text), Column("input", .text), Column("level", .text), Column("values", .text),
+                                    Column("p_default", .fraction), Column("p_default_se", .fraction), Column("equity_irr_p50", .fraction),
+                                    Column("min_dscr_p50", .count), Column("sized_gearing", .fraction), money("lender_loss"), money("lender_loss_se")])
+        for r in report.ranges {
+            let name: String
+            switch r.label {
+            case "base", "adverse", "favourable": name = r.label
+            default: name = "\(r.label) \(r.level.rawValue)"
+            }
+            let distinct = r.values.reduce(into: [Double]()) { if !$0.contains($1) { $0.append($1) } }
+            let values = distinct.map { String(format: "%g", $0) }.joined(separator: " / ")
+            table.append([.text(name), .text(r.input?.rawValue ?? "all"), .text(r.label == "base" ? "base" : r.level.rawValue), .text(values),
+                          .number(r.defaultProbability.mean), .number(r.defaultProbability.standardError), .number(r.equityIRRMedian),
+                          .number(r.minimumDSCRMedian), .number(r.gearing), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError)])
+        }
+        table.notes.append("One input at a time at the low / high end of its range (Models/SOURCES.md), every site at its own range; the debt is resized at financial close in every case (gearing is an output); the same seed in every case (common random numbers), so differences come from the input, not from sampling.")
+        table.notes.append("adverse / favourable: every input at once at the end that lowered / raised the median equity IRR when moved alone (the debt is resized in every case, so an adverse input can shrink the debt and with it P(default): read p_default with sized_gearing and lender_loss). min_dscr_p50 means little where the sized debt is close to zero. p_default: share of sites defaulting, mean over paths ± SE; equity_irr_p50 and min_dscr_p50: medians pooled over sites and paths; sized_gearing: committed debt / base capex, all sites.")
+        table.setDetail(["input", "level", money("lender_loss").name, money("lender_loss_se").name])
+        table.chart = Chart(.tornado(.init(label: "case", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("case", ["base"]))),
+                            title: "Which estimated input moves the probability of default most?",
+                            caption: "P(default) with each EST input at the low or high end of its range (one at a time, debt resized, common random numbers) and with all at their adverse / favourable ends, against the base; whiskers ±2 standard errors.")
         return table
     }
 
@@ -221,19 +273,22 @@ public enum StressTables {
                                     money("grants"), money("offtake"), money("credit_commitment"), money("public_cost"),
                                     money("access_value"), money("net_public_cost"), Column("public_gpu_hours_m", .count),
                                     Column("cost_per_public_gpu_hour_eur", .count), Column("equity_irr_p50", .fraction),
-                                    Column("public_multiplier", .multiple)])
+                                    Column("public_multiplier", .multiple), money("union_contribution"), money("reimbursable_financing"),
+                                    Column("eu_leverage_effect", .multiple), Column("eu_multiplier_effect", .multiple)])
         for r in report.structures {
             table.append([.text(r.structure.rawValue), .text(r.structure.label), .number(r.defaultProbability.mean),
                           .number(r.defaultProbability.standardError), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError),
                           .number(r.publicLenderLoss.mean), .number(r.privateLenderLoss.mean), .number(r.privateLenderLoss.standardError),
                           .number(r.grants), .number(r.offtake), .number(r.creditCommitment), .number(r.publicCost),
                           .number(r.accessValue), .number(r.netPublicCost), .number(r.publicGPUHours / 1e6),
-                          .number(r.costPerPublicGPUHour), .number(r.equityIRRMedian), .number(r.publicMultiplier)])
+                          .number(r.costPerPublicGPUHour), .number(r.equityIRRMedian), .number(r.publicMultiplier),
+                          .number(r.unionContribution), .number(r.reimbursableFinancing), .number(r.leverageEffect), .number(r.multiplierEffect)])
         }
         table.notes.append("Same sites, drivers and seed for every structure (common random numbers); only the public side's terms change.")
         table.notes.append("public_cost = grants + offtake + the expected loss the public side bears on the senior debt (first-loss tranche or guarantee calls); net_public_cost subtracts access_value, the market value of the public GPU-hours (base-case price and utilisation) over the access years.")
         table.notes.append("credit_commitment: the funded first-loss tranche f · V, or the guaranteed amount g · V (unfunded); public_multiplier = capex / (grants + offtake + credit_commitment), the tool's total-investment multiplier.")
         table.notes.append("equity_irr_p50: median private equity IRR pooled over sites and paths.")
+        table.notes.append("EU definitions (Financial Regulation (EU, Euratom) 2018/1046, Art. 2, recast 2024/2509): eu_leverage_effect = reimbursable financing provided (the senior debt V, the EU's first-loss tranche included) / Union contribution; eu_multiplier_effect = investment (capex) / Union contribution. union_contribution counts the EU budget only: the EU grants, the Union's offtake, the EU's first-loss tranche f · V, or the EU guarantee at its amount g · V; Member-State money is not a Union contribution.")
         return table
     }
 
@@ -306,7 +361,7 @@ public enum StressTables {
             table.append([.text(r.criterion.rawValue), .text(r.direction.id), .text(readable(r))] + cells + [.text(r.direction.unitName)])
         }
         table.notes.append("Deterministic model of all sites; bracketing by doubling from maximum/1024, then bisection to the tolerance (absolute, in the shock's unit).")
-        table.notes.append("A delay moves the commercial operation date by exactly its length (chips age from the actual start); capex overruns are paid by equity, so they never reach the lenders on their own.")
+        table.notes.append("A delay moves the commercial operation date by exactly its length (chips age from the actual start); capex overruns are paid by equity up to the contingency, then by the lenders' standby facility, and beyond both they are a completion default (see cash_flows).")
         table.notes.append("covenant_breach: some site's DSCR < covenant; payment_default: some site's cash + reserve < debt service; first_loss_wiped_out: lenders' loss ≥ the public first-loss tranche.")
         table.setDetail(["shock", "bracket_lower", "bracket_upper", "tolerance", "evaluations", "shock_unit"])
         return table

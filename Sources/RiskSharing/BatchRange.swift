@@ -2,29 +2,6 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The portfolio losses of a contiguous range of batches of a run: what one shard of a
-/// sharded run contributes (see ``simulateBatches(_:portfolio:settings:progress:)``).
-///
-/// A run of P paths in batches of B has ⌈P/B⌉ batches; batch b covers paths
-/// [b·B, min((b+1)·B, P)) and draws only from Philox counters (·, b, purpose, item), so any
-/// range of batches can be simulated on its own and gives exactly the paths the whole run
-/// would give there.
-public struct BatchRangeLosses: Sendable, Hashable {
-    /// The batches simulated, [first, end).
-    public var batches: Range<Int>
-    /// Their portfolio losses (EUR), ascending, one per path.
-    public var sortedLosses: [Double]
-    /// Default tests that needed an exact Φ evaluation (see ``SimulationReport/exactEvaluations``).
-    public var exactEvaluations: Int
-
-    /// A range's losses from their parts.
-    public init(batches: Range<Int>, sortedLosses: [Double], exactEvaluations: Int) {
-        self.batches = batches
-        self.sortedLosses = sortedLosses
-        self.exactEvaluations = exactEvaluations
-    }
-}
-
 extension SimulationSettings {
     /// ⌈paths / batchSize⌉: the number of batches of the run.
     public var batchCount: Int { (paths + batchSize - 1) / max(batchSize, 1) }
@@ -44,18 +21,32 @@ extension SimulationSettings {
 }
 
 /// Simulates only the batches `batches` of the run `settings` describes (same seed, same stream
-/// layout as ``simulate(portfolio:structure:settings:progress:)``) and returns their sorted
-/// portfolio losses. Memory: one Double per path of the range plus the workers' scratch.
+/// layout as ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``) and
+/// returns what they contribute to the report (see ``BatchRangeSummary``): per-batch moments
+/// of every summarised quantity, counts, and the retained losses.
 ///
-/// Merging ranges that partition 0..<``SimulationSettings/batchCount`` and passing their losses,
-/// sorted together, to ``simulationReport(portfolio:structure:settings:sortedLosses:exactEvaluations:)``
-/// gives the report `simulate` gives, bit for bit: every path's loss is the same number, the
-/// sorted array of all losses is therefore the same array, and the report is a function of that
-/// array alone (the summaries run over it in sorted order, not in batch order).
+/// This is the one simulation path: `simulate` runs it over all batches. Per batch b (any
+/// worker, any order): the ``BatchWorker`` simulates its paths, the slice is sorted, the
+/// waterfall is applied to every path once (moments, counts, histogram), and the slice's
+/// largest losses go into a bounded ``TopLosses`` buffer shared by the workers (2·K at most) — or, with
+/// ``LossRetention/all``, the slice stays in the array of all losses. Moments are folded in
+/// batch order (``MomentCollector``), counts added, the workers' tails merged; so the result is
+/// the same for any thread count.
 ///
-/// - Throws: ``RiskModelError`` for invalid settings, a range outside the run, or an invalid portfolio.
-public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, settings: SimulationSettings,
-                            progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> BatchRangeLosses {
+/// Memory: with ``LossRetention/tail``, ≤ 2·K tail losses (K = ``SimulationSettings/tailSize``)
+/// and the sort buffer of their compaction, and per worker one batch of losses, a batch ×
+/// quantities scratch, the histogram grid's cells up to the largest loss (≤ 2²⁰ + 1 counts) and
+/// the ``BatchWorker`` scratch — nothing per path; with `.all`, 8 bytes per path of the range and
+/// the final sort's merge buffer. Merging ranges that partition 0..<``SimulationSettings/batchCount``
+/// with ``BatchRangeSummary/append(_:tailSize:)`` in batch order and passing the result to
+/// ``simulationReport(portfolio:structure:settings:summary:)`` gives `simulate`'s report bit for bit.
+///
+/// - Parameters:
+///   - exceedance: loss fractions x at which P(L/V ≤ x) is counted (``LossDistribution`` answers them exactly).
+/// - Throws: ``RiskModelError`` for invalid settings, a range outside the run, or an invalid portfolio or structure.
+public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
+                            retaining: LossRetention = .all, exceedance: [Double] = [],
+                            progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> BatchRangeSummary {
     try settings.validate()
     guard batches.lowerBound >= 0 && batches.upperBound <= settings.batchCount else {
         throw .invalidInput(item: "settings", reason: "batches \(batches.lowerBound)..<\(batches.upperBound) are outside the run's 0..<\(settings.batchCount)")
@@ -63,70 +54,103 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, setting
     SingleThreadedBLAS.enter()
     defer { SingleThreadedBLAS.leave() }
     let model = try PreparedModel(portfolio: portfolio)
+    let waterfall = try Waterfall(structure: structure, volume: model.volume)
     let batchSize = settings.batchSize
     let paths = settings.pathRange(batches: batches)
     let threads = max(1, min(settings.threads ?? ProcessInfo.processInfo.activeProcessorCount, max(batches.count, 1)))
     let table = DefaultTable()
-    // The same plan as `simulate` builds, so that every path's loss is the same number.
     let plan = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
                                 probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
+    let retainAll = retaining == .all
+    let tailSize = min(settings.tailSize, settings.paths)
 
-    var losses = [Double](repeating: 0, count: paths.count)
-    var evaluations = [Int](repeating: 0, count: batches.count)
+    var losses = [Double](repeating: 0, count: retainAll ? paths.count : 0)
+    let collector = Mutex(MomentCollector(start: batches.lowerBound))
+    // One buffer of the largest losses for all workers (≤ 2·K; a batch only adds what exceeds
+    // its floor), so the tail's memory does not grow with the thread count.
+    let top = Mutex(TopLosses(capacity: retainAll ? 0 : tailSize))
+    let finished = Mutex([BatchAccumulator]())
     let next = Mutex(batches.lowerBound)
     let done = Mutex(0)
     losses.withUnsafeMutableBufferPointer { lossBuffer in
-        evaluations.withUnsafeMutableBufferPointer { evalBuffer in
-            let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
-                                         exact: settings.defaultTest == .exact, plan: plan)
-                while true {
-                    let b = next.withLock { v in defer { v += 1 }; return v }
-                    if b >= batches.upperBound { break }
-                    let start = b * batchSize
-                    let count = min(batchSize, settings.paths - start)
-                    let slice = out.losses.baseAddress! + (start - paths.lowerBound)
-                    let evaluated = worker.run(batch: b, count: count, into: slice)
-                    var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
-                    sliceBuffer.sort()
-                    out.evaluations[b - batches.lowerBound] = evaluated
-                    if let progress {
-                        done.withLock { d in
-                            d += 1
-                            progress(d, batches.count)
-                        }
+        let all = UncheckedSendable(lossBuffer)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
+                                     exact: settings.defaultTest == .exact, plan: plan)
+            var accumulator = BatchAccumulator(waterfall: waterfall, volume: model.volume, settings: settings,
+                                               exceedance: exceedance)
+            let own = UnsafeMutablePointer<Double>.allocate(capacity: retainAll ? 1 : batchSize)
+            defer { own.deallocate() }
+            while true {
+                let b = next.withLock { v in defer { v += 1 }; return v }
+                if b >= batches.upperBound { break }
+                let start = b * batchSize
+                let count = min(batchSize, settings.paths - start)
+                let slice = retainAll ? all.value.baseAddress! + (start - paths.lowerBound) : own
+                accumulator.exactEvaluations += worker.run(batch: b, count: count, into: slice)
+                var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
+                sliceBuffer.sort()
+                let moments = accumulator.add(batch: UnsafeBufferPointer(sliceBuffer))
+                if !retainAll { top.withLock { $0.add(ascending: UnsafeBufferPointer(sliceBuffer)) } }
+                collector.withLock { $0.add(batch: b, moments) }
+                if let progress {
+                    done.withLock { d in
+                        d += 1
+                        progress(d, batches.count)
                     }
                 }
             }
+            let result = accumulator
+            finished.withLock { $0.append(result) }
         }
     }
-    losses.sort()
-    return BatchRangeLosses(batches: batches, sortedLosses: losses, exactEvaluations: evaluations.reduce(0, +))
+    let accumulators = finished.withLock { $0 }
+    var summary = BatchRangeSummary(
+        batches: batches, paths: paths.count, moments: collector.withLock { $0.entries },
+        hits: [Int](repeating: 0, count: waterfall.tranches.count), wipeouts: [Int](repeating: 0, count: waterfall.tranches.count),
+        provisionShortfalls: [Int](repeating: 0, count: waterfall.guarantees.count),
+        exceedanceThresholds: exceedance, lossesAtMost: [Int](repeating: 0, count: exceedance.count), histogram: [],
+        maximumAllocationError: 0, exactEvaluations: 0, largestLosses: [], retainsAllLosses: retainAll)
+    for a in accumulators {
+        for j in a.hits.indices { summary.hits[j] += a.hits[j]; summary.wipeouts[j] += a.wipeouts[j] }
+        for k in a.shortfalls.indices { summary.provisionShortfalls[k] += a.shortfalls[k] }
+        for i in a.atMost.indices { summary.lossesAtMost[i] += a.atMost[i] }
+        if summary.histogram.count < a.histogram.count {
+            summary.histogram += [Int](repeating: 0, count: a.histogram.count - summary.histogram.count)
+        }
+        for i in a.histogram.indices { summary.histogram[i] += a.histogram[i] }
+        summary.maximumAllocationError = max(summary.maximumAllocationError, a.maximumError)
+        summary.exactEvaluations += a.exactEvaluations
+    }
+    if retainAll {
+        // Each batch sorted its own slice, so this sort only merges runs (stable merge sort finds them).
+        losses.sort()
+        summary.largestLosses = losses
+    } else {
+        summary.largestLosses = top.withLock { $0.sorted() }
+    }
+    return summary
 }
 
-/// The report of a whole run from all its paths' losses, sorted ascending (e.g. the merged
-/// ``BatchRangeLosses`` of every shard), through the same `Summariser` that
-/// ``simulate(portfolio:structure:settings:progress:)`` uses.
+/// The report of a whole run from the ``BatchRangeSummary`` of all its batches (one range, or
+/// the shards' appended in batch order), through the same `Summariser` that
+/// ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` uses.
 ///
-/// - Parameters:
-///   - portfolio: the simulated portfolio.
-///   - structure: the tranches and guarantees the losses go through.
-///   - settings: the whole run's settings (paths, seed, batch size).
-///   - sortedLosses: the losses of all `settings.paths` paths, ascending.
-///   - exactEvaluations: the sum of the ranges' ``BatchRangeLosses/exactEvaluations``.
-/// - Throws: ``RiskModelError`` for invalid inputs, or when the loss count is not `settings.paths`.
+/// - Throws: ``RiskModelError`` for invalid inputs, or when the summary does not cover the whole
+///   run or retains fewer than ``SimulationSettings/tailSize`` losses.
 public func simulationReport(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
-                             sortedLosses: [Double], exactEvaluations: Int) throws(RiskModelError) -> SimulationReport {
+                             summary: BatchRangeSummary) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
-    guard sortedLosses.count == settings.paths else {
-        throw .invalidInput(item: "settings", reason: "\(sortedLosses.count) losses for a run of \(settings.paths) paths")
+    guard summary.batches == 0..<settings.batchCount, summary.paths == settings.paths else {
+        throw .invalidInput(item: "settings", reason: "a summary of batches \(summary.batches.lowerBound)..<\(summary.batches.upperBound) (\(summary.paths) paths) for a run of \(settings.batchCount) batches (\(settings.paths) paths)")
+    }
+    let needed = summary.retainsAllLosses ? settings.paths : min(settings.tailSize, settings.paths)
+    guard summary.largestLosses.count == needed else {
+        throw .invalidInput(item: "settings", reason: "\(summary.largestLosses.count) retained losses; the run's quantiles need \(needed)")
     }
     let model = try PreparedModel(portfolio: portfolio)
     let waterfall = try Waterfall(structure: structure, volume: model.volume)
-    let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
-    return Summariser(settings: settings, model: model, waterfall: waterfall, sortedLosses: sortedLosses,
-                      obligorDraws: model.exposureCount * settings.paths, exactEvaluations: exactEvaluations).report(threads: threads)
+    return Summariser(settings: settings, model: model, waterfall: waterfall, collected: summary).report()
 }
 
 /// Checks that `structure` is valid for `portfolio` (the checks `simulate` makes before

@@ -67,7 +67,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     /// The largest batch (paths per work unit): each worker holds batch × factors doubles.
     public static let maximumBatchSize = 1 << 20
 
-    /// Throws unless every setting is in range (``simulate(portfolio:structure:settings:progress:)``
+    /// Throws unless every setting is in range (``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``
     /// and the scenario reader call this one check).
     public func validate() throws(RiskModelError) {
         func bad(_ reason: String) -> RiskModelError { .invalidInput(item: "settings", reason: reason) }
@@ -85,7 +85,7 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
     }
 }
 
-/// Runs every check ``simulate(portfolio:structure:settings:progress:)`` runs before its first
+/// Runs every check ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` runs before its first
 /// path — settings, exposures and pools, copula, correlation matrix (after its repair, if
 /// `repair: nearest`) and loadings against it, tranches and guarantees — without simulating.
 /// The scenario reader calls it, so a model `validate` accepts is a model `simulate` accepts.
@@ -116,12 +116,17 @@ enum Purpose: UInt64 {
 ///    EADᵢ·LGDᵢ (Beta LGD from stream (b, exposureLGD, i)).
 /// 4. Pool j: D ~ Binomial(count, Φ(tⱼₚ)) from stream (b, poolDefaults, j), Beta LGDs from
 ///    (b, poolLGD, j).
-/// Then the per-path portfolio losses are sorted (each batch pre-sorts its slice) and every
-/// tranche, guarantee and holder statistic is computed through the ``Waterfall`` — all its
-/// outputs are nondecreasing in the portfolio loss — as independent pieces, concurrently,
-/// assembled in a fixed order. Memory: one Double per path (plus one derived sample per
-/// summarising thread) and per-worker scratch of batch × K + 128 K doubles — never
-/// paths × exposures.
+/// Then each batch's losses are sorted and every tranche, guarantee and holder quantity is
+/// computed through the ``Waterfall`` once per path: means and squared deviations per batch,
+/// folded in batch order; counts (hits, wipe-outs, shortfalls, exceedances, histogram); and the
+/// ``SimulationSettings/tailSize`` largest portfolio losses, from which every quantile, its
+/// interval and the expected shortfalls are read (all waterfall outputs are nondecreasing in the
+/// portfolio loss). This is ``simulateBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``
+/// over all batches followed by ``simulationReport(portfolio:structure:settings:summary:)`` — the
+/// path a sharded run takes too. Memory with `retaining: .tail`: O(K) doubles for the tail
+/// (K ≈ (1 − lowest level)·paths), per-worker scratch of batch × (K factors + quantities) + 128 K
+/// doubles and nothing per path; with `.all` (the default, for ``SimulationReport/lossDistribution``
+/// at any point) one Double per path plus the final sort's merge buffer.
 ///
 /// OpenBLAS's thread count is process-wide: it is 1 from the first concurrent `simulate` call
 /// until the last one returns, then restored.
@@ -130,69 +135,21 @@ enum Purpose: UInt64 {
 ///   - portfolio: exposures, pools, dependence and copula.
 ///   - structure: tranches (partitioning [0, 1]) and guarantees.
 ///   - settings: paths, seed, batch size, threads, levels; see ``SimulationSettings``.
+///   - retaining: which losses ``SimulationReport/lossDistribution`` keeps (every figure of the
+///     report is the same either way); see ``LossRetention``.
+///   - exceedance: loss fractions x at which P(L/V ≤ x) is counted exactly whatever is retained.
 ///   - progress: called after each batch with (batches done, total batches), from worker
 ///     threads but never concurrently.
 /// - Returns: the ``SimulationReport``, bit-identical for any `settings.threads`.
 /// - Throws: ``RiskModelError`` for invalid inputs or a correlation matrix that is not positive
 ///   definite (unless `repair: .nearest`).
 public func simulate(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
+                     retaining: LossRetention = .all, exceedance: [Double] = [],
                      progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
-    // OpenBLAS single-threaded for the whole run (restored when the last concurrent run
-    // ends): the workers are the parallelism, and idle BLAS pool threads spin (sched_yield)
-    // on the cores they need.
-    SingleThreadedBLAS.enter()
-    defer { SingleThreadedBLAS.leave() }
-    let model = try PreparedModel(portfolio: portfolio)
-    let waterfall = try Waterfall(structure: structure, volume: model.volume)
-
-    let paths = settings.paths, batchSize = settings.batchSize
-    let batches = (paths + batchSize - 1) / batchSize
-    let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
-    let table = DefaultTable()
-    let worker = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
-                                  probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
-
-    var losses = [Double](repeating: 0, count: paths)
-    var evaluations = [Int](repeating: 0, count: batches)
-    let next = Mutex(0)
-    let done = Mutex(0)
-    losses.withUnsafeMutableBufferPointer { lossBuffer in
-        evaluations.withUnsafeMutableBufferPointer { evalBuffer in
-            let out = SharedOutput(losses: lossBuffer, evaluations: evalBuffer)
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
-                                         exact: settings.defaultTest == .exact, plan: worker)
-                while true {
-                    let b = next.withLock { v in defer { v += 1 }; return v }
-                    if b >= batches { break }
-                    let start = b * batchSize
-                    let count = min(batchSize, paths - start)
-                    let slice = out.losses.baseAddress! + start
-                    let evaluated = worker.run(batch: b, count: count, into: slice)
-                    var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
-                    sliceBuffer.sort()
-                    out.evaluations[b] = evaluated
-                    if let progress {
-                        done.withLock { d in
-                            d += 1
-                            progress(d, batches)
-                        }
-                    }
-                }
-            }
-        }
-    }
-    // Each batch sorted its own slice, so this sort only merges runs (stable merge sort finds them).
-    losses.sort()
-    return Summariser(settings: settings, model: model, waterfall: waterfall, sortedLosses: losses,
-                      obligorDraws: model.exposureCount * paths, exactEvaluations: evaluations.reduce(0, +)).report(threads: threads)
-}
-
-/// Buffers shared by the workers; each batch writes only its own slice.
-struct SharedOutput: @unchecked Sendable {
-    let losses: UnsafeMutableBufferPointer<Double>
-    let evaluations: UnsafeMutableBufferPointer<Int>
+    let summary = try simulateBatches(0..<settings.batchCount, portfolio: portfolio, structure: structure, settings: settings,
+                                      retaining: retaining, exceedance: exceedance, progress: progress)
+    return try simulationReport(portfolio: portfolio, structure: structure, settings: settings, summary: summary)
 }
 
 /// The portfolio reduced to what the inner loops need.

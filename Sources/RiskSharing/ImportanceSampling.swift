@@ -16,6 +16,22 @@ import Synchronization
 //    solving ψ'(θ) = x for ψ(θ) = Σ n·log(1 + p(e^{θv} − 1)) (0 when E[L | Z] ≥ x already).
 //    Pools: D ~ Binomial(n, q). LGDs are drawn from their own (untwisted) law.
 // Likelihood ratio of the twisted law: r = exp(−μᵀZ + ½|μ|²) · exp(−θ·Σ Dᵢvᵢ + ψ(θ)).
+//
+// Student-t copula (obligor r defaults iff (Sᵣ + σᵣεᵣ)/√(W/ν) < cᵣ = t_ν⁻¹(PDᵣ), W ~ χ²_ν shared by
+// all obligors of a path): the scheme of Bassamboo, A., Juneja, S. and Zeevi, A. (2008), "Portfolio
+// credit risk with extremal dependence: asymptotic analysis and efficient simulation", *Operations
+// Research* 56(3), 593–606 — exponential twisting of the mixing variable — combined with the two
+// Glasserman–Li steps given (Z, W):
+// 1'. W is drawn from the exponentially twisted law g_λ(W) ∝ e^{−λW}·f_χ²(W), i.e.
+//     W ~ Gamma(ν/2, rate ½ + λ) = χ²_ν/(1 + 2λ) (λ ≥ 0 makes small W — large common shocks —
+//     likelier), with density ratio f/g_λ = (1 + 2λ)^{−ν/2}·e^{λW}. Z ~ N(μ, I) as above.
+// 2'. Given (Z, W) the conditional PDs are p = Φ((c·√(W/ν) − S)/σ), twisted by θₓ(Z, W) as above.
+// Likelihood ratio: r = exp(−μᵀZ + ½|μ|²) · (1 + 2λ)^{−ν/2}·e^{λW} · exp(−θ·Σ Dᵢvᵢ + ψ(θ)) — exact,
+// as every factor is a density ratio of a law actually sampled. (μ, λ) per level: the mode
+// (z*, W*) of the approximate zero-variance density exp(F(z, W))·φ(z)·f_χ²(W) (F as in step 1 with
+// the PDs given (z, W)), found by Nelder–Mead over (z, log W); μ = z* and λ = max(0, (ν/W* − 1)/2),
+// so that the twisted mean ν/(1 + 2λ) is W*. Var(f/g_λ) is finite only for λ < ½, but the
+// defensive mixture below bounds every weight by 1/λ_d, so all second moments are finite.
 // 3. Defensive mixture (Hesterberg, T. (1995), "Weighted average importance sampling and
 //    defensive mixture distributions", *Technometrics* 37(2), 185–194): each path is drawn from
 //    the plain law with probability λ = ``defensiveFraction`` and from the twisted law otherwise;
@@ -31,7 +47,8 @@ import Synchronization
 public enum SimulationMethod: String, Sendable, Hashable, Codable, CaseIterable {
     /// Plain Monte Carlo.
     case plain
-    /// Glasserman–Li importance sampling (Gaussian copula, factor model).
+    /// Glasserman–Li importance sampling (factor model; Gaussian copula, or Student-t with the
+    /// mixing variable twisted as in Bassamboo, Juneja & Zeevi 2008).
     case importance
 }
 
@@ -96,8 +113,12 @@ public struct ImportanceReport: Sendable, Hashable, Codable {
     public var quantiles: [WeightedQuantile]
     public var expectedShortfall: [ShortfallEstimate]
 
+    /// Student-t copula only: the exponential twist λ of the mixing variable W ~ χ²_ν for the
+    /// target level (W drawn as χ²_ν/(1 + 2λ)); nil for the Gaussian copula.
+    public var mixingTwist: Double? = nil
+
     public static func == (a: ImportanceReport, b: ImportanceReport) -> Bool {
-        a.paths == b.paths && a.seed == b.seed && a.target == b.target && a.factorShift == b.factorShift
+        a.paths == b.paths && a.seed == b.seed && a.target == b.target && a.factorShift == b.factorShift && a.mixingTwist == b.mixingTwist
             && a.expectedLoss == b.expectedLoss && a.quantiles == b.quantiles && a.expectedShortfall == b.expectedShortfall
             && a.exceedance.map(\.probability) == b.exceedance.map(\.probability)
             && a.tranches.map(\.expectedLoss) == b.tranches.map(\.expectedLoss)
@@ -106,12 +127,13 @@ public struct ImportanceReport: Sendable, Hashable, Codable {
     }
     public func hash(into h: inout Hasher) { h.combine(paths); h.combine(seed); h.combine(target) }
 
-    private enum CodingKeys: String, CodingKey { case paths, seed, volume, target, targetSource, factorShift, effectiveSampleSize, meanWeight }
+    private enum CodingKeys: String, CodingKey { case paths, seed, volume, target, targetSource, factorShift, mixingTwist, effectiveSampleSize, meanWeight }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(paths, forKey: .paths); try c.encode(seed, forKey: .seed); try c.encode(volume, forKey: .volume)
         try c.encode(target, forKey: .target); try c.encode(targetSource, forKey: .targetSource)
-        try c.encode(factorShift, forKey: .factorShift); try c.encode(effectiveSampleSize, forKey: .effectiveSampleSize)
+        try c.encode(factorShift, forKey: .factorShift); try c.encodeIfPresent(mixingTwist, forKey: .mixingTwist)
+        try c.encode(effectiveSampleSize, forKey: .effectiveSampleSize)
         try c.encode(meanWeight, forKey: .meanWeight)
     }
     public init(from decoder: Decoder) throws {
@@ -195,15 +217,12 @@ struct TwistModel: Sendable {
 /// Batches of `settings.batchSize` paths draw from Philox streams keyed by the batch (factors
 /// from (b, isFactors, 0), each path's defaults and LGDs from (b, isDefaults, p)), so the
 /// report is bit-identical for any thread count.
-/// - Throws: ``RiskModelError`` for invalid inputs, a Student-t copula or an exposure
-///   correlation matrix (importance sampling here needs a Gaussian factor model).
+/// - Throws: ``RiskModelError`` for invalid inputs or an exposure correlation matrix
+///   (importance sampling here needs a factor model, Gaussian or Student-t copula).
 public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                                target: Double? = nil, exceedance: [Double] = [],
                                progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> ImportanceReport {
     try settings.validate()
-    guard case .gaussian = portfolio.copula else {
-        throw .invalidInput(item: "simulation.method", reason: "importance sampling is implemented for the Gaussian copula only; use method plain for the Student-t copula")
-    }
     guard case .factors = portfolio.dependence else {
         throw .invalidInput(item: "simulation.method", reason: "importance sampling needs a factor model (factor loadings), not an exposure correlation matrix")
     }
@@ -238,11 +257,13 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
     guard x < twist.maximum else {
         throw .invalidInput(item: "simulation.target", reason: "target loss fraction \(x) is not below the largest possible loss fraction \(twist.maximum)")
     }
-    @Sendable func conditional(_ z: [Double], into p: inout [Double]) {
+    let nu = model.degreesOfFreedom
+    /// Conditional PDs given the factors z and the mixing scale w = √(W/ν) (1 for the Gaussian copula).
+    @Sendable func conditional(_ z: [Double], _ w: Double, into p: inout [Double]) {
         for r in 0..<rows {
             var s = 0.0
             for j in 0..<k { s += model.a[r + j * rows] * z[j] }
-            p[r] = Normal.cdf((model.threshold[r] - s) * model.inverseSigma[r])
+            p[r] = Normal.cdf((model.threshold[r] * w - s) * model.inverseSigma[r])
         }
     }
     // One twisted component per level: the target and every exceedance threshold above the
@@ -252,17 +273,37 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
     // (Veach & Guibas 1995; Owen & Zhou 2000) estimates every requested level well.
     let levels = Array(Set([x] + exceedance.filter { $0 > model.expectedLoss / v && $0 < twist.maximum }).sorted().suffix(8))
     var scratch = [Double](repeating: 0, count: rows)
-    let shifts: [[Double]] = levels.map { level in
+    // Per level: the factor shift μ and (t copula) the mixing twist λ.
+    let optima: [(shift: [Double], lambda: Double)] = levels.map { level in
+        if let nu {
+            // Maximise over (z, u = log W): F(z, W) − ½|z|² + (ν/2)·u − e^u/2 (log density of log W, up to a constant).
+            func objective(_ y: [Double]) -> Double {
+                let u = min(max(y[k], -40), 40), w = Foundation.exp(u)
+                let z = Array(y[0..<k])
+                conditional(z, (w / nu).squareRoot(), into: &scratch)
+                let (theta, psi) = scratch.withUnsafeBufferPointer { twist.theta(x: level, $0) }
+                return -theta * level + psi - 0.5 * z.reduce(0) { $0 + $1 * $1 } + 0.5 * nu * u - 0.5 * w
+            }
+            let y = nelderMeadMaximum(objective, start: startingShift(model: model, twist: twist) + [Foundation.log(nu)], scale: 1)
+            let modeW = Foundation.exp(min(max(y[k], -40), 40))
+            return (Array(y[0..<k]), max(0, 0.5 * (nu / modeW - 1)))
+        }
         func objective(_ z: [Double]) -> Double {
-            conditional(z, into: &scratch)
+            conditional(z, 1, into: &scratch)
             let (theta, psi) = scratch.withUnsafeBufferPointer { twist.theta(x: level, $0) }
             return -theta * level + psi - 0.5 * z.reduce(0) { $0 + $1 * $1 }
         }
-        return k == 0 ? [] : nelderMeadMaximum(objective, start: startingShift(model: model, twist: twist), scale: 1)
+        return (k == 0 ? [] : nelderMeadMaximum(objective, start: startingShift(model: model, twist: twist), scale: 1), 0)
     }
+    let shifts = optima.map(\.shift), lambdas = optima.map(\.lambda)
     let mu = shifts[levels.firstIndex(of: x)!]
     let components = levels.count
     let shiftSquares = shifts.map { $0.reduce(0) { $0 + $1 * $1 } }
+    // log of (1 + 2λ)^{ν/2}, the constant of the mixing variable's density ratio g_λ/f.
+    let mixingLogConstant: [Double] = lambdas.map { lambda in
+        guard let nu else { return 0 }
+        return 0.5 * nu * Foundation.log1p(2 * lambda)
+    }
 
     let paths = settings.paths, batchSize = settings.batchSize
     let batches = (paths + batchSize - 1) / batchSize
@@ -290,7 +331,14 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
                             let xi = factors.nextNormal()
                             z[j] = twisted ? shifts[c][j] + xi : xi
                         }
-                        conditional(z, into: &p)
+                        // t copula: W = χ²_ν (plain) or χ²_ν/(1 + 2λ_c) (twisted), after the normals.
+                        var mixing = 0.0, scale = 1.0
+                        if let nu {
+                            mixing = factors.nextChiSquare(degreesOfFreedom: nu)
+                            if twisted { mixing /= 1 + 2 * lambdas[c] }
+                            scale = (mixing / nu).squareRoot()
+                        }
+                        conditional(z, scale, into: &p)
                         let twists = p.withUnsafeBufferPointer { pp in levels.map { twist.theta(x: $0, pp) } }
                         let theta = twisted ? twists[c].0 : 0
                         var stream = RandomStream(seed: settings.seed, stream: (UInt64(b), Purpose.importanceDefaults.rawValue, UInt64(i)))
@@ -330,7 +378,10 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
                         for j in 0..<components {
                             var dot = 0.0
                             for l in 0..<k { dot += shifts[j][l] * z[l] }
-                            mixture += Foundation.exp(dot - 0.5 * shiftSquares[j] + twists[j].0 * weighted - twists[j].1)
+                            // t copula: × g_λ/f = (1 + 2λ_j)^{ν/2}·e^{−λ_j W}.
+                            let exponent: Double = dot - 0.5 * shiftSquares[j] + twists[j].0 * weighted - twists[j].1
+                            let mixingTerm: Double = mixingLogConstant[j] - lambdas[j] * mixing
+                            mixture += Foundation.exp(exponent + mixingTerm)
                         }
                         out.value.1[start + i] = 1 / (defensiveFraction + (1 - defensiveFraction) * mixture / Double(components))
                     }
@@ -339,8 +390,10 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
             }
         }
     }
-    return ImportanceSummariser(losses: losses, weights: weights, settings: settings, waterfall: waterfall, volume: v)
+    var report = ImportanceSummariser(losses: losses, weights: weights, settings: settings, waterfall: waterfall, volume: v)
         .report(target: x, source: source, mu: mu, exceedance: exceedance, exactExpectedLoss: model.expectedLoss)
+    if nu != nil { report.mixingTwist = lambdas[levels.firstIndex(of: x)!] }
+    return report
 }
 
 /// A start for the mean-shift search: −2 along the loss-weighted mean loading direction (defaults

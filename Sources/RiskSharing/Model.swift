@@ -73,7 +73,7 @@ public struct Exposure: Sendable, Hashable, Codable {
     /// correlation matrix instead of factors). Requires βᵢᵀΣβᵢ < 1.
     public var loadings: [Double]
 
-    /// An exposure; validated by ``simulate(portfolio:structure:settings:progress:)``.
+    /// An exposure; validated by ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``.
     public init(name: String, exposureAtDefault: Double, probabilityOfDefault: Double,
                 lossGivenDefault: LossGivenDefault, loadings: [Double]) {
         self.name = name
@@ -112,7 +112,7 @@ public struct HomogeneousPool: Sendable, Hashable, Codable {
     /// Factor loadings β shared by every loan of the pool.
     public var loadings: [Double]
 
-    /// A pool; validated by ``simulate(portfolio:structure:settings:progress:)``.
+    /// A pool; validated by ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``.
     public init(name: String, count: Int, exposureAtDefault: Double, probabilityOfDefault: Double,
                 lossGivenDefault: LossGivenDefault, loadings: [Double]) {
         self.name = name
@@ -168,7 +168,7 @@ public struct Portfolio: Sendable, Equatable {
     /// Gaussian or Student-t.
     public var copula: Copula
 
-    /// A portfolio; validated by ``simulate(portfolio:structure:settings:progress:)``.
+    /// A portfolio; validated by ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)``.
     public init(exposures: [Exposure] = [], pools: [HomogeneousPool] = [], dependence: Dependence, copula: Copula = .gaussian) {
         self.exposures = exposures
         self.pools = pools

@@ -75,31 +75,62 @@ public struct HistogramBucket: Sendable, Hashable, Codable {
     public var probability: ProbabilityEstimate
 }
 
-/// The simulated portfolio losses, sorted: the empirical distribution, for CDF queries.
+/// The simulated portfolio losses, sorted: the empirical distribution, for CDF queries —
+/// every path's loss (``LossRetention/all``) or only the largest ones (``LossRetention/tail``),
+/// with exact counts at the exceedance thresholds given to the run.
 public struct LossDistribution: Sendable, Hashable, Codable {
-    /// Portfolio losses (EUR), ascending, one per path.
+    /// Portfolio losses (EUR), ascending: every path's, or the ``paths`` paths' largest.
     public var sortedLosses: [Double]
     /// The portfolio volume V (EUR).
     public var volume: Double
+    /// The number of paths of the run.
+    public var paths: Int
+    /// Loss fractions x counted during the run, and per x the paths with L ≤ x·V.
+    public var countedThresholds: [Double]
+    /// See ``countedThresholds``.
+    public var countsAtMost: [Int]
+
+    /// A distribution from its parts; `paths` defaults to every loss being retained.
+    public init(sortedLosses: [Double], volume: Double, paths: Int? = nil, countedThresholds: [Double] = [], countsAtMost: [Int] = []) {
+        self.sortedLosses = sortedLosses
+        self.volume = volume
+        self.paths = paths ?? sortedLosses.count
+        self.countedThresholds = countedThresholds
+        self.countsAtMost = countsAtMost
+    }
+
+    /// True when ``sortedLosses`` holds every path's loss.
+    public var isComplete: Bool { sortedLosses.count == paths }
+
+    /// Whether P(L/V ≤ x) can be answered exactly: every loss is retained, x was counted, or
+    /// x·V is at least the smallest retained loss (all paths below it have L ≤ x·V).
+    public func canAnswer(lossFractionAtMost x: Double) -> Bool {
+        isComplete || countedThresholds.contains(x) || (sortedLosses.first.map { x * volume >= $0 } ?? false)
+    }
 
     /// P(L/V ≤ x), the empirical CDF at a loss fraction x, with binomial SE.
+    /// Precondition: ``canAnswer(lossFractionAtMost:)``.
     public func probability(lossFractionAtMost x: Double) -> ProbabilityEstimate {
-        ProbabilityEstimate(successes: countAtMost(x * volume), trials: sortedLosses.count)
+        ProbabilityEstimate(successes: countAtMost(x * volume, fraction: x), trials: paths)
     }
 
-    /// P(lower < L/V ≤ upper), with binomial SE.
+    /// P(lower < L/V ≤ upper), with binomial SE. Precondition: both ends can be answered.
     public func probability(lossFractionAbove lower: Double, atMost upper: Double) -> ProbabilityEstimate {
-        ProbabilityEstimate(successes: max(0, countAtMost(upper * volume) - countAtMost(lower * volume)), trials: sortedLosses.count)
+        ProbabilityEstimate(successes: max(0, countAtMost(upper * volume, fraction: upper) - countAtMost(lower * volume, fraction: lower)), trials: paths)
     }
 
-    /// Number of paths with loss ≤ x (EUR), by binary search.
-    func countAtMost(_ x: Double) -> Int {
+    /// Number of paths with loss ≤ x (EUR): a counted threshold, else by binary search in the
+    /// retained losses (all paths not retained lie below the smallest retained one).
+    func countAtMost(_ x: Double, fraction: Double? = nil) -> Int {
+        if !isComplete, let f = fraction, let i = countedThresholds.firstIndex(of: f) { return countsAtMost[i] }
+        precondition(isComplete || (sortedLosses.first.map { x >= $0 } ?? false),
+                     "P(L ≤ x) below the retained tail: run with retaining: .all or count x as an exceedance threshold")
         var lo = 0, hi = sortedLosses.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if sortedLosses[mid] <= x { lo = mid + 1 } else { hi = mid }
         }
-        return lo
+        return paths - sortedLosses.count + lo
     }
 }
 
@@ -150,8 +181,9 @@ public struct SimulationReport: Sendable, Hashable, Codable {
     public var guarantees: [GuaranteeReport]
     /// The portfolio loss histogram (edges as fractions of V).
     public var histogram: [HistogramBucket]
-    /// The sorted portfolio losses (one Double per path) — for CDF queries and further analysis;
-    /// leave it out of rendered output (it has `paths` entries).
+    /// The sorted portfolio losses (one Double per path with ``LossRetention/all``, the largest
+    /// ``SimulationSettings/tailSize`` with `.tail`) — for CDF queries and further analysis;
+    /// leave it out of rendered output.
     public var lossDistribution: LossDistribution
     /// max over paths of |Σ holders' losses − portfolio loss| (EUR): rounding only.
     public var maximumAllocationError: Double

@@ -136,13 +136,16 @@ public enum RunAdmission: Sendable, Equatable {
 }
 
 extension SimulationSettings {
-    /// The resources of ``simulate(portfolio:structure:settings:progress:)`` on `portfolio` with
+    /// The resources of ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` on `portfolio` with
     /// `tranches`, `holders` and `guarantees` in the structure, on `threads` workers.
     ///
     /// Memory (doubles of 8 bytes), after the engine's doc comment:
-    /// - the loss of every path, and the merge buffer of its final sort: 2 × paths;
-    /// - while summarising, one derived sample (and its sort buffer, when rounding broke the
-    ///   order) per summarising thread: min(threads, jobs) × paths more, beside the losses;
+    /// - with `retaining: .all`, the loss of every path and the merge buffer of its final sort:
+    ///   1.5 × paths (2 × paths counted); with `.tail`, the shared buffer of the largest losses
+    ///   and its compaction's sort buffer: 3·K, K = ``tailSize``;
+    /// - while summarising, the K-loss tail, one derived tail and its sort buffer: 3·K more;
+    /// - per worker the batch × quantities scratch (quantities = 1 + 2·tranches + holders +
+    ///   guarantees) and the histogram grid (2²⁰ + 1 counts at most);
     /// - per worker: Z (batch × K), w (batch), S (batch × chunk, chunk ≤ 128 K / batch … rows);
     /// - the prepared model: A = B·L ((N + P) × K) and about 16 doubles per exposure or pool,
     ///   plus the portfolio itself (its loadings, K doubles, and about 150 bytes per exposure).
@@ -151,16 +154,19 @@ extension SimulationSettings {
     /// ``Throughput/obligorDrawsPerSecond`` per thread, plus one pass over the paths per summary
     /// job at ``Throughput/coverPathsPerSecond``.
     public func resourceEstimate(exposures: Int, pools: Int, factors: Int, tranches: Int, holders: Int,
-                                 guarantees: Int, threads: Int, poolWork: Double = 0) -> ResourceEstimate {
+                                 guarantees: Int, threads: Int, poolWork: Double = 0, retaining: LossRetention = .all) -> ResourceEstimate {
         let p = Double(paths), rows = Double(exposures) + Double(pools), k = Double(max(factors, 1))
         let workers = Double(max(1, threads)), batch = Double(batchSize)
         let jobs = Double(2 + tranches + holders + guarantees)
         let chunk = max(1, min(rows, Double(1 << 17) / max(batch, 1)))
         let model = rows * (k * 8 * 2 + 16 * 8 + 150)
         let perWorker = batch * (k + 1 + chunk) * 8
-        let simulation = 2 * p * 8
-        let summary = p * 8 * (1 + min(workers, jobs))
-        let bytes = ResourceEstimate.baseBytes + model + workers * perWorker + max(simulation, summary)
+        let tail = Double((try? validate()).map { min(tailSize, paths) } ?? paths)
+        let quantities = Double(1 + 2 * tranches + holders + guarantees)
+        let accumulators = batch * (1 + quantities) * 8 + Double(SimulationSettings.histogramGridCells + 1) * 8
+        let retained = retaining == .all ? 2 * p * 8 : 3 * tail * 8
+        let summary = 3 * tail * 8 + (retaining == .all ? p * 8 : 0)
+        let bytes = ResourceEstimate.baseBytes + model + workers * (perWorker + accumulators) + max(retained, summary)
         let seconds = p * max(Double(exposures) + poolWork, 1) / (Throughput.obligorDrawsPerSecond * workers)
             + jobs * p / (Throughput.coverPathsPerSecond * workers)
         return ResourceEstimate(bytes: bytes, seconds: seconds)
@@ -178,7 +184,8 @@ extension Portfolio {
 
     /// The resources of simulating this portfolio under `structure` with `settings` on
     /// `threads` workers (see `SimulationSettings.resourceEstimate(exposures:pools:factors:tranches:holders:guarantees:threads:)`).
-    public func resourceEstimate(structure: RiskSharingStructure, settings: SimulationSettings, threads: Int) -> ResourceEstimate {
+    public func resourceEstimate(structure: RiskSharingStructure, settings: SimulationSettings, threads: Int,
+                                 retaining: LossRetention = .all) -> ResourceEstimate {
         let holders = Set(structure.tranches.map(\.holder)).count + structure.guarantees.count
         return settings.resourceEstimate(exposures: exposures.count, pools: pools.count, factors: factorCount,
                                          tranches: structure.tranches.count, holders: holders,
@@ -186,6 +193,6 @@ extension Portfolio {
                                          poolWork: pools.reduce(0) {
                                              $0 + Throughput.poolWork(count: $1.count, probabilityOfDefault: $1.probabilityOfDefault,
                                                                       betaLGD: $1.lossGivenDefault.betaParameters != nil)
-                                         })
+                                         }, retaining: retaining)
     }
 }

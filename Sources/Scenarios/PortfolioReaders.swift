@@ -19,6 +19,17 @@ public struct RiskModel: Sendable {
     public var target: Double? = nil
     /// `simulation.exceedance`: losses (fractions of the volume) at which P(L/V > x) is reported.
     public var exceedance: [Double] = []
+    /// `lifetime`: the multi-year credit model (horizon, PD term structures, amortisation,
+    /// recovery lag, fees, discounting), if the file has one.
+    public var lifetime: LifetimeSpec? = nil
+    /// `simulation.quantile_levels`: VaR/ES levels in (0, 1), ascending and distinct (nil: the engine's default).
+    public var quantileLevels: [Double]? = nil
+    /// `simulation.confidence`: coverage of the confidence intervals, in (0, 1) (nil: 0.95).
+    public var confidence: Double? = nil
+    /// `simulation.histogram_edges`: loss-distribution bucket edges as fractions of the volume (nil: 20 equal buckets).
+    public var histogramEdges: [Double]? = nil
+    /// `simulation.target_relative_error`, `simulation.for`, `simulation.max_paths`: run to accuracy.
+    public var accuracy: AccuracyTarget? = nil
 
     /// A portfolio model built in code (what the `portfolio`, `risk_sharing` and `simulation`
     /// sections of a file describe). `factorNames` label the factor columns of the tables; with
@@ -45,7 +56,11 @@ public struct RiskModel: Sendable {
 
     /// The engine settings for this model's defaults, with `paths`, `seed` and `threads` overridden when given.
     public func settings(paths: Int? = nil, seed: UInt64? = nil, threads: Int? = nil) -> SimulationSettings {
-        SimulationSettings(paths: paths ?? self.paths, seed: seed ?? self.seed, batchSize: batchSize, threads: threads)
+        var s = SimulationSettings(paths: paths ?? self.paths, seed: seed ?? self.seed, batchSize: batchSize, threads: threads)
+        if let quantileLevels { s.quantileLevels = quantileLevels }
+        if let confidence { s.confidence = confidence }
+        if let histogramEdges { s.histogramEdges = histogramEdges }
+        return s
     }
 }
 
@@ -71,7 +86,9 @@ public struct RiskModel: Sendable {
 ///           # cap_basis: guaranteed_amount (default: cap amount = cap · rate · covered volume, the
 ///           # EIF convention) or volume (cap amount = cap · portfolio volume)
 ///     simulation: {paths: 100000, seed: 1, batch_size: 4096}
-///     # optional: method: importance, target: 0.15, exceedance: [0.05, 0.15, 0.3]
+///     # optional: method: importance, target: 0.15, exceedance: [0.05, 0.15, 0.3],
+///     #   quantile_levels: [0.99, 0.999, 0.9999], confidence: 0.95, histogram_edges: [0, 0.05, 0.1, 1],
+///     #   target_relative_error: 0.1, for: senior, max_paths: 100000000 (run to accuracy; `paths` is the pilot)
 struct PortfolioReader {
     let sink: DiagnosticSink
     /// Reads a data file named in the model (relative to the model's folder); nil if missing.
@@ -206,7 +223,57 @@ struct PortfolioReader {
         var paths = 100_000, seed: UInt64 = 1, batch = 4096
         var simulationOK = true
         var method = SimulationMethod.plain, target: Double? = nil, exceedance: [Double] = []
-        if let s = simulation?.mapping(allowed: ["paths", "seed", "batch_size", "method", "target", "exceedance"]) {
+        var quantileLevels: [Double]? = nil, confidence: Double? = nil, histogramEdges: [Double]? = nil
+        var accuracy: AccuracyTarget? = nil
+        if let s = simulation?.mapping(allowed: ["paths", "seed", "batch_size", "method", "target", "exceedance", "quantile_levels", "confidence",
+                                                 "histogram_edges", "target_relative_error", "for", "max_paths"]) {
+            /// An ascending list of distinct numbers, each checked by `check` (nil: fine).
+            func ascending(_ v: YAMLValue, minimumCount: Int, what: String, check: (Double) -> String?) -> [Double]? {
+                guard let items = v.sequence() else { return nil }
+                var xs: [Double] = []
+                for item in items {
+                    guard let x = item.number() else { return nil }
+                    if let problem = check(x) { item.error(problem); return nil }
+                    if let last = xs.last, x <= last { item.error("\(what) must be ascending and distinct (\(YAMLValue.show(x)) follows \(YAMLValue.show(last)))"); return nil }
+                    xs.append(x)
+                }
+                if xs.count < minimumCount { v.error("give at least \(minimumCount) \(what)"); return nil }
+                return xs
+            }
+            if let v = s["quantile_levels"] {
+                quantileLevels = ascending(v, minimumCount: 1, what: "quantile levels") { $0 > 0 && $0 < 1 ? nil : "a quantile level must be in (0, 1), e.g. 0.999, not \(YAMLValue.show($0))" }
+                if quantileLevels == nil { simulationOK = false }
+            }
+            if let v = s["confidence"] {
+                if let x = v.number(), x > 0, x < 1 { confidence = x } else {
+                    if let x = v.number() { v.error("the confidence level must be in (0, 1), e.g. 0.95, not \(YAMLValue.show(x))") }
+                    simulationOK = false
+                }
+            }
+            if let v = s["histogram_edges"] {
+                histogramEdges = ascending(v, minimumCount: 2, what: "histogram edges") { $0 >= 0 && $0 <= 1 ? nil : "a histogram edge is a loss fraction in [0, 1], not \(YAMLValue.show($0))" }
+                if histogramEdges == nil { simulationOK = false }
+            }
+            if s.has("target_relative_error") || s.has("for") || s.has("max_paths") {
+                var relative: Double? = nil, cap = AccuracyTarget.defaultMaximumPaths
+                if let v = s.required("target_relative_error") {
+                    if let x = v.number(), x > 0, x < 1 { relative = x } else {
+                        if let x = v.number() { v.error("the target relative standard error must be in (0, 1), e.g. 0.1 for 10 %, not \(YAMLValue.show(x))") }
+                        simulationOK = false
+                    }
+                } else { simulationOK = false }
+                if let v = s["max_paths"] {
+                    if let p = v.integer(minimum: 1, maximum: PortfolioReader.maximumPaths, what: "max_paths (8 bytes of memory each)") { cap = p } else { simulationOK = false }
+                }
+                if let v = s.required("for"), let text = v.string() {
+                    if let structure, let relative {
+                        do { accuracy = AccuracyTarget(relativeError: relative, quantity: try AccuracyQuantity(parsing: text, structure: structure), maximumPaths: cap) } catch {
+                            if case let .invalidInput(_, reason) = error { v.error(reason) } else { v.error("\(error)") }
+                            simulationOK = false
+                        }
+                    }
+                } else { simulationOK = false }
+            }
             if let v = s["method"] { if let m = v.choice(SimulationMethod.self) { method = m } else { simulationOK = false } }
             if let v = s["target"] {
                 if let x = v.fraction(), x > 0, x < 1 { target = x } else { if v.number().map({ $0 == 0 || $0 == 1 }) == true { v.error("the target loss fraction must be in (0, 1)") }; simulationOK = false }
@@ -226,15 +293,23 @@ struct PortfolioReader {
         let portfolio = Portfolio(exposures: exposures.map { $0! }, pools: pools.map { $0! }, dependence: dependence, copula: copula)
         // The engine's own checks, run now so that `validate` accepts exactly what `simulate` accepts.
         do {
-            try validateSimulation(portfolio: portfolio, structure: structure,
-                                   settings: SimulationSettings(paths: paths, seed: seed, batchSize: batch))
+            var settings = SimulationSettings(paths: paths, seed: seed, batchSize: batch)
+            if let quantileLevels { settings.quantileLevels = quantileLevels }
+            if let confidence { settings.confidence = confidence }
+            if let histogramEdges { settings.histogramEdges = histogramEdges }
+            try validateSimulation(portfolio: portfolio, structure: structure, settings: settings)
         } catch {
             locate(error, portfolio: value, riskSharing: riskSharing, simulation: simulation, exposures: portfolio.exposures,
                    exposureValues: exposureValues, poolValues: poolValues)
             return nil
         }
-        return RiskModel(portfolio: portfolio, structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch,
-                         method: method, target: target, exceedance: exceedance)
+        var model = RiskModel(portfolio: portfolio, structure: structure, factorNames: factorNames, paths: paths, seed: seed, batchSize: batch,
+                              method: method, target: target, exceedance: exceedance)
+        model.quantileLevels = quantileLevels
+        model.confidence = confidence
+        model.histogramEdges = histogramEdges
+        model.accuracy = accuracy
+        return model
     }
 
     /// The most paths a model file may ask for (the engine keeps one loss per path).

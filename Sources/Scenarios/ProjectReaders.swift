@@ -12,7 +12,8 @@ import Yams
 ///       operating_years: 10
 ///       discount_rate: 0.08
 ///       capex: {gpus: 100000, chip_unit_cost_usd: 40000, usd_per_eur: 1.08, facility_eur_m: 1300, overrun: 0, delay_years: 0}
-///       revenue: {price_usd_per_gpu_hour: 3.2, price_decline: 0.15, utilisation: 0.8, chip_life_years: 5, refresh_cost_factor: 1}
+///       revenue: {price_usd_per_gpu_hour: 3.2, price_decline: 0.15, utilisation: 0.8, chip_life_years: 5, refresh_cost_factor: 1,
+///                 ramp_up_months: 12, contract: {share: 0.3, price_usd_per_gpu_hour: 2.5, tenor_years: 3}}   # both optional
 ///       opex: {power_per_gpu_kw: 1.667, pue: 1.2, electricity_eur_per_kwh: 0.2, staff_eur_m_per_year: 60, maintenance_share: 0.02}
 ///       funding:
 ///         eu_share: 0.17
@@ -20,7 +21,10 @@ import Yams
 ///         share_base: computing_infrastructure   # or total_capex (Reg. (EU) 2026/150, Art. 12b(5))
 ///         public_instrument: grant          # or equity
 ///         access: {mode: free, years: 5}    # none | free | offtake (Art. 12b(5), (12), (13), (15)(b))
-///         debt: {gearing: 0.6, sizing: {target_dscr: 1.6, cfads_haircut: 0.15}, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_months: 6, covenant_dscr: 1.2}   # annuity | linear | sculpted
+///         debt: {gearing: 0.6, sizing: {target_dscr: 1.6, cfads_haircut: 0.15, basis: p90}, tenor_years: 5, base_rate: 0.02, margin: 0.035, amortisation: sculpted, reserve_months: 6, covenant_dscr: 1.2,
+///                lock_up_dscr: 1.3, sweep_share: 0.5}   # amortisation: annuity | linear | sculpted; basis: sponsor_case | p50 | p90; lock-up and sweep optional
+///       tax: {rate: 0.25, facility_life_years: 20}             # optional; a site may set its own tax_rate
+///       completion: {contingency_share: 0.1, standby_share: 0.1}   # optional; without it equity pays every overrun
 ///     drivers:
 ///       gpu_price: {volatility: 0.3}
 ///       electricity_price: {volatility: 0.35, mean_reversion: 0.7}
@@ -36,15 +40,15 @@ struct ProjectReader {
     let sink: DiagnosticSink
     let root: Node
 
-    static let rootFields = ["project", "drivers", "sites", "lenders", "stresses"]
-    static let projectFields = ["periods_per_year", "construction_years", "operating_years", "discount_rate", "capex", "revenue", "opex", "funding"]
+    static let rootFields = ["project", "drivers", "sites", "lenders", "stresses", "ranges"]
+    static let projectFields = ["periods_per_year", "construction_years", "operating_years", "discount_rate", "capex", "revenue", "opex", "funding", "tax", "completion"]
     static let capexFields = ["gpus", "chip_unit_cost_usd", "usd_per_eur", "facility_eur_m", "overrun", "delay_years"]
-    static let revenueFields = ["price_usd_per_gpu_hour", "price_decline", "utilisation", "chip_life_years", "refresh_cost_factor"]
+    static let revenueFields = ["price_usd_per_gpu_hour", "price_decline", "utilisation", "chip_life_years", "refresh_cost_factor", "ramp_up_months", "contract"]
     static let opexFields = ["power_per_gpu_kw", "pue", "electricity_eur_per_kwh", "staff_eur_m_per_year", "maintenance_share"]
     static let fundingFields = ["eu_share", "member_state_share", "share_base", "public_instrument", "access", "debt"]
     static let accessFields = ["mode", "years"]
-    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_months", "reserve_periods", "covenant_dscr", "sizing"]
-    static let siteFields = ["id", "label", "gpus", "facility_eur_m", "electricity_eur_per_kwh", "pue", "utilisation"]
+    static let debtFields = ["gearing", "tenor_years", "base_rate", "margin", "amortisation", "reserve_months", "reserve_periods", "covenant_dscr", "sizing", "lock_up_dscr", "sweep_share"]
+    static let siteFields = ["id", "label", "gpus", "facility_eur_m", "electricity_eur_per_kwh", "pue", "utilisation", "tax_rate"]
     static let shockFields = ["gpu_price", "price_decline", "utilisation", "electricity_price", "rate", "capex_overrun", "delay_years"]
 
     /// Reads the sections from the root mapping; nil (with diagnostics) when any is wrong.
@@ -74,7 +78,42 @@ struct ProjectReader {
             checkUnique(list, ids: sites.map { $0?.id }, what: "site")
         }
         guard let drivers, let lenders, stresses.allSatisfy({ $0 != nil }), sites.allSatisfy({ $0 != nil }) else { return nil }
-        return StressModel(sites: sites.map { $0! }, drivers: drivers, lenders: lenders, scenarios: stresses.map { $0! })
+        let siteList = sites.map { $0! }
+        let ranges = (m["ranges"]?.sequence() ?? []).map { range($0, sites: siteList) }
+        guard ranges.allSatisfy({ $0 != nil }) else { return nil }
+        return StressModel(sites: siteList, drivers: drivers, lenders: lenders, scenarios: stresses.map { $0! }, ranges: ranges.map { $0! })
+    }
+
+    /// One calibration range: `{input: chip_unit_cost_usd, low: 40000, high: 66000}`, optionally
+    /// for one `site`; the base is the model's value, which must lie in [low, high].
+    private func range(_ value: YAMLValue, sites: [Site]) -> CalibrationRange? {
+        guard let m = value.mapping(allowed: ["input", "site", "low", "high"]) else { return nil }
+        let input = m.required("input")?.choice(CalibratedInput.self)
+        let site = m["site"]?.identifier()
+        let low = m.required("low")?.number(), high = m.required("high")?.number()
+        guard let input, let low, let high else { return nil }
+        if m.has("site") && site == nil { return nil }
+        if let site, !sites.contains(where: { $0.id == site }) {
+            m["site"]!.error("no site '\(site)'; the sites are: \(sites.map(\.id).joined(separator: ", "))")
+            return nil
+        }
+        guard low <= high else { m["low"]!.error("low \(YAMLValue.show(low)) is above high \(YAMLValue.show(high))"); return nil }
+        var ok = true
+        for s in sites where site == nil || s.id == site {
+            let base = input.value(in: s.parameters)
+            if !(low <= base && base <= high) {
+                m["low"]!.error("site \(s.id)'s \(input.rawValue) of \(YAMLValue.show(base)) is outside [\(YAMLValue.show(low)), \(YAMLValue.show(high))]\(site == nil ? "; give that site a range of its own (site: \(s.id))" : "")")
+                ok = false
+                break
+            }
+            for (end, v) in [("low", low), ("high", high)] {
+                if let issue = input.set(v, in: s.parameters).issues().first {
+                    m[end]!.error("\(input.rawValue) = \(YAMLValue.show(v)) makes site \(s.id) inconsistent: \(issue)")
+                    ok = false
+                }
+            }
+        }
+        return ok ? CalibrationRange(input: input, site: site, low: low, high: high) : nil
     }
 
     private func checkUnique(_ list: [YAMLValue], ids: [String?], what: String) {
@@ -104,10 +143,29 @@ struct ProjectReader {
         let revenue = m.required("revenue").flatMap(self.revenue)
         let opex = m.required("opex").flatMap(self.opex)
         let funding = m.required("funding").flatMap(self.funding)
+        var tax: ProjectParameters.Tax? = ProjectParameters.Tax.none
+        if let v = m["tax"] {
+            tax = nil
+            if let tm = v.mapping(allowed: ["rate", "facility_life_years"]) {
+                let rate = tm.required("rate")?.fraction()
+                if let rate, rate >= 1 { tm["rate"]!.error("a tax rate of 100 % or more leaves nothing; use a value below 1") }
+                let life = years(tm.required("facility_life_years"), maximum: 100)
+                if let rate, rate < 1, let life { tax = .init(rate: rate, facilityLifeYears: life) }
+            }
+        }
+        var completion: ProjectParameters.Completion? = .equityPaysAll
+        if let v = m["completion"] {
+            completion = nil
+            if let cm = v.mapping(allowed: ["contingency_share", "standby_share"]) {
+                let contingency = cm.required("contingency_share")?.nonNegative()
+                let standby = cm.required("standby_share")?.nonNegative()
+                if let contingency, let standby { completion = .init(contingencyShare: contingency, standbyShare: standby) }
+            }
+        }
         guard let periods, [1, 2, 4, 12].contains(periods), let construction, let operating, let discount,
-              let capex, let revenue, let opex, let funding else { return nil }
+              let capex, let revenue, let opex, let funding, let tax, let completion else { return nil }
         return ProjectParameters(timeline: .init(periodsPerYear: periods, constructionYears: construction, operatingYears: operating, discountRate: discount),
-                                 capex: capex, revenue: revenue, opex: opex, funding: funding)
+                                 capex: capex, revenue: revenue, opex: opex, funding: funding, tax: tax, completion: completion)
     }
 
     private func capex(_ value: YAMLValue) -> ProjectParameters.Capex? {
@@ -137,9 +195,23 @@ struct ProjectReader {
         let utilisation = m.required("utilisation")?.fraction()
         let life = years(m.required("chip_life_years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
         let refresh = m["refresh_cost_factor"]?.nonNegative()
-        guard let price, let decline, decline < 1, let utilisation, let life else { return nil }
+        let ramp = m["ramp_up_months"]?.nonNegative()
+        if let ramp, ramp > 12 * ProjectParameters.Limits.maximumOperatingYears { m["ramp_up_months"]!.error("\(YAMLValue.show(ramp)) months is longer than any operation") }
+        var contract: ProjectParameters.Contract? = ProjectParameters.Contract.none
+        if let v = m["contract"] {
+            contract = nil
+            if let cm = v.mapping(allowed: ["share", "price_usd_per_gpu_hour", "tenor_years"]) {
+                let share = cm.required("share")?.fraction()
+                let cprice = cm.required("price_usd_per_gpu_hour")?.nonNegative()
+                let tenor = years(cm.required("tenor_years"), maximum: ProjectParameters.Limits.maximumOperatingYears)
+                if let share, let cprice, let tenor { contract = .init(share: share, priceUSDPerGPUHour: cprice, tenorYears: tenor) }
+            }
+        }
+        guard let price, let decline, decline < 1, let utilisation, let life, let contract else { return nil }
         if m.has("refresh_cost_factor") && refresh == nil { return nil }
-        return .init(priceUSDPerGPUHour: price, priceDecline: decline, utilisation: utilisation, chipLifeYears: life, refreshCostFactor: refresh ?? 1)
+        if m.has("ramp_up_months") && (ramp == nil || ramp! > 12 * ProjectParameters.Limits.maximumOperatingYears) { return nil }
+        return .init(priceUSDPerGPUHour: price, priceDecline: decline, utilisation: utilisation, chipLifeYears: life, refreshCostFactor: refresh ?? 1,
+                     rampUpMonths: ramp ?? 0, contract: contract)
     }
 
     private func opex(_ value: YAMLValue) -> ProjectParameters.Opex? {
@@ -201,19 +273,25 @@ struct ProjectReader {
         var sizing: DebtSizing?
         var sizingOK = true
         if let v = m["sizing"] {
-            if let sm = v.mapping(allowed: ["target_dscr", "cfads_haircut"]) {
+            if let sm = v.mapping(allowed: ["target_dscr", "cfads_haircut", "basis"]) {
                 let target = sm.required("target_dscr")?.positive()
                 let haircut = sm["cfads_haircut"]?.fraction()
+                let basis = sm.has("basis") ? sm["basis"]!.choice(SizingBasis.self) : .sponsorCase
                 if let haircut, haircut >= 1 { sm["cfads_haircut"]!.error("a haircut of 100 % leaves no cash flow to size the debt on; use a value below 1") }
-                if let target, let h = haircut ?? (sm.has("cfads_haircut") ? nil : 0), h < 1 {
-                    sizing = DebtSizing(targetDSCR: target, cfadsHaircut: h)
+                if let target, let basis, let h = haircut ?? (sm.has("cfads_haircut") ? nil : 0), h < 1 {
+                    sizing = DebtSizing(targetDSCR: target, cfadsHaircut: h, basis: basis)
                 } else { sizingOK = false }
             } else { sizingOK = false }
         }
+        let lockUp = m["lock_up_dscr"]?.positive()
+        let sweep = m["sweep_share"]?.fraction()
+        if m.has("lock_up_dscr") && lockUp == nil { return nil }
+        if m.has("sweep_share") && sweep == nil { return nil }
+        if m.has("sweep_share") && !m.has("lock_up_dscr") { m["sweep_share"]!.error("a cash sweep needs a lock_up_dscr: the sweep runs in the rows whose trailing DSCR is below it"); return nil }
         guard let gearing, let tenor, let base, base >= -0.05, base <= 0.5, let margin, let amortisation, let reserve, let covenant,
               sizingOK else { return nil }
         return .init(gearing: gearing, tenorYears: tenor, baseRate: base, margin: margin, amortisation: amortisation,
-                     reserveMonths: reserve, covenantDSCR: covenant, sizing: sizing)
+                     reserveMonths: reserve, covenantDSCR: covenant, sizing: sizing, lockUpDSCR: lockUp, sweepShare: sweep ?? 0)
     }
 
     private func drivers(_ value: YAMLValue) -> DriverModel? {
@@ -322,8 +400,11 @@ struct ProjectReader {
         let pue = m["pue"]?.positive()
         if let pue, pue < 1 { m["pue"]!.error("a PUE of \(YAMLValue.show(pue)) is below 1 (facility power ≥ IT power)") }
         let utilisation = m["utilisation"]?.fraction()
+        let taxRate = m["tax_rate"]?.fraction()
+        if let taxRate, taxRate >= 1 { m["tax_rate"]!.error("a tax rate of 100 % or more leaves nothing; use a value below 1") }
         guard let id, let label, var p = base else { return nil }
-        for (key, v) in [("gpus", gpus.map(Double.init)), ("facility_eur_m", facility), ("electricity_eur_per_kwh", electricity), ("pue", pue), ("utilisation", utilisation)] {
+        if let taxRate { if taxRate >= 1 { return nil }; p.tax.rate = taxRate }
+        for (key, v) in [("gpus", gpus.map(Double.init)), ("facility_eur_m", facility), ("electricity_eur_per_kwh", electricity), ("pue", pue), ("utilisation", utilisation), ("tax_rate", taxRate)] {
             if m.has(key) && v == nil { return nil }
         }
         if let pue, pue < 1 { return nil }

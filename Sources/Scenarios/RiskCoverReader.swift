@@ -122,8 +122,17 @@ struct RiskCoverReader {
             if let sm = s.mapping(allowed: ["pd", "correlation", "lgd"]) {
                 var st = PortfolioStress()
                 if let v = sm["pd"] { if let k = v.positive() { st.pdMultiplier = k } else { ok = false } }
-                if let v = sm["correlation"] { if let d = v.number() { st.correlationShift = d } else { ok = false } }
-                if let v = sm["lgd"] { if let d = v.number() { st.lgdShift = d } else { ok = false } }
+                // A shift moves a correlation or an LGD, both in [0, 1]: beyond ±1 it is a typo.
+                func shift(_ key: String) -> Double? {
+                    guard let v = sm[key] else { return nil }
+                    guard let d = v.number() else { ok = false; return nil }
+                    guard abs(d) <= 1 else {
+                        v.error("a \(key) shift of \(YAMLValue.show(d)) is outside [-1, 1]"); ok = false; return nil
+                    }
+                    return d
+                }
+                if let d = shift("correlation") { st.correlationShift = d }
+                if let d = shift("lgd") { st.lgdShift = d }
                 stress = st
             } else { ok = false }
         }

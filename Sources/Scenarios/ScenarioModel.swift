@@ -1,6 +1,7 @@
 import CapitalStacks
 import Foundation
 import ProjectFinance
+import RiskSharing
 import Yams
 
 /// The money unit a model states its amounts in; table headers carry it (`amount_eur_bn`).
@@ -204,7 +205,7 @@ struct ModelReader {
     let root: Node
     let readDataFile: (String) -> DataFile
 
-    static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover"]
+    static let rootFields = ["name", "description", "unit", "stacks", "chains", "portfolio", "risk_sharing", "simulation", "risk_cover", "lifetime"]
         + ProjectReader.rootFields
 
     func read() -> ScenarioModel? {
@@ -227,7 +228,14 @@ struct ModelReader {
         if let portfolio = m["portfolio"] {
             risk = PortfolioReader(sink: sink, readDataFile: readDataFile).read(portfolio: portfolio, riskSharing: m["risk_sharing"], simulation: m["simulation"])
         } else {
-            for key in ["risk_sharing", "simulation", "risk_cover"] where m.has(key) { m[key]!.error("`\(key)` needs a `portfolio` section") }
+            for key in ["risk_sharing", "simulation", "risk_cover", "lifetime"] where m.has(key) { m[key]!.error("`\(key)` needs a `portfolio` section") }
+        }
+        if let section = m["lifetime"], m.has("portfolio") {
+            let spec = LifetimeReader(sink: sink).read(section, portfolio: risk?.portfolio, structure: risk?.structure)
+            if let spec, let r = risk {
+                do { try spec.validate(portfolio: r.portfolio, structure: r.structure) } catch { section.error("\(error)") }
+            }
+            risk?.lifetime = spec
         }
         var riskCover: RiskCoverSpec?
         if let section = m["risk_cover"], m.has("portfolio") {

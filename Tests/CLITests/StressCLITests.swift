@@ -104,11 +104,46 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        let tables = ["cash_flows", "stress_deterministic", "stress_monte_carlo", "dscr_fan", "stress_sites", "stress_holders", "debt_sizing", "funding_structures", "funding_gap", "reverse_stress", "reverse_stress_design_point"]
+        let tables = ["cash_flows", "stress_deterministic", "stress_monte_carlo", "dscr_fan", "stress_sites", "stress_holders", "debt_sizing", "funding_structures", "funding_gap", "reverse_stress", "reverse_stress_design_point", "est_ranges"]
         #expect(files == Set(tables.flatMap { ["\($0).txt", "\($0).csv", "\($0).json"] } + ["manifest.json", "report.html", "tables.xlsx"]))
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
         let run = try leverage(["run", "gigafactory", "--format", "csv", "--table", "contributions"])
         #expect(run.status == 0 && run.stdout.hasPrefix("stack,contributor,"))
+    }
+
+    @Test("EST ranges: base, every input at its low and high end, adverse and favourable; the base row is the baseline itself (CRN)")
+    func ranges() throws {
+        let r = try leverage(["stress", "gigafactory", "--scenario", "energy_shock", "--paths", "60", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let table = try rows(r.stdout, "est_ranges")
+        let names = table.rows.map { ($0[0] as? String) ?? "" }
+        #expect(names.first == "base" && names.suffix(2) == ["adverse", "favourable"])
+        #expect(names.contains("chip_unit_cost_usd low") && names.contains("chip_unit_cost_usd high") && names.contains("electricity_eur_per_kwh high"))
+        #expect(names.count == 3 + 2 * 13)
+        let pd = try #require(table.columns.firstIndex(of: "p_default")), gearing = try #require(table.columns.firstIndex(of: "sized_gearing"))
+        let mc = try rows(r.stdout, "stress_monte_carlo")
+        let mcPD = try #require(mc.columns.firstIndex(of: "p_default"))
+        #expect((table.rows[0][pd] as? Double) == (mc.rows[0][mcPD] as? Double))
+        // Dearer GPUs: more capex per unit of CFADS, so the sized gearing falls.
+        let row = { (n: String) in table.rows.first { $0[0] as? String == n }! }
+        #expect(((row("chip_unit_cost_usd high")[gearing] as? Double) ?? 1) < ((row("chip_unit_cost_usd low")[gearing] as? Double) ?? 0))
+    }
+
+    @Test("a range that does not contain the model's value, an unknown input, a sweep without lock-up: located errors")
+    func badRanges() throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Models/gigafactory.yaml"), encoding: .utf8)
+        for (from, to, message) in [("{input: utilisation, low: 0.6, high: 0.9}", "{input: utilisation, low: 0.85, high: 0.9}", "utilisation of 0.8 is outside [0.85, 0.9]"),
+                                    ("{input: pue, low: 1.1", "{input: pue_typo, low: 1.1", "pue_typo"),
+                                    ("      lock_up_dscr: 1.3 ", "      lock_up_dscr_off: 1.3 ", "lock_up_dscr_off")] {
+            let bad = text.replacingOccurrences(of: from, with: to)
+            #expect(bad != text, "\(from)")
+            let path = folder.appendingPathComponent("bad.yaml").path
+            try bad.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try leverage(["stress", path, "--paths", "10"])
+            #expect(r.status == 1 && r.stdout.isEmpty && r.stderr.contains(message), "\(r.stderr)")
+        }
     }
 }

@@ -44,6 +44,14 @@ struct RerunCLITests {
                         "--max-expected-loss-bp", "100", "--budget", "1000", "--stress", "pd=1.5", "--paths", "3000", "--seed", "9"])
     }
 
+    @Test("simulate to accuracy with importance sampling and chosen quantile levels is repeated exactly")
+    func simulateToAccuracy() throws {
+        try reproduces(["simulate", "glasserman-li", "--paths", "1024", "--target-relative-error", "0.1", "--for", "exceedance:0.2",
+                        "--quantile-levels", "0.99,0.9999", "--confidence", "0.9"])
+        try reproduces(["simulate", "glasserman-li", "--method", "plain", "--paths", "2048", "--target-relative-error", "0.2", "--for", "hit:mezzanine",
+                        "--max-paths", "10000", "--histogram-edges", "0,0.05,1"])
+    }
+
     @Test("sweep over a two-axis grid is repeated exactly")
     func sweep() throws {
         try reproduces(["sweep", "investai-risk-sharing", "--cover", "first-loss=0:0.3:0.05", "--cover", "guarantee-rate=0,0.5",

@@ -43,6 +43,14 @@ struct StructureTests {
         #expect(abs(firstLoss.creditCommitment - fv) < 1e-12 && abs(guarantee.creditCommitment - 0.6 * stats.volume) < 1e-12)
         // The public GPU-hours: 16 % of 1000 GPUs · 8760 h · 50 % utilisation for 2 years, 4 sites.
         #expect(abs(merchant.publicGPUHours - 4 * 2 * 0.16 * 1000 * 8760 * 0.5) < 1e-6)
+        // The Financial Regulation's effects: the Union contribution is the EU budget's only (EU grants 0.1 · 16 a
+        // site, the offtake, f·V, g·V), the leverage effect V / contribution, the multiplier effect capex / contribution.
+        #expect(abs(merchant.unionContribution - 4 * 1.6) < 1e-12 && abs(offtake.unionContribution - 4 * 1.6) < 1e-12)
+        #expect(abs(firstLoss.unionContribution - (4 * 1.6 + fv)) < 1e-12 && abs(guarantee.unionContribution - (4 * 1.6 + 0.6 * stats.volume)) < 1e-12)
+        for r in results {
+            #expect(abs(r.leverageEffect! - stats.volume / r.unionContribution) < 1e-12)
+            #expect(abs(r.multiplierEffect! - r.capex / r.unionContribution) < 1e-12)
+        }
         // A contracted revenue cannot raise P(default) here: the offtake replaces risky sales.
         #expect(offtake.defaultProbability.mean <= merchant.defaultProbability.mean + 3 * merchant.defaultProbability.standardError)
     }

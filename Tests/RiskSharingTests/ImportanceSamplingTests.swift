@@ -154,9 +154,6 @@ struct ImportanceSamplingTests {
         let p = glassermanLi(loading: 0.3)
         let s = SimulationSettings(paths: 10, seed: 1)
         #expect(throws: RiskModelError.self) { try simulateImportance(portfolio: p, structure: .wholePortfolio(), settings: s, target: 1.5) }
-        var t = p
-        t.copula = .studentT(degreesOfFreedom: 4)
-        #expect(throws: RiskModelError.self) { try simulateImportance(portfolio: t, structure: .wholePortfolio(), settings: s, target: 0.1) }
         #expect(throws: RiskModelError.self) { try simulateImportance(portfolio: p, structure: .wholePortfolio(), settings: s, exceedance: [-0.1]) }
     }
 }

@@ -298,6 +298,11 @@ struct BadInputCorpusTests {
              "risk_cover.sweep.first_loss: 'nan' is not a finite number"),
             ("sweep list with nan", portfolio("budget: 2000", "budget: 2000\n  sweep: {first_loss: \"0.1,nan\"}"), [:],
              "risk_cover.sweep.first_loss: 'nan' is not a finite number"),
+            // Stress shifts beyond ±1 (a correlation or LGD cannot move further).
+            ("stress correlation shift of 5", portfolio("correlation: 0.05, lgd: 0.1}", "correlation: 5, lgd: 0.1}"), [:],
+             "risk_cover.stress.correlation: a correlation shift of 5 is outside [-1, 1]"),
+            ("stress LGD shift of 1e308", portfolio("correlation: 0.05, lgd: 0.1}", "correlation: 0.05, lgd: 1e308}"), [:],
+             "risk_cover.stress.lgd: a lgd shift of 1e+308 is outside [-1, 1]"),
             // CSV data files.
             ("CSV with a 10 kB unknown column", csvModel, ["loans.csv": String(repeating: "y", count: 10_000) + ",name,ead,pd,lgd\n1,a,1,0.1,0.4\n"],
              "loans.csv:1:1: error: portfolio.exposures_csv: unknown column 'yyyyyyyyyy"),

@@ -98,7 +98,9 @@ struct ProjectScenarioTests {
         let stress = try #require(file.model.stress)
         #expect(stress.sites.count == 5 && stress.scenarios.count == 6)
         #expect(stress.sites[0].parameters.issues().isEmpty)
-        #expect(abs(stress.sites[0].parameters.capex.baseEURm - 5003.7037037037035) < 1e-9)   // ~5 bn a site
+        // 100,000 GPUs at $53,000 / 1.08 + 1,300 facility: ≈ 6.2 bn a site (≈ $67k all-in per GPU, the range's midpoint).
+        #expect(abs(stress.sites[0].parameters.capex.baseEURm - (100_000 * 53_000 / 1.08 / 1e6 + 1300)) < 1e-9)
+        #expect(stress.ranges.count == 17 && stress.sites[1].parameters.tax.rate == 0.15 && stress.sites[0].parameters.funding.debt.sizing?.basis == .p90)
     }
 
     /// Each bad input: the text replaced, its replacement and the exact located diagnostic.
