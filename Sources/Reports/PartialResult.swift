@@ -361,6 +361,7 @@ public struct MergedRun: Sendable {
         var pending: [Int: [BatchRangeSummary]] = [:]
         var nextShard = 1
         var tailSize = 0
+        var layoutReference: (file: String, layout: String)? = nil
         for (i, file) in files.enumerated() {
             let part = try load(i)
             let o = part.header
@@ -380,8 +381,6 @@ public struct MergedRun: Sendable {
                     ("the shard count", String(o.shards), String(h.shards)),
                     ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
                     ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
-                    ("the summary layout", o.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", "),
-                     h.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", ")),
                 ]
                 for (field, found, expected) in fields where found != expected {
                     throw .mismatch(file: file, field: field, found: found, expected: expected, reference: firstFile)
@@ -391,6 +390,18 @@ public struct MergedRun: Sendable {
                     throw .corrupted(file: file, reason: "invalid settings: \(error)")
                 }
                 tailSize = min(o.settings.tailSize, o.settings.paths)
+            }
+            // The summary layout of a part with no batches (more shards than batches) is empty:
+            // compare the layouts of the parts that simulated something.
+            if !o.batches.isEmpty {
+                let layout = o.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", ")
+                if let (reference, expected) = layoutReference {
+                    guard layout == expected else {
+                        throw .mismatch(file: file, field: "the summary layout", found: layout, expected: expected, reference: reference)
+                    }
+                } else {
+                    layoutReference = (file, layout)
+                }
             }
             headers.append((file, o))
             // Append in shard order as soon as possible; anything out of place is reported below.

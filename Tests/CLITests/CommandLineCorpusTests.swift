@@ -200,7 +200,8 @@ struct CommandLineCorpusTests {
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let bytes = try #require(object["bytes"] as? Double)
-        #expect(bytes > 8e9, "10⁹ losses of 8 bytes at least")
+        // `simulate` keeps the tail of the K ≈ 5 % largest losses (≈ 3·8·K bytes), never every loss.
+        #expect(bytes > 3 * 8 * 0.05e9 && bytes < 8e9, "the tail of 10⁹ paths, not every loss: \(bytes)")
         #expect((object["seconds"] as? Double ?? 0) > 0)
     }
 

@@ -110,8 +110,8 @@ struct RunCLITests {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try String(contentsOf: repositoryRoot.appendingPathComponent("Models/gigafactory.yaml"), encoding: .utf8)
-        let bad = model.replacingOccurrences(of: "share: 0.17         # EU up to ~17 % of capex — M\n        cap:",
-                                             with: "share: 1.7          # EU up to ~17 % of capex — M\n        cap:")
+        let bad = model.replacingOccurrences(of: "        share: 0.126        # Art. 12b(5)",
+                                             with: "        share: 1.7          # Art. 12b(5)")
         #expect(bad != model)
         try bad.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
@@ -119,7 +119,7 @@ struct RunCLITests {
         #expect(result.status == 1)
         #expect(result.stdout == "")
         let line = try #require(bad.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("share: 1.7") }) + 1
-        #expect(result.stderr.hasPrefix("bad.yaml:\(line):16: error: stacks[0].contributors[0].share: 1.7 is above 1\n"))
+        #expect(result.stderr.hasPrefix("bad.yaml:\(line):16: error: stacks[1].contributors[0].share: 1.7 is above 1\n"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["bad.yaml"])
 

@@ -73,18 +73,22 @@ struct ResourceLimitTests {
         }, dependence: .factors(correlation: .identity(factors), repair: .none))
     }
 
-    @Test("A simulation's memory grows by what the engine keeps per path: the loss (8 B) and one derived sample per summarising thread")
+    @Test("A simulation's memory grows by what the engine keeps per path: every loss (retention all) or only the tail of the K largest (retention tail)")
     func simulationMemory() {
         let p = portfolio(exposures: 100, factors: 3)
         let structure = RiskSharingStructure.wholePortfolio()
-        func bytes(_ paths: Int, threads: Int) -> Double {
-            p.resourceEstimate(structure: structure, settings: SimulationSettings(paths: paths, seed: 1), threads: threads).bytes
+        func bytes(_ paths: Int, threads: Int, _ retaining: LossRetention = .all) -> Double {
+            p.resourceEstimate(structure: structure, settings: SimulationSettings(paths: paths, seed: 1), threads: threads, retaining: retaining).bytes
         }
-        // Whole portfolio: 4 summary jobs (portfolio, allocation check, 1 tranche, 1 holder).
-        #expect(bytes(2_000_000, threads: 2) - bytes(1_000_000, threads: 2) == 1_000_000 * 8 * 3)
-        #expect(bytes(2_000_000, threads: 8) - bytes(1_000_000, threads: 8) == 1_000_000 * 8 * 5)
-        // 10⁹ paths cannot take less than their losses: 8 GB.
+        // Summaries are accumulated per batch: no per-path sample per summarising thread any more.
+        #expect(bytes(2_000_000, threads: 2) - bytes(1_000_000, threads: 2) == bytes(2_000_000, threads: 8) - bytes(1_000_000, threads: 8))
+        // Every loss: at least the loss and its sort's merge buffer, 16 bytes a path.
+        #expect(bytes(2_000_000, threads: 2) - bytes(1_000_000, threads: 2) >= 1_000_000 * 16)
+        // The tail (≈ 5 % of the paths at the default 95 % level): far below 8 bytes a path.
+        #expect(bytes(2_000_000, threads: 2, .tail) - bytes(1_000_000, threads: 2, .tail) < 1_000_000 * 8)
+        // 10⁹ paths: every loss is 8 GB at least; the tail fits in well under that.
         #expect(bytes(1_000_000_000, threads: 1) > 8e9)
+        #expect(bytes(1_000_000_000, threads: 1, .tail) < 8e9)
         // The README's measurement: 100,000 paths of B1000 peak at 32 MiB; the estimate is above it but not wildly.
         let b1000 = portfolio(exposures: 1000, factors: 10)
         let estimate = b1000.resourceEstimate(structure: structure, settings: SimulationSettings(paths: 100_000, seed: 1), threads: 2).bytes
