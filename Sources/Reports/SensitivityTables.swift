@@ -10,10 +10,9 @@ public enum SensitivityTables {
         var table = Table(
             name: "sensitivity",
             title: "Minimum \(axis.rawValue.replacingOccurrences(of: "-", with: " ")) over the EST inputs' ranges (one at a time, \(paths) paths, seed \(seed))",
-            columns: [Column("case", .text), Column("input", .text), Column("meaning", .text), Column("end", .text), Column("range", .text),
-                      Column("input_value", .count), Column("input_base", .count),
-                      Column(solved, .fraction), Column("\(solved)_lower", .fraction), Column("\(solved)_upper", .fraction),
-                      Column("leverage", .multiple), Column("binding", .text), Column("swing", .fraction)])
+            columns: [Column("case", .text), Column("input_value", .count), Column(solved, .fraction), Column("swing", .fraction),
+                      Column("leverage", .multiple), Column("binding", .text), Column("\(solved)_lower", .fraction), Column("\(solved)_upper", .fraction),
+                      Column("input", .text), Column("meaning", .text), Column("end", .text), Column("range", .text), Column("input_base", .count)])
         func binding(_ s: CoverSolution) -> Cell {
             let kind = s.binding?.rawValue ?? "none"
             return .text(s.feasible ? kind : "\(kind) (infeasible at 100 %)")
@@ -21,8 +20,8 @@ public enum SensitivityTables {
         func leverage(_ s: CoverSolution) -> Cell { s.leverage.value.isFinite ? .number(s.leverage.value) : .empty }
         func row(_ label: String, _ input: String, _ meaning: String, _ end: String, _ range: String, _ value: Cell, _ base: Cell,
                  _ s: CoverSolution, _ swing: Double) -> [Cell] {
-            [.text(label), .text(input), .text(meaning), .text(end), .text(range), value, base,
-             .number(s.level.value), .number(s.level.lower), .number(s.level.upper), leverage(s), binding(s), .number(swing)]
+            [.text(label), value, .number(s.level.value), .number(swing), leverage(s), binding(s), .number(s.level.lower), .number(s.level.upper),
+             .text(input), .text(meaning), .text(end), .text(range), base]
         }
         table.append(row("base", "—", "the model as written", "base", "", .empty, .empty, result.base, 0))
         for r in result.rows {
@@ -39,7 +38,7 @@ public enum SensitivityTables {
         table.notes.append("input_value: pd is a multiplier of every PD (capped at 1); correlation a shift of each obligor's asset correlation βᵀΣβ (kept in [0, 0.99]); lgd a shift of each LGD (its mean for a Beta LGD); degrees_of_freedom the t copula's ν; max_expected_loss the investors' maximum EL rate on the private tranche (a fraction; bp in the model file); max_loss_probability their maximum P(any private loss).")
         table.notes.append("range 'default' (no risk_cover.sensitivity entry): PD × [0.7, 1.5], correlation ± 0.05, LGD ± 0.10, ν ∈ [4, 12], each investor limit at half and twice its value — the tool's convention, not a source's.")
         for (input, reason) in result.skipped { table.notes.append("\(input.rawValue) not varied: \(reason).") }
-        table.setDetail(["meaning", "range", "input_base", "\(solved)_lower", "\(solved)_upper"])
+        table.setDetail(["input", "meaning", "end", "range", "input_base"])
         table.chart = Chart(.tornado(.init(label: "case", .init(solved, label: "minimum \(axis.rawValue.replacingOccurrences(of: "-", with: " "))",
                                                                    lower: "\(solved)_lower", upper: "\(solved)_upper"),
                                            base: .init("case", ["base"]))),
