@@ -49,6 +49,7 @@ INTENDED = {
     "stress_sites": {"p_default"},
     "stress_deterministic": {"min_dscr"},
     "stress_holders": {"expected_loss_eur_m"},
+    "est_ranges": {"p_default"},
 }
 # Never the plotted quantity: limits, budgets, caps, iteration and step counts.
 FORBIDDEN = re.compile(r"(^|_)(limit|limits|budget|cap|max|maximum|iteration|iterations|steps|evaluations)(_|$)")

@@ -292,7 +292,9 @@ public struct StressStatistics: Sendable, Equatable {
         let volume = (0..<o.sites).reduce(0.0) { $0 + o[0, $1].debtCommitted }
         self.volume = volume
         let waterfall: Waterfall
-        do { waterfall = try Waterfall(structure: lenders.riskSharing, volume: volume) } catch { throw .structure(error) }
+        // A portfolio without senior debt (every site sized to zero) has nothing to tranche: the
+        // waterfall runs on the smallest positive volume, so every tranche loss is (close to) 0.
+        do { waterfall = try Waterfall(structure: lenders.riskSharing, volume: max(volume, .leastNormalMagnitude)) } catch { throw .structure(error) }
         var defaults = [Double](), breaches = [Double](), npvs = [Double](), capexes = [Double]()
         var dscrs = [Double](), irrs = [Double]()
         var pubEq = [Double](), privEq = [Double]()

@@ -86,6 +86,10 @@ struct HorizontalBarChart {
                         anchor: .end, size: Self.labelSize, middle: true)
             for bar in group.bars {
                 var positive = 0.0, negative = 0.0
+                // A bar of exactly zero (no cover needed) is a 2-px stub at zero, so that it shows and carries its data.
+                if bar.segments.count == 1, let segment = bar.segments.first, segment.value == 0 {
+                    canvas.rect(x: x(0) - 1, y: y, width: 2, height: Self.barHeight, fill: segment.colour, tooltip: segment.tooltip, data: segment.data)
+                }
                 for segment in bar.segments where segment.value != 0 && segment.value.isFinite {
                     let start: Double
                     if segment.value > 0 { start = positive; positive += segment.value } else { negative += segment.value; start = negative }

@@ -56,7 +56,7 @@ let intendedChartColumns: [String: Set<String>] = [
     "stress_deterministic": ["min_dscr"], "stress_sites": ["p_default"], "stress_holders": ["expected_loss_eur_m"],
     "tranches": ["expected_loss_eur_bn", "expected_loss_eur_m", "net_expected_loss_eur_m"],
     "holders": ["amount_eur_bn", "amount_eur_m", "expected_eur_m"], "portfolio_loss": ["amount_eur_bn", "amount_eur_m"],
-    "guarantees": ["expected_calls_eur_m"],
+    "guarantees": ["expected_calls_eur_m"], "est_ranges": ["p_default"],
 ]
 
 /// Checks every chart of the report in `out` against its table's JSON: declared columns only,

@@ -186,8 +186,8 @@ struct ChartEdgeCaseTests {
                         rows: [["a", .number(.nan), .empty], ["b", .number(-3), 0.5], ["c", .number(.infinity), .number(.nan)], ["d", 0, .empty]],
                         chart: Chart(.bars(.init([.init("amount_eur_m", standardError: "amount_se_eur_m")], label: ["item"])), title: "Odd?", caption: ""))
         let svg = try #require(HTMLReport.chart(for: odd))
-        // Background and b; d is zero (no rectangle, but its label); a and c have no finite value and no bar.
-        #expect(occurrences(of: "<rect ", in: svg) == 1 + 1)
+        // Background, b, and d's 2-px stub at zero (with its label); a and c have no finite value and no bar.
+        #expect(occurrences(of: "<rect ", in: svg) == 1 + 1 + 1)
         #expect(svg.contains(">d</text>") && svg.contains(">0.00</text>") && !svg.contains(">a</text>") && !svg.contains(">c</text>"))
         #expect(svg.contains(">-3.00</text>") && svg.contains("<title>b: -3.00</title>"))
         for bad in ["nan", "inf", "NaN"] { #expect(!svg.contains("=\"\(bad)") && !svg.contains("\"-\(bad)")) }

@@ -143,7 +143,7 @@ struct AccountingScenarioTests {
     @Test("An empty file and a file that is not a mapping are errors")
     func emptyAndScalar() {
         #expect(diagnostics("") == ["m.yaml:1:1: error: the file is empty (a model needs name, description, unit and a section)"])
-        #expect(diagnostics("42\n") == ["m.yaml:1:1: error: expected a mapping with fields name, description, unit, stacks, chains, portfolio, risk_sharing, simulation, risk_cover, lifetime, project, drivers, sites, lenders, stresses, got '42'"])
+        #expect(diagnostics("42\n") == ["m.yaml:1:1: error: expected a mapping with fields name, description, unit, stacks, chains, portfolio, risk_sharing, simulation, risk_cover, lifetime, project, drivers, sites, lenders, stresses, ranges, got '42'"])
         #expect(diagnostics("name: x\ndescription: y\nunit: eur_bn\n") == ["m.yaml:1:1: error: a model needs at least one section: stacks, chains, portfolio or project"])
     }
 
