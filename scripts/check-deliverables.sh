@@ -48,7 +48,10 @@ for model in $("$leverage" models --format csv | tail -n +2 | cut -d, -f1); do
     runs+=("run-$model|run $model")
     if grep -q '^portfolio:' <<<"$yaml"; then
         runs+=("simulate-$model|simulate $model --paths 4000" "sweep-$model|sweep $model --paths 2000")
-        if grep -q '^  investors:' <<<"$yaml"; then runs+=("solve-$model|solve $model --paths 2000"); fi
+        if grep -q '^  investors:' <<<"$yaml"; then
+            runs+=("solve-$model|solve $model --paths 2000")
+            runs+=("sensitivity-$model|sensitivity $model --paths 2000")
+        fi
     elif grep -q '^project:' <<<"$yaml"; then
         runs+=("stress-$model|stress $model --paths 400")
     else

@@ -50,6 +50,7 @@ INTENDED = {
     "stress_deterministic": {"min_dscr"},
     "stress_holders": {"expected_loss_eur_m"},
     "est_ranges": {"p_default"},
+    "sensitivity": {"first_loss", "guarantee_rate", "guarantee_cap"},
 }
 # Never the plotted quantity: limits, budgets, caps, iteration and step counts.
 FORBIDDEN = re.compile(r"(^|_)(limit|limits|budget|cap|max|maximum|iteration|iterations|steps|evaluations)(_|$)")

@@ -16,6 +16,7 @@ commands=(
     "sweep|sweep investai-risk-sharing --paths 4000"
     "solve|solve investai-risk-sharing --paths 4000"
     "stress|stress gigafactory --paths 400"
+    "sensitivity|sensitivity investai-risk-sharing --paths 4000"
 )
 for width in 80 120; do
     mkdir -p "Tests/CLITests/Golden/width-$width"

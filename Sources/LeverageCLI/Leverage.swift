@@ -38,7 +38,7 @@ struct LeverageCommand: ParsableCommand {
             Models are YAML files (see Models/); bundled models can be named without a path (`leverage run efsi`).
             """,
         version: Manifest.toolVersion,
-        subcommands: [Run.self, Simulate.self, Sweep.self, Solve.self, Stress.self, Compare.self, Merge.self, Slurm.self, Validate.self, Models.self, Show.self, Rerun.self],
+        subcommands: [Run.self, Simulate.self, Sweep.self, Solve.self, Sensitivity.self, Stress.self, Compare.self, Merge.self, Slurm.self, Validate.self, Models.self, Show.self, Rerun.self],
         defaultSubcommand: Run.self
     )
 

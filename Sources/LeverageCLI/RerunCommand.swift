@@ -54,7 +54,7 @@ struct RecordedRun {
     struct Problem: Error, CustomStringConvertible { var description: String }
 
     /// Commands whose manifests record a model and the arguments that repeat them.
-    static let rerunnable: Set<String> = ["run", "simulate", "sweep", "solve", "stress"]
+    static let rerunnable: Set<String> = ["run", "simulate", "sweep", "solve", "sensitivity", "stress"]
 
     var manifestPath: String
     var command: String

@@ -14,6 +14,8 @@ public struct RiskCoverSpec: Sendable {
     public var grid: CoverGrid
     /// A default stress for `--stress`-less runs that still want a stressed comparison.
     public var stress: PortfolioStress?
+    /// The ranges of `leverage sensitivity` (`risk_cover.sensitivity`); defaults where absent.
+    public var sensitivity = SensitivityRanges()
 
     /// The `risk_cover` section built in code. Constraints carry their units in their
     /// initialiser (RiskCover's `InvestorConstraints(maxExpectedLossBasisPoints:)`
@@ -47,9 +49,10 @@ public struct RiskCoverSpec: Sendable {
 ///       shortfall_tolerance: 0.01     # flag covers whose calls exceed the provision more often
 ///       sweep: {first_loss: "0:0.3:0.01", guarantee_rate: "0", guarantee_cap: "0"}
 ///       stress: {pd: 1.5, correlation: 0.05, lgd: 0.1}
+///       sensitivity: {pd: [0.7, 1.5], max_expected_loss_bp: [15, 40]}   # see SensitivityReader
 struct RiskCoverReader {
     let sink: DiagnosticSink
-    static let fields = ["public_holder", "private_holder", "provisioning_rate", "confidence", "budget", "investors", "guarantee", "sweep", "stress", "shortfall_tolerance"]
+    static let fields = ["public_holder", "private_holder", "provisioning_rate", "confidence", "budget", "investors", "guarantee", "sweep", "stress", "shortfall_tolerance", "sensitivity"]
 
     func read(_ value: YAMLValue) -> RiskCoverSpec? {
         guard let m = value.mapping(allowed: RiskCoverReader.fields) else { return nil }
@@ -136,8 +139,14 @@ struct RiskCoverReader {
                 stress = st
             } else { ok = false }
         }
+        var sensitivity = SensitivityRanges()
+        if let s = m["sensitivity"] {
+            if let r = SensitivityReader(sink: sink).read(s) { sensitivity = r } else { ok = false }
+        }
         guard ok else { return nil }
-        return RiskCoverSpec(terms: terms, constraints: constraints, guarantee: guarantee, budget: budget, grid: grid, stress: stress)
+        var spec = RiskCoverSpec(terms: terms, constraints: constraints, guarantee: guarantee, budget: budget, grid: grid, stress: stress)
+        spec.sensitivity = sensitivity
+        return spec
     }
 
     /// What makes a sweep axis unusable before it is expanded: a value that is not a finite

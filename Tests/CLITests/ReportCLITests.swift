@@ -11,6 +11,7 @@ let bundledCommands: [(name: String, arguments: [String])] = [
     ("sweep", ["sweep", "investai-risk-sharing", "--paths", "4000"]),
     ("solve", ["solve", "investai-risk-sharing", "--paths", "4000"]),
     ("stress", ["stress", "gigafactory", "--paths", "400"]),
+    ("sensitivity", ["sensitivity", "investai-risk-sharing", "--paths", "4000"]),
 ]
 
 /// Every bundled command that writes a report, as scripts/check-deliverables.sh lists them: `run`
@@ -31,7 +32,10 @@ func reportCommands() throws -> [(name: String, arguments: [String])] {
         if sections.contains("portfolio") {
             commands.append(("simulate-\(model)", ["simulate", model, "--paths", "2000"]))
             commands.append(("sweep-\(model)", ["sweep", model, "--paths", "1000"]))
-            if yaml.contains("\n  investors:") { commands.append(("solve-\(model)", ["solve", model, "--paths", "1000"])) }
+            if yaml.contains("\n  investors:") {
+                commands.append(("solve-\(model)", ["solve", model, "--paths", "1000"]))
+                commands.append(("sensitivity-\(model)", ["sensitivity", model, "--paths", "1000"]))
+            }
         } else if sections.contains("project") {
             commands.append(("stress-\(model)", ["stress", model, "--paths", "200"]))
         } else {
@@ -57,6 +61,7 @@ let intendedChartColumns: [String: Set<String>] = [
     "tranches": ["expected_loss_eur_bn", "expected_loss_eur_m", "net_expected_loss_eur_m"],
     "holders": ["amount_eur_bn", "amount_eur_m", "expected_eur_m"], "portfolio_loss": ["amount_eur_bn", "amount_eur_m"],
     "guarantees": ["expected_calls_eur_m"], "est_ranges": ["p_default"],
+    "sensitivity": ["first_loss", "guarantee_rate", "guarantee_cap"],
 ]
 
 /// Checks every chart of the report in `out` against its table's JSON: declared columns only,
