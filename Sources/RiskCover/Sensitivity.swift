@@ -92,8 +92,10 @@ public struct SensitivityResult: Sendable {
 /// - Parameters:
 ///   - portfolio: the model's portfolio.
 ///   - settings: the simulation settings, shared by every re-solve.
-///   - terms, constraints: the model's risk-cover terms and investor constraints.
-///   - axis, cover: the axis solved for and the cover whose other axes are held fixed.
+///   - terms: the model's risk-cover terms.
+///   - constraints: the investors' constraints.
+///   - axis: the axis solved for.
+///   - cover: the cover whose other axes are held fixed.
 ///   - ranges: the inputs' ranges (defaults for those left out).
 ///   - progress: called before each re-solve with (re-solves done, re-solves in all, what).
 public func coverSensitivity(portfolio: Portfolio, settings: SimulationSettings, terms: CoverTerms, constraints: InvestorConstraints,

@@ -26,23 +26,29 @@ extension SimulationSettings {
 /// of every summarised quantity, counts, and the retained losses.
 ///
 /// This is the one simulation path: `simulate` runs it over all batches. Per batch b (any
-/// worker, any order): the ``BatchWorker`` simulates its paths, the slice is sorted, the
+/// worker, any order): the `BatchWorker` simulates its paths, the slice is sorted, the
 /// waterfall is applied to every path once (moments, counts, histogram), and the slice's
-/// largest losses go into a bounded ``TopLosses`` buffer shared by the workers (2·K at most) — or, with
+/// largest losses go into a bounded `TopLosses` buffer shared by the workers (2·K at most) — or, with
 /// ``LossRetention/all``, the slice stays in the array of all losses. Moments are folded in
-/// batch order (``MomentCollector``), counts added, the workers' tails merged; so the result is
+/// batch order (`MomentCollector`), counts added, the workers' tails merged; so the result is
 /// the same for any thread count.
 ///
 /// Memory: with ``LossRetention/tail``, ≤ 2·K tail losses (K = ``SimulationSettings/tailSize``)
 /// and the sort buffer of their compaction, and per worker one batch of losses, a batch ×
 /// quantities scratch, the histogram grid's cells up to the largest loss (≤ 2²⁰ + 1 counts) and
-/// the ``BatchWorker`` scratch — nothing per path; with `.all`, 8 bytes per path of the range and
+/// the `BatchWorker` scratch — nothing per path; with `.all`, 8 bytes per path of the range and
 /// the final sort's merge buffer. Merging ranges that partition 0..<``SimulationSettings/batchCount``
 /// with ``BatchRangeSummary/append(_:tailSize:)`` in batch order and passing the result to
 /// ``simulationReport(portfolio:structure:settings:summary:)`` gives `simulate`'s report bit for bit.
 ///
 /// - Parameters:
+///   - batches: the batches to simulate, a sub-range of 0..<``SimulationSettings/batchCount``.
+///   - portfolio: the portfolio.
+///   - structure: its tranches, guarantees and holders.
+///   - settings: the whole run's settings (paths, seed, batch size, threads, levels).
+///   - retaining: every loss (``LossRetention/all``) or only the K largest (``LossRetention/tail``).
 ///   - exceedance: loss fractions x at which P(L/V ≤ x) is counted (``LossDistribution`` answers them exactly).
+///   - progress: called with (batches done, batches in the range).
 /// - Throws: ``RiskModelError`` for invalid settings, a range outside the run, or an invalid portfolio or structure.
 public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                             retaining: LossRetention = .all, exceedance: [Double] = [],
