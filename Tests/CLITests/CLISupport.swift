@@ -43,9 +43,12 @@ func leverage(_ arguments: [String]) throws -> CommandResult {
 }
 
 /// Runs `executable` with `arguments` in `directory`, stdin closed; stdout and stderr are read to
-/// the end concurrently, so that neither pipe can fill up and block the child.
+/// the end concurrently, so that neither pipe can fill up and block the child. It waits at most
+/// `timeLimit` seconds: a run still going then is
+/// killed (SIGKILL) and reported with status 137 and a note on stderr, so that a command that
+/// should have been refused but starts a long run fails its test instead of stalling the suite.
 func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = repositoryRoot,
-                environment: [String: String]? = nil) throws -> CommandResult {
+                environment: [String: String]? = nil, timeLimit: TimeInterval = 900) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -56,14 +59,23 @@ func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = re
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let timedOut = DrainedData()
+    let watchdog = DispatchWorkItem { [process] in
+        if process.isRunning { timedOut.set(Data([1])); kill(process.processIdentifier, SIGKILL) }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: watchdog)
+    defer { watchdog.cancel() }
     let errData = DrainedData()
     let drained = DispatchSemaphore(value: 0)
     Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()); drained.signal() }.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     drained.wait()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.value, as: UTF8.self))
+    let killed = !timedOut.value.isEmpty
+    var stderr = String(decoding: errData.value, as: UTF8.self)
+    if killed { stderr += "\n[test harness: killed after \(Int(timeLimit)) s: \(arguments.joined(separator: " "))]\n" }
+    return CommandResult(status: killed ? 137 : process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: stderr)
 }
 
 /// Data handed over from the thread that drains stderr.

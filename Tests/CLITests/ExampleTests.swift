@@ -12,7 +12,8 @@ struct ExampleTests {
     static let built: Result<Void, BuildFailure> = {
         do {
             let build = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                                       ["swift", "build", "-c", "release", "--package-path", package, "--scratch-path", scratch.path])
+                                       ["swift", "build", "-c", "release", "--package-path", package, "--scratch-path", scratch.path],
+                                       timeLimit: 2400)
             return build.status == 0 ? .success(()) : .failure(BuildFailure(log: build.stdout + build.stderr))
         } catch { return .failure(BuildFailure(log: "\(error)")) }
     }()

@@ -8,7 +8,8 @@ struct NotebookTests {
     func notebooksRun() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["LEVERAGE_BIN"] = leverageBinary.path
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "Notebooks/run_notebooks.py"], environment: environment)
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "Notebooks/run_notebooks.py"], environment: environment,
+                                    timeLimit: 1200)
         let output = result.stdout
         #expect(result.status == 0, "\(output)\n\(result.stderr)")
         let notebooks = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Notebooks").path)
