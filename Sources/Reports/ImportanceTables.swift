@@ -19,7 +19,12 @@ public enum ImportanceTables {
                                     Column("hits", .count), Column("upper_bound_95", .fraction)])
         let n = report.paths
         for x in thresholds {
-            let p = report.lossDistribution.probability(lossFractionAtMost: x)
+            // The run counts its exceedance thresholds, so each is answerable; a threshold it
+            // did not count (a library caller's) gets an empty row rather than a guess.
+            guard let p = try? report.lossDistribution.probability(lossFractionAtMost: x) else {
+                table.append([.number(x), .empty, .empty, .empty, .empty])
+                continue
+            }
             let hits = n - p.successes
             let probability = Double(hits) / Double(n)
             let se = (probability * (1 - probability) / Double(n)).squareRoot()

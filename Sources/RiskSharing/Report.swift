@@ -108,19 +108,42 @@ public struct LossDistribution: Sendable, Hashable, Codable {
         isComplete || countedThresholds.contains(x) || (sortedLosses.first.map { x * volume >= $0 } ?? false)
     }
 
-    /// P(L/V ≤ x), the empirical CDF at a loss fraction x, with binomial SE.
-    /// Precondition: ``canAnswer(lossFractionAtMost:)``.
-    public func probability(lossFractionAtMost x: Double) -> ProbabilityEstimate {
-        ProbabilityEstimate(successes: countAtMost(x * volume, fraction: x), trials: paths)
+    /// A CDF query that a tail-only distribution cannot answer: x lies below the smallest
+    /// retained loss and was not counted during the run.
+    public struct BelowRetainedTail: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The loss fraction asked for.
+        public var lossFraction: Double
+        /// The error for a query at `lossFraction`.
+        /// - Parameter lossFraction: the loss fraction asked for.
+        public init(lossFraction: Double) { self.lossFraction = lossFraction }
+        public var description: String {
+            "P(L/V ≤ \(lossFraction)) lies below the retained tail of the losses: simulate with retaining: .all, "
+                + "or count \(lossFraction) as an exceedance threshold of the run"
+        }
     }
 
-    /// P(lower < L/V ≤ upper), with binomial SE. Precondition: both ends can be answered.
-    public func probability(lossFractionAbove lower: Double, atMost upper: Double) -> ProbabilityEstimate {
-        ProbabilityEstimate(successes: max(0, countAtMost(upper * volume, fraction: upper) - countAtMost(lower * volume, fraction: lower)), trials: paths)
+    /// P(L/V ≤ x), the empirical CDF at a loss fraction x, with binomial SE.
+    /// - Parameter x: the loss as a fraction of the volume.
+    /// - Throws: ``BelowRetainedTail`` when ``canAnswer(lossFractionAtMost:)`` is false.
+    public func probability(lossFractionAtMost x: Double) throws(BelowRetainedTail) -> ProbabilityEstimate {
+        guard canAnswer(lossFractionAtMost: x) else { throw BelowRetainedTail(lossFraction: x) }
+        return ProbabilityEstimate(successes: countAtMost(x * volume, fraction: x), trials: paths)
+    }
+
+    /// P(lower < L/V ≤ upper), with binomial SE.
+    /// - Parameters:
+    ///   - lower: the lower end, a loss fraction (excluded).
+    ///   - upper: the upper end, a loss fraction (included).
+    /// - Throws: ``BelowRetainedTail`` when either end cannot be answered.
+    public func probability(lossFractionAbove lower: Double, atMost upper: Double) throws(BelowRetainedTail) -> ProbabilityEstimate {
+        guard canAnswer(lossFractionAtMost: lower) else { throw BelowRetainedTail(lossFraction: lower) }
+        guard canAnswer(lossFractionAtMost: upper) else { throw BelowRetainedTail(lossFraction: upper) }
+        return ProbabilityEstimate(successes: max(0, countAtMost(upper * volume, fraction: upper) - countAtMost(lower * volume, fraction: lower)), trials: paths)
     }
 
     /// Number of paths with loss ≤ x (EUR): a counted threshold, else by binary search in the
-    /// retained losses (all paths not retained lie below the smallest retained one).
+    /// retained losses (all paths not retained lie below the smallest retained one). Internal:
+    /// its callers ask only what the run counted or retained (the public queries check first).
     func countAtMost(_ x: Double, fraction: Double? = nil) -> Int {
         if !isComplete, let f = fraction, let i = countedThresholds.firstIndex(of: f) { return countsAtMost[i] }
         precondition(isComplete || (sortedLosses.first.map { x >= $0 } ?? false),

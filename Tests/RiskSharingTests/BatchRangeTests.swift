@@ -48,7 +48,7 @@ struct BatchRangeTests {
             comparable.lossDistribution = single.lossDistribution
             #expect(comparable == single)
             #expect(merged.portfolio.expectedLoss.mean.bitPattern == single.portfolio.expectedLoss.mean.bitPattern)
-            #expect(merged.lossDistribution.probability(lossFractionAtMost: 0.01) == single.lossDistribution.probability(lossFractionAtMost: 0.01))
+            #expect(try merged.lossDistribution.probability(lossFractionAtMost: 0.01) == single.lossDistribution.probability(lossFractionAtMost: 0.01))
             if retaining == .all {
                 #expect(merged.lossDistribution.sortedLosses.map(\.bitPattern) == single.lossDistribution.sortedLosses.map(\.bitPattern))
             } else {
@@ -83,6 +83,30 @@ struct BatchRangeTests {
         var comparable = tail
         comparable.lossDistribution = all.lossDistribution
         #expect(comparable == all)
+    }
+
+    @Test("A tail-only distribution answers P(L ≤ x) inside its tail or at a counted threshold, and throws below it (no trap)")
+    func tailQueries() throws {
+        let portfolio = EngineTests.richPortfolio()
+        let settings = SimulationSettings(paths: 20_000, seed: 5, batchSize: 1000, quantileLevels: [0.9, 0.99])
+        let tail = try simulate(portfolio: portfolio, structure: EngineTests.structure, settings: settings, retaining: .tail,
+                                exceedance: [0.001])
+        let all = try simulate(portfolio: portfolio, structure: EngineTests.structure, settings: settings, retaining: .all)
+        let smallest = try #require(tail.lossDistribution.sortedLosses.first) / tail.volume
+        try #require(smallest > 0, "the tail must start above a zero loss for this test")
+        // Inside the tail and at the counted threshold: the full sample's answers exactly.
+        #expect(try tail.lossDistribution.probability(lossFractionAtMost: smallest * 1.5) == all.lossDistribution.probability(lossFractionAtMost: smallest * 1.5))
+        #expect(try tail.lossDistribution.probability(lossFractionAtMost: 0.001) == all.lossDistribution.probability(lossFractionAtMost: 0.001))
+        // Below the tail and not counted: a typed error naming the fraction, where the full sample answers.
+        let below = smallest / 2
+        #expect(!tail.lossDistribution.canAnswer(lossFractionAtMost: below))
+        #expect(throws: LossDistribution.BelowRetainedTail(lossFraction: below)) {
+            try tail.lossDistribution.probability(lossFractionAtMost: below)
+        }
+        #expect(throws: LossDistribution.BelowRetainedTail(lossFraction: below)) {
+            try tail.lossDistribution.probability(lossFractionAbove: below, atMost: smallest * 1.5)
+        }
+        #expect(try all.lossDistribution.probability(lossFractionAtMost: below).trials == 20_000)
     }
 
     @Test("Fixed histogram edges and the automatic grid count every path once")

@@ -35,3 +35,17 @@ func expectDistinguishes(_ name: String, _ estimate: Double, wrong: Double, se: 
             Comment(rawValue: "would not detect a wrong model: " + Tolerance.describe(name, estimate: estimate, exact: wrong, standardError: se)),
             sourceLocation: sourceLocation)
 }
+
+/// Checks reported standard errors against the spread of estimates over independent seeds:
+/// the sample SD of the estimates over the reported RMS SE lies in (0.6, 1.5) — with 20 seeds
+/// the sample SD is within ±35 % of the truth with probability > 99 % — and the mean of the
+/// estimates is within 4 of its own SEs (spread/√n) of the exact value.
+func expectStandardErrorsMatchSpread(_ name: String, estimates: [Double], standardErrors: [Double], exact: Double,
+                                     sourceLocation: SourceLocation = #_sourceLocation) {
+    let n = Double(estimates.count)
+    let mean = estimates.reduce(0, +) / n
+    let spread = (estimates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+    let rms = (standardErrors.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
+    #expect(spread / rms > 0.6 && spread / rms < 1.5, "\(name): spread \(spread), reported SE \(rms)", sourceLocation: sourceLocation)
+    expectClose("\(name): mean of \(estimates.count) estimates", mean, exact, se: spread / n.squareRoot(), sourceLocation: sourceLocation)
+}

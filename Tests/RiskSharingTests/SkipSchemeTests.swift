@@ -74,7 +74,7 @@ struct SkipSchemeTests {
         let report = try simulate(portfolio: Portfolio(exposures: homogeneousExposures(n, pd: pd, rho: rho), dependence: oneFactor),
                                   structure: .wholePortfolio(), settings: SimulationSettings(paths: 100_000, seed: 70, defaultTest: .skip))
         for k in [0, 2, 5, 12, 25] {
-            let est = report.lossDistribution.probability(lossFractionAbove: (Double(k) - 0.5) / 100, atMost: (Double(k) + 0.5) / 100)
+            let est = try report.lossDistribution.probability(lossFractionAbove: (Double(k) - 0.5) / 100, atMost: (Double(k) + 0.5) / 100)
             expectClose("P(D = \(k))", est.probability, Reference.gaussianDefaultPMF(k, n: n, pd: pd, rho: rho), se: est.standardError)
             if k == 0 || k >= 25 {
                 expectDistinguishes("P(D = \(k)) under ρ = 0.1", est.probability, wrong: Reference.gaussianDefaultPMF(k, n: n, pd: pd, rho: 0.1), se: est.standardError)

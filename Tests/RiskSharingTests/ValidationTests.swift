@@ -69,7 +69,7 @@ struct ValidationTests {
                                   structure: .wholePortfolio(), settings: SimulationSettings(paths: 100_000, seed: 7))
         let d = report.lossDistribution
         for k in [0, 1, 3, 5, 10, 20] {
-            let est = d.probability(lossFractionAbove: (Double(k) - 0.5) / 100, atMost: (Double(k) + 0.5) / 100)
+            let est = try d.probability(lossFractionAbove: (Double(k) - 0.5) / 100, atMost: (Double(k) + 0.5) / 100)
             let exact = Reference.gaussianDefaultPMF(k, n: n, pd: pd, rho: rho)
             expectClose("P(D = \(k))", est.probability, exact, se: est.standardError)
             if k == 0 || k >= 10 {
@@ -77,7 +77,7 @@ struct ValidationTests {
             }
         }
         // Tail: P(D ≥ 15).
-        let tail = 1 - d.probability(lossFractionAtMost: 0.145).probability
+        let tail = try 1 - d.probability(lossFractionAtMost: 0.145).probability
         let exactTail = 1 - (0..<15).reduce(0) { $0 + Reference.gaussianDefaultPMF($1, n: n, pd: pd, rho: rho) }
         let seTail = (tail * (1 - tail) / Double(report.paths)).squareRoot()
         expectClose("P(D ≥ 15)", tail, exactTail, se: seTail)
@@ -92,7 +92,7 @@ struct ValidationTests {
                                   structure: .wholePortfolio(), settings: SimulationSettings(paths: 100_000, seed: 11))
         let d = report.lossDistribution
         for k in [0, 2, 4, 6, 8, 12] {
-            let est = d.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
+            let est = try d.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
             expectClose("P(D = \(k))", est.probability, Reference.binomialPMF(k, n, pd), se: est.standardError)
             if k == 0 || k == 12 {
                 expectDistinguishes("P(D = \(k)) with PD 0.035", est.probability, wrong: Reference.binomialPMF(k, n, 0.035), se: est.standardError)
@@ -114,7 +114,7 @@ struct ValidationTests {
                                   structure: .wholePortfolio(), settings: SimulationSettings(paths: 100_000, seed: 5))
         let d = report.lossDistribution
         for k in [0, 2, 8, 15] {
-            let est = d.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
+            let est = try d.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
             let exact = Reference.studentDefaultPMF(k, n: n, pd: pd, rho: rho, nu: nu)
             expectClose("P(D = \(k))", est.probability, exact, se: est.standardError)
             if k == 0 || k == 15 {
@@ -142,8 +142,8 @@ struct ValidationTests {
         let pool = HomogeneousPool(name: "pool", count: n, exposureAtDefault: 1, probabilityOfDefault: pd, lossGivenDefault: lgd, loadings: [rho.squareRoot()])
         let pooled = try simulate(portfolio: Portfolio(pools: [pool], dependence: oneFactor, copula: copula), structure: .wholePortfolio(), settings: settings)
         for x in [0.0, 0.004, 0.008, 0.016, 0.03] {
-            let a = individual.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
-            let b = pooled.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
+            let a = try individual.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
+            let b = try pooled.lossDistribution.probability(lossFractionAtMost: x + 1e-9)
             let se = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot()
             expectClose("P(L ≤ \(x)) pool − individual", b.probability - a.probability, 0, se: se)
         }
@@ -168,7 +168,7 @@ struct ValidationTests {
         #expect(report.dependence.matrixName == "exposure_correlation" && report.dependence.dimension == n)
         #expect(report.dependence.factorization == .cholesky)
         for k in [0, 2, 6, 12] {
-            let est = report.lossDistribution.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
+            let est = try report.lossDistribution.probability(lossFractionAbove: (Double(k) - 0.5) / Double(n), atMost: (Double(k) + 0.5) / Double(n))
             expectClose("P(D = \(k))", est.probability, Reference.gaussianDefaultPMF(k, n: n, pd: pd, rho: rho), se: est.standardError)
         }
     }
@@ -185,7 +185,7 @@ struct ValidationTests {
         let (a, b) = lgd.betaParameters!
         for x in [0.1, 0.3, 0.4, 0.6, 0.8] {
             // Loss fraction = LGD / 2 (volume 2).
-            let est = report.lossDistribution.probability(lossFractionAtMost: x / 2)
+            let est = try report.lossDistribution.probability(lossFractionAtMost: x / 2)
             let exact = SpecialFunctions.regularizedIncompleteBeta(a: a, b: b, x: x)
             expectClose("P(LGD ≤ \(x))", est.probability, exact, se: est.standardError)
             // A Beta with the right mean but sd 0.25 instead of 0.2 is rejected.

@@ -89,7 +89,7 @@ struct WaterfallTests {
         #expect(abs(trancheEL - r.portfolio.expectedLoss.mean) <= 1e-10 * r.volume)
         // Hit / wipe-out probabilities from the loss distribution directly.
         let junior = r.tranches[0]
-        #expect(junior.hitProbability.successes == r.paths - r.lossDistribution.probability(lossFractionAtMost: 0).successes)
+        #expect(try junior.hitProbability.successes == r.paths - r.lossDistribution.probability(lossFractionAtMost: 0).successes)
         // Provisioning rate = 99 % quantile of calls / liability; shortfall probability is reported.
         let g = r.guarantees[1]
         #expect(g.maximumLiability == 0.03 * r.volume)
