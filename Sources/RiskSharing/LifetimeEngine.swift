@@ -215,16 +215,18 @@ struct LifetimeOutput: @unchecked Sendable {
 }
 
 /// Means and standard errors by the one-year engine's arithmetic (``Moments``): per batch of
-/// `batchSize` paths, two passes over the batch's paths in ascending order of their lifetime
-/// portfolio loss (the one-year engine sums a batch over its sorted losses), giving the
-/// batch's mean and M₂, folded in batch order by the same `MomentCollector` (Chan, Golub &
-/// LeVeque 1979). With a one-year horizon the lifetime loss of a path is its one-year loss, so
-/// every mean and SE of the portfolio, tranches, holders and guarantees is `simulate`'s, bit
-/// for bit; and the result does not depend on the thread count.
+/// `batchSize` paths, two passes over the batch's paths in ascending order of a portfolio loss
+/// (the one-year engine sums a batch over its sorted losses) — the cumulative loss through year
+/// t for year t's figures, the lifetime loss for the lifetime totals — giving the batch's mean
+/// and M₂, folded in batch order by the same `MomentCollector` (Chan, Golub & LeVeque 1979).
+/// Year 1's paths are the one-year engine's and are ordered by their one-year loss, so every
+/// year-1 mean and SE of the portfolio and the holders is `simulate`'s (and a one-year run's),
+/// bit for bit; with a one-year horizon so are the tranches' and guarantees'. The result does
+/// not depend on the thread count.
 struct BatchMeans {
     let paths: Int
     let batchSize: Int
-    /// Path indices batch by batch, each batch ascending by lifetime loss (ties by path index).
+    /// Path indices batch by batch, each batch ascending by the key loss (ties by path index).
     let order: [Int]
 
     init(lifetimeLoss: [Double], batchSize: Int) {
@@ -298,13 +300,9 @@ struct LifetimeSummariser {
         for r in counts.indices {
             for t in 0..<horizon { scheduled[t] += counts[r] * life.exposureAtDefault[r] * life.outstanding[r * horizon + t] }
         }
-        // The lifetime loss of each path (the same additions as the yearly pass below), which
-        // orders each batch's paths for the means.
-        var lifetimeLoss = [Double](repeating: 0, count: n)
-        for t in 0..<horizon {
-            for p in 0..<n { lifetimeLoss[p] = t == 0 ? loss[p] : lifetimeLoss[p] + loss[t * n + p] }
-        }
-        let means = BatchMeans(lifetimeLoss: lifetimeLoss, batchSize: settings.batchSize)
+        // Year t's means sum each batch in the order of the cumulative loss through year t (so
+        // year 1's are a one-year run's); lifetime totals in the order of the lifetime loss.
+        var yearMeans: [BatchMeans] = []
         // Cumulative loss and gross per path, year by year; portfolio tables.
         var cumLoss = [Double](repeating: 0, count: n)
         var portfolioYears: [LifetimePortfolioYear] = []
@@ -319,6 +317,8 @@ struct LifetimeSummariser {
                 cumGross[p] += gross[off + p]
             }
             cumLossByYear.append(cumLoss)
+            let means = BatchMeans(lifetimeLoss: cumLoss, batchSize: settings.batchSize)
+            yearMeans.append(means)
             cumGrossByYear.append(cumGross)
             let balance = (0..<n).map { scheduled[t] - defaulted[off + $0] }
             balances.append(balance)
@@ -329,6 +329,7 @@ struct LifetimeSummariser {
                 cumulativeLoss: lossSummary(cumLoss, means),
                 performingBalance: means.mean(balance)))
         }
+        let means = yearMeans[horizon - 1]
         let lag = spec.recoveryLag
         /// Xₜ (1-based t; X₀ = 0): cumulative outstanding loss at the end of year t on path p.
         func position(_ t: Int, _ p: Int) -> Double {
@@ -375,6 +376,7 @@ struct LifetimeSummariser {
                 }
             }
             let df = spec.discountFactor(year: t)
+            let flowMeans = yearMeans[min(t, horizon) - 1]
             for h in 0..<holderCount {
                 var calls = [Double](repeating: 0, count: n), recoveries = calls, net = calls, fees = calls, cost = calls
                 for p in 0..<n {
@@ -387,8 +389,8 @@ struct LifetimeSummariser {
                     pvFee[h][p] += df * fees[p]
                     cumNet[h][p] += net[p]
                 }
-                holderYears[h].append(LifetimeHolderYear(year: spec.startYear + t - 1, calls: flow(calls, means), recoveries: flow(recoveries, means),
-                                                         netCalls: flow(net, means), fees: means.mean(fees), netCost: flow(cost, means)))
+                holderYears[h].append(LifetimeHolderYear(year: spec.startYear + t - 1, calls: flow(calls, flowMeans), recoveries: flow(recoveries, flowMeans),
+                                                         netCalls: flow(net, flowMeans), fees: flowMeans.mean(fees), netCost: flow(cost, flowMeans)))
             }
             previous = fx
         }

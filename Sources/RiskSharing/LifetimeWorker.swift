@@ -62,6 +62,12 @@ extension BatchWorker {
     /// Simulates the default years of every obligor on paths [b·batchSize, b·batchSize + len)
     /// into `out` (see `Lifetime.swift` for the model).
     ///
+    /// Streams per year: the draws of year t (1-based) come from item ``yearItem(_:year:)``
+    /// = i + (t − 1)·2³² of the one-year engine's purpose (pool default counts, pool LGDs,
+    /// exposure LGDs), each consumed path by path by that year's draws only. So year 1 of an
+    /// N-year run draws exactly what `simulate` and a one-year run draw, and its figures are
+    /// theirs, whatever happens in later years.
+    ///
     /// Exposure r on path p: the full 53-bit uniform u of the one-year engine (16 bits from
     /// block (⌊p/16⌋, b, idiosyncratic, r), 37 from (p, b, refinement, r)), default year = the
     /// first t with u < Φ((c(t)·w − S)/σ) (σ = 0: S < c(t)·w). The one-year engine decides
@@ -92,7 +98,10 @@ extension BatchWorker {
                 }
                 if r < m.exposureCount {
                     let beta = m.betaLGD[r]
-                    var lgdStream = RandomStream(seed: worker.seed, stream: (batch, Purpose.exposureLGD.rawValue, UInt64(r)))
+                    // LGDs of year t + 1's defaults from their own stream: year 1 draws the one-year engine's alone.
+                    var lgdStreams = (0..<(beta == nil ? 0 : horizon)).map {
+                        RandomStream(seed: worker.seed, stream: (batch, Purpose.exposureLGD.rawValue, yearItem(r, year: $0)))
+                    }
                     let generator = worker.generator
                     var q = -1
                     var bits = SIMD4<UInt64>(repeating: 0)
@@ -117,15 +126,16 @@ extension BatchWorker {
                             }
                         }
                         guard year >= 0 else { continue }
-                        if let beta { record(p, year: year, count: 1, lgd: lgdStream.nextBeta(beta.a, beta.b)) } else { record(p, year: year, count: 1, lgd: nil) }
+                        if let beta { record(p, year: year, count: 1, lgd: lgdStreams[year].nextBeta(beta.a, beta.b)) } else { record(p, year: year, count: 1, lgd: nil) }
                     }
                 } else {
                     let j = r - m.exposureCount
                     let n = m.poolCounts[j]
                     let beta = m.betaLGD[r]
                     let lgdMean = m.poolLGDMean[j], lgdSD = m.poolLGDStandardDeviation[j]
-                    var defaults = RandomStream(seed: worker.seed, stream: (batch, Purpose.poolDefaults.rawValue, UInt64(j)))
-                    var lgdStream = RandomStream(seed: worker.seed, stream: (batch, Purpose.poolLGD.rawValue, UInt64(j)))
+                    // Year t + 1's default counts and LGDs from their own streams: year 1 draws the one-year engine's alone.
+                    var defaults = (0..<horizon).map { RandomStream(seed: worker.seed, stream: (batch, Purpose.poolDefaults.rawValue, yearItem(j, year: $0))) }
+                    var lgdStreams = (0..<horizon).map { RandomStream(seed: worker.seed, stream: (batch, Purpose.poolLGD.rawValue, yearItem(j, year: $0))) }
                     for p in 0..<len {
                         var remaining = n
                         var previous = 0.0
@@ -136,16 +146,16 @@ extension BatchWorker {
                             // Year 1: today's draw; later years: conditional on survival to year t.
                             let conditional = t == 0 ? prob : (previous >= 1 ? 0 : min(max((prob - previous) / (1 - previous), 0), 1))
                             previous = prob
-                            let d = defaults.nextBinomial(count: remaining, probability: conditional)
+                            let d = defaults[t].nextBinomial(count: remaining, probability: conditional)
                             guard d > 0 else { continue }
                             remaining -= d
                             if let beta {
                                 var total = 0.0
                                 if d <= 1_000 {
-                                    for _ in 0..<d { total += lgdStream.nextBeta(beta.a, beta.b) }
+                                    for _ in 0..<d { total += lgdStreams[t].nextBeta(beta.a, beta.b) }
                                 } else {
                                     let dd = Double(d)
-                                    total = min(max(dd * lgdMean + dd.squareRoot() * lgdSD * lgdStream.nextNormal(), 0), dd)
+                                    total = min(max(dd * lgdMean + dd.squareRoot() * lgdSD * lgdStreams[t].nextNormal(), 0), dd)
                                 }
                                 record(p, year: t, count: Double(d), lgd: total)
                             } else {
@@ -158,3 +168,7 @@ extension BatchWorker {
         }
     }
 }
+
+/// The counter item of obligor i's draws in year t + 1 (0-based t): i + t·2³². Year 1 (t = 0)
+/// is the one-year engine's item i; later years are distinct streams (i < 2³²).
+@inline(__always) func yearItem(_ i: Int, year t: Int) -> UInt64 { UInt64(i) | (UInt64(t) << 32) }
