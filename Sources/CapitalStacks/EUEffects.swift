@@ -1,8 +1,9 @@
 /// The EU's own measures of what a Union contribution achieves, as the Financial Regulation
 /// defines them (Regulation (EU, Euratom) 2018/1046, Art. 2, the definitions of "leverage
-/// effect" and "multiplier effect" (points (40) and (41)), and Art. 209(2)(d), which asks
-/// financial instruments and budgetary guarantees to achieve them; carried over by the recast
-/// Financial Regulation (EU, Euratom) 2024/2509, Art. 2; see Models/SOURCES.md):
+/// effect" and "multiplier effect" — points (40) and (41) by our reading, not verified here —
+/// and Art. 209(2)(d), which asks financial instruments and budgetary guarantees to achieve
+/// them; carried over by the recast Financial Regulation (EU, Euratom) 2024/2509, Art. 2, point
+/// numbers not verified; see Models/SOURCES.md §1 for what was checked):
 ///
 /// - **leverage effect** = reimbursable financing provided to eligible final recipients / Union contribution;
 /// - **multiplier effect** = investment by eligible final recipients / Union contribution;

@@ -51,15 +51,32 @@ struct BatchWorker {
         s = [Double](repeating: 0, count: batchSize * max(chunk, plan.groups?.count ?? 0))
     }
 
-    /// Simulates paths [b·batchSize, b·batchSize + count) and writes their portfolio losses
-    /// (EUR) to `loss[0..<count]`. Returns the number of exact Φ evaluations.
-    mutating func run(batch b: Int, count len: Int, into loss: UnsafeMutablePointer<Double>) -> Int {
+    /// Where the systematic parts of a block of obligor rows lie in `s` after
+    /// ``systematicPart(batch:count:_:)``: with loading groups, column groupOf[r]·len (every
+    /// row in one block); otherwise (r − first row of the chunk)·len.
+    struct SystematicBlock {
+        /// The obligor rows (exposures then pools) whose systematic parts are in `s`.
+        let rows: Range<Int>
+        let len: Int
+        let groupOf: [Int]?
+
+        /// The offset in `s` of row r's systematic parts (len consecutive paths).
+        @inline(__always) func column(_ r: Int) -> Int { groupOf.map { $0[r] * len } ?? (r - rows.lowerBound) * len }
+    }
+
+    /// Steps 1–2 of a batch, shared by the one-year and the lifetime engines (same streams,
+    /// same dgemm calls, hence the same bits):
+    /// 1. Factors Z (len × K, column-major, ld = len) from stream (b, factors) and, for the t
+    ///    copula, the scale w = √(W/ν), W ~ χ²_ν from stream (b, mixing).
+    /// 2. The systematic parts: with loading groups, S = Z·Gᵀ (len × G, one column per distinct
+    ///    loading vector) once; otherwise S[:, 0..<(r1 − r0)] = Z·A[r0..<r1, :]ᵀ per chunk of
+    ///    obligor rows. K = 0 (no factors) gives S = 0.
+    /// `body` is called once per block of rows whose systematic parts are in `s` (once with
+    /// groups, once per chunk without), in row order.
+    mutating func systematicPart(batch b: Int, count len: Int, _ body: (inout BatchWorker, SystematicBlock) -> Void) {
         let k = model.factorCount
         let rows = model.exposureCount + model.poolCount
         let batch = UInt64(b)
-        for p in 0..<len { loss[p] = 0 }
-
-        // 1. Factors Z (len × K, column-major, ld = len) and the t-copula scale w = √(W/ν).
         var factorStream = RandomStream(seed: seed, stream: (batch, Purpose.factors.rawValue, 0))
         z.withUnsafeMutableBufferPointer { zp in
             for i in 0..<(len * k) { zp[i] = factorStream.nextNormal() }
@@ -68,11 +85,7 @@ struct BatchWorker {
             var mixing = RandomStream(seed: seed, stream: (batch, Purpose.mixing.rawValue, 0))
             for p in 0..<len { w[p] = (mixing.nextChiSquare(degreesOfFreedom: nu) / nu).squareRoot() }
         }
-        let studentT = model.degreesOfFreedom != nil
-
-        var evaluated = 0
         if let groups = plan.groups {
-            // 2. One column of S per distinct loading vector: S = Z · Gᵀ (len × G).
             z.withUnsafeBufferPointer { zp in
                 groups.vectors.withUnsafeBufferPointer { gp in
                     s.withUnsafeMutableBufferPointer { sp in
@@ -86,22 +99,12 @@ struct BatchWorker {
                     }
                 }
             }
-            if let sparse = plan.sparse {
-                evaluated += sparseExposures(sparse, groups: groups, batch: batch, len: len, loss: loss)
-            } else {
-                for r in 0..<model.exposureCount {
-                    evaluated += exposure(r, batch: batch, len: len, column: groups.groupOf[r] * len, studentT: studentT, loss: loss)
-                }
-            }
-            for r in model.exposureCount..<rows {
-                pool(r, batch: batch, len: len, column: groups.groupOf[r] * len, loss: loss)
-            }
-            return evaluated
+            body(&self, SystematicBlock(rows: 0..<rows, len: len, groupOf: groups.groupOf))
+            return
         }
         var r0 = 0
         while r0 < rows {
             let r1 = min(rows, r0 + chunk)
-            // 2. S[:, 0..<(r1 − r0)] = Z · A[r0..<r1, :]ᵀ.
             z.withUnsafeBufferPointer { zp in
                 model.a.withUnsafeBufferPointer { ap in
                     s.withUnsafeMutableBufferPointer { sp in
@@ -115,15 +118,36 @@ struct BatchWorker {
                     }
                 }
             }
-            for r in r0..<r1 {
-                let column = (r - r0) * len
-                if r < model.exposureCount {
-                    evaluated += exposure(r, batch: batch, len: len, column: column, studentT: studentT, loss: loss)
+            body(&self, SystematicBlock(rows: r0..<r1, len: len, groupOf: nil))
+            r0 = r1
+        }
+    }
+
+    /// Simulates paths [b·batchSize, b·batchSize + count) and writes their portfolio losses
+    /// (EUR) to `loss[0..<count]`. Returns the number of exact Φ evaluations.
+    /// Steps 1–2 by ``systematicPart(batch:count:_:)``; then 3 (exposures, or the skip scheme's
+    /// classes when the plan has them) and 4 (pools) per block of rows.
+    mutating func run(batch b: Int, count len: Int, into loss: UnsafeMutablePointer<Double>) -> Int {
+        let batch = UInt64(b)
+        for p in 0..<len { loss[p] = 0 }
+        let studentT = model.degreesOfFreedom != nil
+        var evaluated = 0
+        systematicPart(batch: b, count: len) { worker, block in
+            let exposures = worker.model.exposureCount
+            if let sparse = worker.plan.sparse, let groups = worker.plan.groups {
+                evaluated += worker.sparseExposures(sparse, groups: groups, batch: batch, len: len, loss: loss)
+                for r in max(exposures, block.rows.lowerBound)..<block.rows.upperBound {
+                    worker.pool(r, batch: batch, len: len, column: block.column(r), loss: loss)
+                }
+                return
+            }
+            for r in block.rows {
+                if r < exposures {
+                    evaluated += worker.exposure(r, batch: batch, len: len, column: block.column(r), studentT: studentT, loss: loss)
                 } else {
-                    pool(r, batch: batch, len: len, column: column, loss: loss)
+                    worker.pool(r, batch: batch, len: len, column: block.column(r), loss: loss)
                 }
             }
-            r0 = r1
         }
         return evaluated
     }

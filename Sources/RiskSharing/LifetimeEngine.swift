@@ -77,6 +77,25 @@ public struct LifetimeCost: Sendable, Hashable, Codable {
     public var provisioningRate: Double
 }
 
+/// A tranche's lifetime loss: the waterfall applied to the portfolio's lifetime (cumulative,
+/// undiscounted) loss L_T.
+public struct LifetimeTrancheReport: Sendable, Hashable, Codable {
+    /// The tranche's name.
+    public var tranche: String
+    /// min(max(L_T − aV, 0), (d − a)V) (EUR).
+    public var grossLoss: LossSummary
+    /// The gross loss less the guarantee payouts on it (EUR); the gross loss without guarantees.
+    public var netLoss: LossSummary
+}
+
+/// A guarantee's lifetime calls: its payout on the portfolio's lifetime loss L_T (EUR).
+public struct LifetimeGuaranteeReport: Sendable, Hashable, Codable {
+    /// The guarantee's name.
+    public var guarantee: String
+    /// Calls on L_T (EUR).
+    public var calls: LossSummary
+}
+
 /// A holder's lifetime.
 public struct LifetimeHolderReport: Sendable, Hashable, Codable {
     public var holder: String
@@ -94,6 +113,10 @@ public struct LifetimeReport: Sendable, Hashable, Codable {
     public var volume: Double
     public var portfolioYears: [LifetimePortfolioYear]
     public var holders: [LifetimeHolderReport]
+    /// Per tranche, its lifetime loss (see ``LifetimeTrancheReport``).
+    public var tranches: [LifetimeTrancheReport]
+    /// Per guarantee, its lifetime calls (see ``LifetimeGuaranteeReport``).
+    public var guarantees: [LifetimeGuaranteeReport]
     /// Exact expected lifetime loss Σᵢ Σₜ EADᵢ·aᵢ(t)·(PDᶜᵘᵐᵢ(t) − PDᶜᵘᵐᵢ(t − 1))·E[LGDᵢ] (EUR).
     public var exactExpectedLoss: Double
     /// Whether year 1 uses the one-year model's PDs (then a one-year horizon reproduces `simulate`).
@@ -128,8 +151,10 @@ public func lifetimeExpectedLoss(portfolio: Portfolio, lifetime spec: LifetimeSp
 /// thread count. Memory: about 6 · T · paths doubles (per path and year: loss, gross defaults,
 /// defaulted balance and their running sums) plus 4 doubles per path and holder, plus per-worker
 /// batch scratch — never paths × obligors.
-/// Default decisions use the exact table's streams (the skip scheme is not used), so with T = 1
-/// and the one-year PDs, year 1 reproduces `simulate` with `defaultTest: .table` bit for bit.
+/// Default decisions use the exact table's streams (the skip scheme is not used), and every
+/// mean and SE is computed by the one-year engine's per-batch moments folded in batch order
+/// (see `BatchMeans`), so with T = 1 and the one-year PDs the portfolio, tranche, holder and
+/// guarantee figures are those of `simulate` with `defaultTest: .table`, bit for bit.
 public func simulateLifetime(portfolio: Portfolio, structure: RiskSharingStructure, lifetime spec: LifetimeSpec,
                              settings: SimulationSettings,
                              progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> LifetimeReport {
@@ -189,6 +214,55 @@ struct LifetimeOutput: @unchecked Sendable {
     let defaulted: UnsafeMutableBufferPointer<Double>
 }
 
+/// Means and standard errors by the one-year engine's arithmetic (``Moments``): per batch of
+/// `batchSize` paths, two passes over the batch's paths in ascending order of a portfolio loss
+/// (the one-year engine sums a batch over its sorted losses) — the cumulative loss through year
+/// t for year t's figures, the lifetime loss for the lifetime totals — giving the batch's mean
+/// and M₂, folded in batch order by the same `MomentCollector` (Chan, Golub & LeVeque 1979).
+/// Year 1's paths are the one-year engine's and are ordered by their one-year loss, so every
+/// year-1 mean and SE of the portfolio and the holders is `simulate`'s (and a one-year run's),
+/// bit for bit; with a one-year horizon so are the tranches' and guarantees'. The result does
+/// not depend on the thread count.
+struct BatchMeans {
+    let paths: Int
+    let batchSize: Int
+    /// Path indices batch by batch, each batch ascending by the key loss (ties by path index).
+    let order: [Int]
+
+    init(lifetimeLoss: [Double], batchSize: Int) {
+        paths = lifetimeLoss.count
+        self.batchSize = batchSize
+        var order = Array(0..<paths)
+        var start = 0
+        while start < paths {
+            let end = min(paths, start + batchSize)
+            order[start..<end].sort { (lifetimeLoss[$0], $0) < (lifetimeLoss[$1], $1) }
+            start = end
+        }
+        self.order = order
+    }
+
+    /// The mean of x(0), …, x(paths − 1) with its standard error √(M₂/(n − 1)/n).
+    func mean(_ x: (Int) -> Double) -> MeanEstimate {
+        var collector = MomentCollector(start: 0)
+        var start = 0, b = 0
+        while start < paths {
+            let end = min(paths, start + batchSize)
+            var total = 0.0
+            for i in start..<end { total += x(order[i]) }
+            let m = total / Double(end - start)
+            var ss = 0.0
+            for i in start..<end { let d = x(order[i]) - m; ss += d * d }
+            collector.add(batch: b, Moments(paths: end - start, means: [m], squaredDeviations: [ss]))
+            start = end
+            b += 1
+        }
+        return collector.entries[0].estimate(0)
+    }
+
+    func mean(_ xs: [Double]) -> MeanEstimate { xs.withUnsafeBufferPointer { b in mean { b[$0] } } }
+}
+
 /// Turns the per-path, per-year arrays into the report (single-threaded, fixed order).
 struct LifetimeSummariser {
     let spec: LifetimeSpec
@@ -200,19 +274,20 @@ struct LifetimeSummariser {
     let gross: [Double]
     let defaulted: [Double]
 
-    /// ``LossSummary`` of a sample by the arithmetic of the one-year summariser (sorted, then
-    /// mean, quantiles and expected shortfall in index order).
-    func lossSummary(_ xs: [Double]) -> LossSummary {
+    /// ``LossSummary`` of a sample: its mean and SE by the one-year engine's batch arithmetic
+    /// (``BatchMeans``); quantiles and expected shortfalls of the sorted sample in index order,
+    /// as the one-year summariser reads them.
+    func lossSummary(_ xs: [Double], _ means: BatchMeans) -> LossSummary {
         let sorted = xs.sorted()
         return LossSummary(
-            expectedLoss: SampleStatistics.mean(sorted),
+            expectedLoss: means.mean(xs),
             quantiles: settings.quantileLevels.map { SampleStatistics.quantile(sorted: sorted, level: $0, confidence: settings.confidence) },
             expectedShortfall: settings.quantileLevels.map { SampleStatistics.expectedShortfall(sorted: sorted, level: $0) })
     }
 
-    func flow(_ xs: [Double]) -> FlowSummary {
+    func flow(_ xs: [Double], _ means: BatchMeans) -> FlowSummary {
         let sorted = xs.sorted()
-        return FlowSummary(mean: SampleStatistics.mean(sorted),
+        return FlowSummary(mean: means.mean(xs),
                            quantiles: spec.levels.map { SampleStatistics.quantile(sorted: sorted, level: $0, confidence: settings.confidence) })
     }
 
@@ -225,6 +300,9 @@ struct LifetimeSummariser {
         for r in counts.indices {
             for t in 0..<horizon { scheduled[t] += counts[r] * life.exposureAtDefault[r] * life.outstanding[r * horizon + t] }
         }
+        // Year t's means sum each batch in the order of the cumulative loss through year t (so
+        // year 1's are a one-year run's); lifetime totals in the order of the lifetime loss.
+        var yearMeans: [BatchMeans] = []
         // Cumulative loss and gross per path, year by year; portfolio tables.
         var cumLoss = [Double](repeating: 0, count: n)
         var portfolioYears: [LifetimePortfolioYear] = []
@@ -239,16 +317,19 @@ struct LifetimeSummariser {
                 cumGross[p] += gross[off + p]
             }
             cumLossByYear.append(cumLoss)
+            let means = BatchMeans(lifetimeLoss: cumLoss, batchSize: settings.batchSize)
+            yearMeans.append(means)
             cumGrossByYear.append(cumGross)
             let balance = (0..<n).map { scheduled[t] - defaulted[off + $0] }
             balances.append(balance)
             portfolioYears.append(LifetimePortfolioYear(
                 year: spec.startYear + t,
-                grossDefaults: SampleStatistics.mean(count: n) { gross[off + $0] },
-                loss: SampleStatistics.mean(count: n) { loss[off + $0] },
-                cumulativeLoss: lossSummary(cumLoss),
-                performingBalance: SampleStatistics.mean(balance)))
+                grossDefaults: means.mean { gross[off + $0] },
+                loss: means.mean { loss[off + $0] },
+                cumulativeLoss: lossSummary(cumLoss, means),
+                performingBalance: means.mean(balance)))
         }
+        let means = yearMeans[horizon - 1]
         let lag = spec.recoveryLag
         /// Xₜ (1-based t; X₀ = 0): cumulative outstanding loss at the end of year t on path p.
         func position(_ t: Int, _ p: Int) -> Double {
@@ -295,6 +376,7 @@ struct LifetimeSummariser {
                 }
             }
             let df = spec.discountFactor(year: t)
+            let flowMeans = yearMeans[min(t, horizon) - 1]
             for h in 0..<holderCount {
                 var calls = [Double](repeating: 0, count: n), recoveries = calls, net = calls, fees = calls, cost = calls
                 for p in 0..<n {
@@ -307,8 +389,8 @@ struct LifetimeSummariser {
                     pvFee[h][p] += df * fees[p]
                     cumNet[h][p] += net[p]
                 }
-                holderYears[h].append(LifetimeHolderYear(year: spec.startYear + t - 1, calls: flow(calls), recoveries: flow(recoveries),
-                                                         netCalls: flow(net), fees: SampleStatistics.mean(fees), netCost: flow(cost)))
+                holderYears[h].append(LifetimeHolderYear(year: spec.startYear + t - 1, calls: flow(calls, flowMeans), recoveries: flow(recoveries, flowMeans),
+                                                         netCalls: flow(net, flowMeans), fees: flowMeans.mean(fees), netCost: flow(cost, flowMeans)))
             }
             previous = fx
         }
@@ -318,13 +400,13 @@ struct LifetimeSummariser {
         for t in 1...horizon where meanBalance[0] > 0 { runoff += spec.discountFactor(year: t) * meanBalance[t - 1] / meanBalance[0] }
         var holders: [LifetimeHolderReport] = []
         for h in 0..<holderCount {
-            let el = SampleStatistics.mean(pvNet[h])
-            let fees = SampleStatistics.mean(pvFee[h])
+            let el = means.mean(pvNet[h])
+            let fees = means.mean(pvFee[h])
             let pvSorted = pvNet[h].sorted()
             let q = SampleStatistics.quantile(sorted: pvSorted, level: spec.confidence, confidence: settings.confidence)
             let ul = max(q.value - el.mean, 0)
             let coc = spec.costOfCapitalRate * ul * runoff
-            let netMC = SampleStatistics.mean(count: n) { pvNet[h][$0] - pvFee[h][$0] }
+            let netMC = means.mean { pvNet[h][$0] - pvFee[h][$0] }
             let cumSorted = cumNet[h].sorted()
             let provision = SampleStatistics.quantile(sorted: cumSorted, level: spec.confidence, confidence: settings.confidence)
             waterfall.allocate(portfolioLoss: v, into: &a)
@@ -333,9 +415,28 @@ struct LifetimeSummariser {
                                     netPresentCost: netMC.mean + coc, netPresentCostStandardError: netMC.standardError,
                                     provision: provision, maximumLiability: maxLiability,
                                     provisioningRate: maxLiability > 0 ? provision.value / maxLiability : 0)
-            holders.append(LifetimeHolderReport(holder: waterfall.holders[h], years: holderYears[h], lifetimeNetCalls: lossSummary(cumNet[h]), cost: cost))
+            holders.append(LifetimeHolderReport(holder: waterfall.holders[h], years: holderYears[h], lifetimeNetCalls: lossSummary(cumNet[h], means), cost: cost))
+        }
+        // Tranches and guarantees on the lifetime loss L_T.
+        let trancheCount = waterfall.tranches.count, guaranteeCount = waterfall.guarantees.count
+        var trancheGross = [[Double]](repeating: [Double](repeating: 0, count: n), count: trancheCount)
+        var trancheNet = trancheGross
+        var guaranteeCalls = [[Double]](repeating: [Double](repeating: 0, count: n), count: guaranteeCount)
+        for p in 0..<n {
+            waterfall.allocate(portfolioLoss: cumLoss[p], into: &a)
+            for j in 0..<trancheCount { trancheGross[j][p] = a.trancheGross[j]; trancheNet[j][p] = a.trancheNet[j] }
+            for k in 0..<guaranteeCount { guaranteeCalls[k][p] = a.guaranteeCalls[k] }
+        }
+        let tranches = (0..<trancheCount).map { j in
+            let gross = lossSummary(trancheGross[j], means)
+            return LifetimeTrancheReport(tranche: waterfall.tranches[j].name, grossLoss: gross,
+                                         netLoss: guaranteeCount == 0 ? gross : lossSummary(trancheNet[j], means))
+        }
+        let guarantees = (0..<guaranteeCount).map { k in
+            LifetimeGuaranteeReport(guarantee: waterfall.guarantees[k].name, calls: lossSummary(guaranteeCalls[k], means))
         }
         return LifetimeReport(spec: spec, paths: n, seed: settings.seed, volume: v, portfolioYears: portfolioYears, holders: holders,
+                              tranches: tranches, guarantees: guarantees,
                               exactExpectedLoss: lifetimeExpectedLoss(portfolio: portfolio, lifetime: spec),
                               year1MatchesOneYear: life.year1MatchesOneYear, sortedLifetimeLoss: cumLoss.sorted())
     }

@@ -81,6 +81,30 @@ let corpusPortfolio = """
       stress: {pd: 1.5, correlation: 0.05, lgd: 0.1}
     """
 
+/// The portfolio model with a `lifetime` section (lines 29–38) and a `risk_cover.sensitivity`
+/// section (line 25) in flow style: each `key: number` is a mutation site.
+let corpusLifetime = corpusPortfolio.replacingOccurrences(of: "budget: 2000", with: "budget: 2000\n  sensitivity: {pd: [0.7, 1.5], correlation: [-0.05, 0.05], max_expected_loss_bp: [15, 40]}") + """
+
+    lifetime:
+      start_year: 2027
+      horizon: 3
+      recovery_lag: 1
+      discount_rate: 0.03
+      fees: {ms: 0.005}
+      default: {amortisation: linear, maturity: 5}
+      items:
+        sme: {cumulative_pd: [0.02, 0.04, 0.06]}
+        gf1: {hazard: 0.03, amortisation: annuity, maturity: 6, rate: 0.05}
+    """
+
+/// The project stress model with a calibration `ranges` section (the gigafactory's `ranges:`,
+/// lines 55–57).
+let corpusRanges = validProject + """
+    ranges:
+      - {input: utilisation, low: 0.4, high: 0.7}
+      - {input: electricity_eur_per_kwh, site: b, low: 0.15, high: 0.25}
+    """
+
 /// Values no number field accepts, whatever its range.
 let hostileNumbers = [".nan", ".inf", "-.inf", "nan", "inf", "1e999", "\"0.5\"", "''", "[1]", "{a: 1}", "50%", "0x", "1e308e", "~"]
 
@@ -109,9 +133,13 @@ func sites(in text: String, names: Bool) -> [Site] {
 /// The generated corpus: each site of each base model with each hostile value.
 func generatedCases() -> [(name: String, yaml: String, key: String)] {
     var cases: [(String, String, String)] = []
-    for (base, label) in [(corpusAccounting, "accounting"), (corpusPortfolio, "portfolio")] {
+    // The lifetime and ranges bases add only the sites of their own sections (from `marker` on).
+    let bases = [(corpusAccounting, "accounting", ""), (corpusPortfolio, "portfolio", ""),
+                 (corpusLifetime, "lifetime", "\nlifetime:"), (corpusRanges, "ranges", "\nranges:")]
+    for (base, label, marker) in bases {
+        let from = marker.isEmpty ? base.startIndex : base.range(of: marker)!.lowerBound
         for (names, values) in [(false, hostileNumbers), (true, hostileNames)] {
-            for site in sites(in: base, names: names) {
+            for site in sites(in: base, names: names) where site.range.lowerBound >= from {
                 for value in values {
                     var text = base
                     text.replaceSubrange(site.range, with: value)
@@ -136,6 +164,10 @@ struct BadInputCorpusTests {
     func basesAreValid() throws {
         _ = try ScenarioLoader.parse(corpusAccounting, file: "m.yaml")
         _ = try ScenarioLoader.parse(corpusPortfolio, file: "m.yaml")
+        let lifetime = try ScenarioLoader.parse(corpusLifetime, file: "m.yaml")
+        #expect(lifetime.risk?.lifetime?.horizon == 3 && lifetime.risk?.lifetime?.items.count == 2)
+        #expect(lifetime.riskCover?.sensitivity.ranges.count == 3)
+        #expect(try ScenarioLoader.parse(corpusRanges, file: "m.yaml").stress?.ranges.count == 2)
         #expect(sites(in: corpusAccounting, names: false).count >= 15)
         #expect(sites(in: corpusPortfolio, names: false).count >= 30)
     }
@@ -169,6 +201,14 @@ struct BadInputCorpusTests {
         func portfolio(_ from: String, _ to: String) -> String {
             precondition(corpusPortfolio.contains(from), from)
             return corpusPortfolio.replacingOccurrences(of: from, with: to)
+        }
+        func lifetime(_ from: String, _ to: String) -> String {
+            precondition(corpusLifetime.contains(from), from)
+            return corpusLifetime.replacingOccurrences(of: from, with: to)
+        }
+        func ranges(_ from: String, _ to: String) -> String {
+            precondition(corpusRanges.contains(from), from)
+            return corpusRanges.replacingOccurrences(of: from, with: to)
         }
         let csvModel = """
             name: c
@@ -303,6 +343,59 @@ struct BadInputCorpusTests {
              "risk_cover.stress.correlation: a correlation shift of 5 is outside [-1, 1]"),
             ("stress LGD shift of 1e308", portfolio("correlation: 0.05, lgd: 0.1}", "correlation: 0.05, lgd: 1e308}"), [:],
              "risk_cover.stress.lgd: a lgd shift of 1e+308 is outside [-1, 1]"),
+            // risk_cover.sensitivity (line 25): the tornado's ranges.
+            ("sensitivity range reversed", lifetime("pd: [0.7, 1.5]", "pd: [1.5, 0.7]"), [:],
+             "m.yaml:25:21: error: risk_cover.sensitivity.pd: low 1.5 is above high 0.7; give [low, high]"),
+            ("sensitivity PD multiplier 0", lifetime("pd: [0.7, 1.5]", "pd: [0, 1.5]"), [:],
+             "m.yaml:25:22: error: risk_cover.sensitivity.pd[0]: 0: a PD multiplier must be > 0"),
+            ("sensitivity correlation shift 2", lifetime("correlation: [-0.05, 0.05]", "correlation: [-0.05, 2]"), [:],
+             "m.yaml:25:54: error: risk_cover.sensitivity.correlation[1]: 2: a correlation shift must be in [-1, 1]"),
+            ("sensitivity with three values", lifetime("pd: [0.7, 1.5]", "pd: [0.7, 1, 1.5]"), [:],
+             "m.yaml:25:21: error: risk_cover.sensitivity.pd: expected [low, high], two numbers; got 3 values"),
+            ("sensitivity basis points above 10000", lifetime("max_expected_loss_bp: [15, 40]", "max_expected_loss_bp: [15, 20000]"), [:],
+             "risk_cover.sensitivity.max_expected_loss_bp[1]: 20000: basis points must be in [0, 10000]"),
+            ("sensitivity of an unknown input", lifetime("pd: [0.7, 1.5]", "beta: [0.7, 1.5]"), [:],
+             "m.yaml:25:17: error: risk_cover.sensitivity.beta: unknown field"),
+            ("sensitivity as a number", lifetime("{pd: [0.7, 1.5], correlation: [-0.05, 0.05], max_expected_loss_bp: [15, 40]}", "0.5"), [:],
+             "m.yaml:25:16: error: risk_cover.sensitivity:"),
+            // lifetime (lines 29–38): the multi-year credit model.
+            ("lifetime: a cumulative PD that falls", lifetime("[0.02, 0.04, 0.06]", "[0.02, 0.01, 0.06]"), [:],
+             "m.yaml:37:33: error: lifetime.items.sme.cumulative_pd[1]: cumulative PD falls from 0.02 in year 1 to 0.01 in year 2: a cumulative PD curve is nondecreasing"),
+            ("lifetime: a cumulative PD above 1", lifetime("[0.02, 0.04, 0.06]", "[0.02, 0.04, 1.2]"), [:],
+             "m.yaml:37:39: error: lifetime.items.sme.cumulative_pd[2]: cumulative PD 1.2 in year 3 is not in [0, 1]"),
+            ("lifetime: a curve shorter than the horizon", lifetime("[0.02, 0.04, 0.06]", "[0.02, 0.04]"), [:],
+             "m.yaml:37:26: error: lifetime.items.sme.cumulative_pd: has 2 values for a horizon of 3 years"),
+            ("lifetime: an item that is not in the portfolio", lifetime("    sme: {", "    smee: {"), [:],
+             "m.yaml:37:5: error: lifetime.items.smee: unknown field"),
+            ("lifetime: a fee payer that is not a guarantee or tranche", lifetime("fees: {ms: 0.005}", "fees: {nobody: 0.005}"), [:],
+             "m.yaml:34:10: error: lifetime.fees.nobody: unknown field"),
+            ("lifetime: both a curve and a hazard", lifetime("gf1: {hazard: 0.03,", "gf1: {cumulative_pd: [0.1, 0.2, 0.3], hazard: 0.03,"), [:],
+             "lifetime.items.gf1.hazard: give either cumulative_pd or hazard, not both"),
+            ("lifetime: a hazard of 50 a year", lifetime("hazard: 0.03", "hazard: 50"), [:],
+             "m.yaml:38:19: error: lifetime.items.gf1.hazard: hazard rate 50 a year is implausibly large"),
+            ("lifetime: a discount rate of 150 %", lifetime("discount_rate: 0.03", "discount_rate: 1.5"), [:],
+             "m.yaml:33:18: error: lifetime.discount_rate: discount rate 1.5 must be in (−1, 1)"),
+            ("lifetime: horizon 0", lifetime("horizon: 3", "horizon: 0"), [:], "m.yaml:31:12: error: lifetime.horizon: 0 is below 1"),
+            ("lifetime: a negative recovery lag", lifetime("recovery_lag: 1", "recovery_lag: -1"), [:],
+             "m.yaml:32:17: error: lifetime.recovery_lag: -1 is below 0"),
+            ("lifetime: a rate without an annuity", lifetime("maturity: 5}", "maturity: 5, rate: 0.05}"), [:],
+             "m.yaml:35:54: error: lifetime.default.rate: rate goes with amortisation: annuity"),
+            ("lifetime: an annuity without its rate", lifetime(", rate: 0.05}", "}"), [:],
+             "m.yaml:38:10: error: lifetime.items.gf1.rate: missing field (required)"),
+            ("lifetime: a default curve", lifetime("default: {amortisation", "default: {cumulative_pd: [0.1, 0.2, 0.3], amortisation"), [:],
+             "m.yaml:35:13: error: lifetime.default.cumulative_pd: unknown field"),
+            ("lifetime: no start year", lifetime("  start_year: 2027\n", ""), [:], "m.yaml:30:3: error: lifetime.start_year: missing field (required)"),
+            // The calibration ranges of a project stress model (the gigafactory's `ranges:`, lines 55–57).
+            ("ranges: low above high", ranges("low: 0.4, high: 0.7", "low: 0.7, high: 0.4"), [:],
+             "m.yaml:56:31: error: ranges[0].low: low 0.7 is above high 0.4"),
+            ("ranges: an unknown site", ranges("site: b,", "site: c,"), [:],
+             "m.yaml:57:44: error: ranges[1].site: no site 'c'; the sites are: a, b"),
+            ("ranges: an unknown input", ranges("input: utilisation", "input: gpu_count"), [:],
+             "m.yaml:56:13: error: ranges[0].input: 'gpu_count' is not one of:"),
+            ("ranges: a base value outside the range", ranges("low: 0.4, high: 0.7", "low: 0.6, high: 0.7"), [:],
+             "m.yaml:56:31: error: ranges[0].low: site a's utilisation of 0.5 is outside [0.6, 0.7]; give that site a range of its own (site: a)"),
+            ("ranges: no high", ranges("low: 0.4, high: 0.7}", "low: 0.4}"), [:], "m.yaml:56:5: error: ranges[0].high: missing field (required)"),
+            ("ranges: an unknown field", ranges("high: 0.25}", "high: 0.25, mode: 0.2}"), [:], "m.yaml:57:70: error: ranges[1].mode: unknown field"),
             // CSV data files.
             ("CSV with a 10 kB unknown column", csvModel, ["loans.csv": String(repeating: "y", count: 10_000) + ",name,ead,pd,lgd\n1,a,1,0.1,0.4\n"],
              "loans.csv:1:1: error: portfolio.exposures_csv: unknown column 'yyyyyyyyyy"),

@@ -86,6 +86,15 @@ func fuzzOne(_ text: String, label: String, tally: inout FuzzTally, simulatePath
             } catch {
                 tally.engineRefusedAccepted.append("\(label): \(error)")
             }
+            // A `lifetime` section the reader accepts, the lifetime engine accepts too.
+            if let spec = risk.lifetime {
+                do {
+                    _ = try simulateLifetime(portfolio: risk.portfolio, structure: risk.structure, lifetime: spec,
+                                             settings: SimulationSettings(paths: simulatePaths, seed: risk.seed, batchSize: simulatePaths, threads: 1))
+                } catch {
+                    tally.engineRefusedAccepted.append("\(label) (lifetime): \(error)")
+                }
+            }
         }
     } catch {
         tally.refused += 1
@@ -116,6 +125,49 @@ struct FuzzTests {
         }
         #expect(tally.accepted + tally.refused == FuzzTests.perModel * BundledModels.all.count)
         #expect(tally.refused > tally.accepted / 4, "most mutants should break something: \(tally.refused) refused, \(tally.accepted) accepted")
+        #expect(tally.unlocated.isEmpty, "unlocated: \(tally.unlocated.prefix(10))")
+        #expect(tally.slow.isEmpty, "slow: \(tally.slow.prefix(10))")
+        #expect(tally.engineRefusedAccepted.isEmpty, "the reader accepted what the engine refused: \(tally.engineRefusedAccepted.prefix(10))")
+    }
+
+    /// The lines of the section that `header` opens (the header and the lines indented below it).
+    static func section(_ lines: [String], header: String) -> Range<Int>? {
+        guard let start = lines.firstIndex(where: { $0.hasPrefix(header) }) else { return nil }
+        let indent = header.prefix { $0 == " " }.count
+        var end = start + 1
+        while end < lines.count {
+            let line = lines[end]
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty && !trimmed.hasPrefix("#") && line.prefix(while: { $0 == " " }).count <= indent { break }
+            end += 1
+        }
+        return start..<end
+    }
+
+    @Test("The fuzz inputs include bundled models with a lifetime section, calibration ranges and risk_cover.sensitivity; every hostile value in every line of those sections is accepted (and simulated, lifetime included) or refused with located errors")
+    func sectionsCovered() {
+        // The inputs of hostileEverywhere (and of mutants, which takes every bundled model).
+        let inputs = BundledModels.all.filter { $0.text.utf8.count < 40_000 }
+        var tally = FuzzTally()
+        var mutated: [String: Int] = [:]
+        for header in ["lifetime:", "ranges:", "  sensitivity:"] {
+            let models = inputs.filter { $0.text.split(separator: "\n").contains { $0.hasPrefix(header) } }
+            #expect(!models.isEmpty, "no bundled model with a '\(header)' section among the fuzz inputs")
+            for model in models {
+                let lines = model.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                guard let range = FuzzTests.section(lines, header: header) else { continue }
+                for k in range where lines[k].contains(": ") && !lines[k].trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+                    for value in Mutator.hostile {
+                        var copy = lines
+                        copy[k] = String(lines[k][...lines[k].range(of: ": ")!.lowerBound]) + " " + value
+                        fuzzOne(copy.joined(separator: "\n"), label: "\(model.name):\(k + 1) = \(value.prefix(20))", tally: &tally, simulatePaths: 64)
+                        mutated[header, default: 0] += 1
+                    }
+                }
+            }
+        }
+        #expect(mutated.count == 3 && mutated.values.allSatisfy { $0 >= 5 * Mutator.hostile.count }, "\(mutated)")
+        #expect(tally.refused > tally.accepted, "\(tally.refused) refused, \(tally.accepted) accepted")
         #expect(tally.unlocated.isEmpty, "unlocated: \(tally.unlocated.prefix(10))")
         #expect(tally.slow.isEmpty, "slow: \(tally.slow.prefix(10))")
         #expect(tally.engineRefusedAccepted.isEmpty, "the reader accepted what the engine refused: \(tally.engineRefusedAccepted.prefix(10))")
