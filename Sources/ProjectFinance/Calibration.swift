@@ -114,8 +114,10 @@ public struct RangeResult: Sendable, Equatable {
     public var defaultProbability: MeanEstimate
     /// Median private equity IRR, pooled over sites and paths.
     public var equityIRRMedian: Double?
-    /// Median minimum DSCR, pooled over sites and paths.
-    public var minimumDSCRMedian: Double
+    /// Median minimum DSCR, pooled over sites and paths; nil when the sized gearing is below
+    /// ``CalibrationStudy/negligibleGearing`` or the median is not finite: a cover ratio of (almost)
+    /// no debt service says nothing about the debt (a DSCR of 3 on 0.2 % gearing, or −∞ on none).
+    public var minimumDSCRMedian: Double?
     /// The sized gearing: committed debt of all sites / their base capex.
     public var gearing: Double
     /// Expected lenders' loss, all sites.
@@ -132,6 +134,20 @@ public struct RangeResult: Sendable, Equatable {
 /// with the higher / lower P(default)). P(default) is not used for the direction: the debt is
 /// resized, so an adverse input can shrink the debt and with it the defaults.
 public enum CalibrationStudy {
+    /// Below this sized gearing (committed debt of all sites / their base capex) a range run's
+    /// median minimum DSCR is not reported (``RangeResult/minimumDSCRMedian`` is nil): the tool's
+    /// own threshold, 1 % of capex.
+    public static let negligibleGearing = 0.01
+
+    /// The median minimum DSCR to report for a run with `gearing`: nil when the debt is
+    /// negligible (below ``negligibleGearing``) or the median is not finite.
+    /// - Parameters:
+    ///   - median: the median minimum DSCR pooled over sites and paths.
+    ///   - gearing: the sized gearing of all sites.
+    public static func reportedDSCR(_ median: Double, gearing: Double) -> Double? {
+        gearing >= negligibleGearing && median.isFinite ? median : nil
+    }
+
     /// The model with `input` at `level` for every site with a range for it.
     public static func moved(_ model: StressModel, _ ranges: [CalibrationRange], input: CalibratedInput, level: RangeLevel) -> StressModel {
         guard level != .base else { return model }
@@ -169,9 +185,11 @@ public enum CalibrationStudy {
             let debt = fixed.reduce(0) { $0 + $1.funding.debt.gearing * $1.capex.baseEURm }
             let capex = fixed.reduce(0) { $0 + $1.capex.baseEURm }
             let values = input.map { i in m.sites.map { i.value(in: $0.parameters) } } ?? []
+            let gearing = capex > 0 ? debt / capex : 0
             return RangeResult(label: label, input: input, level: level, values: values, defaultProbability: s.defaultProbability,
-                               equityIRRMedian: s.equityIRR.count > 1 ? s.equityIRR[1].value : nil, minimumDSCRMedian: s.dscr[1].value,
-                               gearing: capex > 0 ? debt / capex : 0, lenderLoss: s.lenderLoss)
+                               equityIRRMedian: s.equityIRR.count > 1 ? s.equityIRR[1].value : nil,
+                               minimumDSCRMedian: reportedDSCR(s.dscr[1].value, gearing: gearing),
+                               gearing: gearing, lenderLoss: s.lenderLoss)
         }
         var results = [try evaluate(model, label: "base", input: nil, level: .base)]
         var adverse = model, favourable = model
