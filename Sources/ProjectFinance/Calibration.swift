@@ -29,43 +29,37 @@ public enum CalibratedInput: String, Sendable, CaseIterable {
     /// Share of the capacity for sale under the take-or-pay contract (its price and tenor as the model's).
     case contractShare = "contract_share"
 
-    /// The input's value in `p`.
-    public func value(in p: ProjectParameters) -> Double {
+    /// Where the input lives in ``ProjectParameters`` (its meaning and unit are that field's): the
+    /// one table ``value(in:)`` and ``set(_:in:)`` read and write through.
+    public var keyPath: WritableKeyPath<ProjectParameters, Double> {
         switch self {
-        case .chipUnitCostUSD: return p.capex.chipUnitCostUSD
-        case .facilityEURm: return p.capex.facilityEURm
-        case .priceUSDPerGPUHour: return p.revenue.priceUSDPerGPUHour
-        case .priceDecline: return p.revenue.priceDecline
-        case .utilisation: return p.revenue.utilisation
-        case .rampUpMonths: return p.revenue.rampUpMonths
-        case .electricityEURPerKWh: return p.opex.electricityEURPerKWh
-        case .pue: return p.opex.pue
-        case .staffEURmPerYear: return p.opex.staffEURmPerYear
-        case .maintenanceShare: return p.opex.maintenanceShare
-        case .refreshCostFactor: return p.revenue.refreshCostFactor
-        case .margin: return p.funding.debt.margin
-        case .contractShare: return p.revenue.contract.share
+        case .chipUnitCostUSD: return \.capex.chipUnitCostUSD
+        case .facilityEURm: return \.capex.facilityEURm
+        case .priceUSDPerGPUHour: return \.revenue.priceUSDPerGPUHour
+        case .priceDecline: return \.revenue.priceDecline
+        case .utilisation: return \.revenue.utilisation
+        case .rampUpMonths: return \.revenue.rampUpMonths
+        case .electricityEURPerKWh: return \.opex.electricityEURPerKWh
+        case .pue: return \.opex.pue
+        case .staffEURmPerYear: return \.opex.staffEURmPerYear
+        case .maintenanceShare: return \.opex.maintenanceShare
+        case .refreshCostFactor: return \.revenue.refreshCostFactor
+        case .margin: return \.funding.debt.margin
+        case .contractShare: return \.revenue.contract.share
         }
     }
 
+    /// The input's value in `p`.
+    /// - Parameter p: the project.
+    public func value(in p: ProjectParameters) -> Double { p[keyPath: keyPath] }
+
     /// `p` with the input set to `v`.
+    /// - Parameters:
+    ///   - v: the new value, in the field's unit.
+    ///   - p: the project.
     public func set(_ v: Double, in p: ProjectParameters) -> ProjectParameters {
         var q = p
-        switch self {
-        case .chipUnitCostUSD: q.capex.chipUnitCostUSD = v
-        case .facilityEURm: q.capex.facilityEURm = v
-        case .priceUSDPerGPUHour: q.revenue.priceUSDPerGPUHour = v
-        case .priceDecline: q.revenue.priceDecline = v
-        case .utilisation: q.revenue.utilisation = v
-        case .rampUpMonths: q.revenue.rampUpMonths = v
-        case .electricityEURPerKWh: q.opex.electricityEURPerKWh = v
-        case .pue: q.opex.pue = v
-        case .staffEURmPerYear: q.opex.staffEURmPerYear = v
-        case .maintenanceShare: q.opex.maintenanceShare = v
-        case .refreshCostFactor: q.revenue.refreshCostFactor = v
-        case .margin: q.funding.debt.margin = v
-        case .contractShare: q.revenue.contract.share = v
-        }
+        q[keyPath: keyPath] = v
         return q
     }
 }
