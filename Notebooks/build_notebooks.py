@@ -134,8 +134,11 @@ causes a payment default, or wipes out the public first loss. The public access 
 2026/150, Art. 12b (Union and Member-State users' share of the capacity, in proportion to their
 capex contributions) is carved out of the sales."""),
         new_code_cell(SETUP),
-        new_code_cell("""t = lt.stress("gigafactory", paths=2000)
+        new_code_cell("""import pandas as pd
+t = lt.stress("gigafactory", paths=2000, range_paths=1000)
 mc, fan, reverse = t["stress_monte_carlo"], t["dscr_fan"], t["reverse_stress"]
+structures, structure_fan, sizing, ranges = t["funding_structures"], t["structure_dscr_fan"], t["debt_sizing"], t["est_ranges"]
+print(t.manifest["parameters"])
 mc[["scenario", "p_default", "p_default_se", "p_any_site_default", "p_covenant_breach", "dscr_p50", "public_loss_eur_m", "private_loss_eur_m"]]"""),
         new_code_cell("""# Every stress is at least as bad as the baseline (common random numbers), and P(default) carries its SE.
 base = mc.set_index("scenario").loc["baseline", "p_default"]
@@ -147,21 +150,35 @@ ax.set_xlabel("P(default) of a site, % (±2 SE)"); ax.invert_yaxis(); ax.set_tit
 plt.tight_layout(); plt.show()"""),
         new_code_cell("""# DSCR fan charts: percentiles per year among the sites still servicing debt (5–95 % and 25–75 % bands).
 covenant = 1.2
-scenarios = ["baseline", "energy_shock", "price_collapse", "ai_winter"]
-fig, axes = plt.subplots(1, len(scenarios), figsize=(14, 3.5), sharey=True)
-for ax, name in zip(axes, scenarios):
-    df = fan[fan.scenario == name]
-    ax.fill_between(df.year_end, df.dscr_p5, df.dscr_p95, alpha=0.25, color="#0072B2", label="5–95 %")
-    ax.fill_between(df.year_end, df.dscr_p25, df.dscr_p75, alpha=0.45, color="#0072B2", label="25–75 %")
-    ax.plot(df.year_end, df.dscr_p50, color="#0072B2", label="median")
-    ax.axhline(covenant, color="#D55E00", linestyle="--", label="covenant 1.2")
-    ax.set_title(name); ax.set_xlabel("year")
-axes[0].set_ylabel("DSCR"); axes[0].legend(fontsize=7)
-plt.tight_layout(); plt.show()"""),
+def fan_chart(table, key, panels, title):
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.5), sharey=True)
+    for ax, name in zip(np.atleast_1d(axes), panels):
+        df = table[table[key] == name]
+        ax.fill_between(df.year_end, df.dscr_p5, df.dscr_p95, alpha=0.25, color="#0072B2", label="5–95 %")
+        ax.fill_between(df.year_end, df.dscr_p25, df.dscr_p75, alpha=0.45, color="#0072B2", label="25–75 %")
+        ax.plot(df.year_end, df.dscr_p50, color="#0072B2", label="median")
+        ax.axhline(covenant, color="#D55E00", linestyle="--", label=f"covenant {covenant}")
+        ax.set_title(name); ax.set_xlabel("years from financial close")
+    np.atleast_1d(axes)[0].set_ylabel("DSCR (×)"); np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.suptitle(title); plt.tight_layout(); plt.show()
+
+fan_chart(fan, "scenario", ["baseline", "energy_shock", "price_collapse", "ai_winter"], "DSCR fan by stress scenario")"""),
+        new_code_cell("""# The same fan per funding structure (baseline drivers, same draws). Credit support (a first-loss tranche,
+# a guarantee) moves losses between lenders, not the project's cash: those fans are the merchant one,
+# checked here. The bundled model's terms are the merchant structure's, so that fan is the baseline's.
+structure_names = list(structures.structure)
+assert set(structure_fan.structure) == set(structure_names), (set(structure_fan.structure), structure_names)
+percentiles = ["dscr_p5", "dscr_p25", "dscr_p50", "dscr_p75", "dscr_p95"]
+by = {name: df[["year_end"] + percentiles].reset_index(drop=True) for name, df in structure_fan.groupby("structure", sort=False)}
+for supported in ["first_loss", "guarantee"]:
+    assert np.allclose(by[supported].to_numpy(float), by["merchant"].to_numpy(float), equal_nan=True), supported
+base_fan = fan[fan.scenario == "baseline"][["year_end"] + percentiles].reset_index(drop=True)
+assert np.allclose(by["merchant"].to_numpy(float), base_fan.to_numpy(float), equal_nan=True)
+fan_chart(structure_fan, "structure", structure_names, "DSCR fan by funding structure (baseline)")
+structure_fan.groupby("structure", sort=False)[["dscr_p5", "dscr_p50", "share_serviced"]].min()"""),
         new_code_cell("""# The structures a funder compares, on the same draws: merchant sales beside the public access time,
 # the Union's offtake of its access share (Reg. (EU) 2026/150, Art. 12b(5)), a funded public first-loss
 # tranche of the senior debt, an unfunded guarantee of a share of every loss.
-structures = t["funding_structures"]
 assert (structures.p_default_se > 0).all()
 assert abs(structures.public_lender_loss_eur_m + structures.private_lender_loss_eur_m - structures.lender_loss_eur_m).max() < 1e-6
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.5))
@@ -169,7 +186,7 @@ ax1.barh(structures.structure, 100 * structures.p_default, xerr=200 * structures
 ax1.set_xlabel("P(default) of a site, % (±2 SE)"); ax1.invert_yaxis(); ax1.set_title("P(default) by structure")
 ax2.barh(structures.structure, structures.public_cost_eur_m, color="#D55E00", label="public cost")
 ax2.barh(structures.structure, structures.private_lender_loss_eur_m, left=structures.public_cost_eur_m, color="#999999", label="private lenders' expected loss")
-ax2.set_xlabel("EUR m, all sites"); ax2.invert_yaxis(); ax2.legend(fontsize=7); ax2.set_title("Who pays")
+ax2.set_xlabel("public cost and private lenders' loss (EUR m, all sites)"); ax2.invert_yaxis(); ax2.legend(fontsize=7); ax2.set_title("Who pays")
 plt.tight_layout(); plt.show()
 structures[["structure", "p_default", "p_default_se", "public_cost_eur_m", "access_value_eur_m", "cost_per_public_gpu_hour_eur", "equity_irr_p50", "public_multiplier"]]"""),
         new_code_cell("""# Funding gap per site: does the aid, net of the sales given up for the public access time, exceed what
@@ -180,9 +197,50 @@ found = reverse[reverse.result == "found"]
 assert (found.bracket_lower <= found.shock).all() and (found.shock <= found.bracket_upper).all()
 found.pivot(index="direction", columns="criterion", values="shock_readable")"""),
         new_code_cell("""# The probabilistic reverse stress: the most likely combination of driver moves that breaks the covenant
-# (the design point in the drivers' correlated metric), beside the sized debt of each site.
-display(t["debt_sizing"][["site", "gearing", "binding", "base_case_min_dscr"]])
+# (the design point in the drivers' correlated metric).
 t["reverse_stress_design_point"]"""),
+        new_code_cell("""# Debt sized as lenders do (gearing is an output): per site, the debt each sizing case supports — the sponsor
+# case less its haircut, the P50 and the P90 of the simulated CFADS — at the target DSCR, capped by the
+# maximum gearing. The rule is checked: gearing = min(DSCR-sized gearing, maximum gearing).
+assert np.allclose(sizing.gearing, np.minimum(sizing.dscr_sized_gearing, sizing.maximum_gearing))
+assert (sizing.groupby("site").used.sum() == 1).all()          # one basis per site is the one every other table runs with
+gearing = sizing.pivot(index="site", columns="basis", values="gearing")
+debt = sizing.pivot(index="site", columns="basis", values="debt_at_cod_eur_m")
+used = sizing[sizing.used].set_index("site").basis
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.8))
+(100 * gearing).plot.bar(ax=ax1, rot=0)
+ax1.set_ylabel("sized gearing (% of base capex)"); ax1.set_title("Gearing per sizing case")
+debt.plot.bar(ax=ax2, rot=0, legend=False)
+ax2.set_ylabel("senior debt at COD (EUR m)"); ax2.set_title(f"Sized debt per sizing case (used: {', '.join(sorted(set(used)))})")
+plt.tight_layout(); plt.show()
+sizing[["site", "basis", "used", "target_dscr", "gearing", "debt_at_cod_eur_m", "binding"]]"""),
+        new_code_cell("""# The EST inputs' calibration ranges as a tornado: one row per input, the low and the high end of its range
+# as two bars from the base P(default) (debt resized in every case, common random numbers), largest swing first;
+# whiskers ±2 SE. The adverse / favourable corners move every input at once.
+base_row = ranges[ranges.case == "base"].iloc[0]
+base = base_row.p_default
+one_at_a_time = ranges[ranges.input != "all"]
+ends = one_at_a_time.groupby("input")["level"].apply(sorted)
+assert all(e == ["high", "low"] for e in ends), ends          # every input at its low and its high end, once each
+low = one_at_a_time[one_at_a_time.level == "low"].set_index("input")
+high = one_at_a_time[one_at_a_time.level == "high"].set_index("input")
+both = pd.concat([low.p_default, high.p_default], axis=1)
+swing = (np.maximum(both.max(axis=1), base) - np.minimum(both.min(axis=1), base)).sort_values()   # the span the bars cover, as in report.html
+fig, ax = plt.subplots(figsize=(9, 0.35 * len(swing) + 1.5))
+y = np.arange(len(swing))
+for frame, colour, name, height in [(low, "#56B4E9", "low end", 0.6), (high, "#E69F00", "high end", 0.36)]:
+    x = frame.loc[swing.index]        # the high end drawn narrower on top, so that both show when on one side of the base
+    ax.barh(y, 100 * (x.p_default - base), left=100 * base, height=height, color=colour, label=name,
+            xerr=200 * x.p_default_se, capsize=2)
+ax.axvline(100 * base, color="black", linewidth=1.2, label=f"base {100 * base:.1f} %")
+corners = ranges[ranges.case.isin(["adverse", "favourable"])].set_index("case")
+for case, marker in [("adverse", "v"), ("favourable", "^")]:
+    if case in corners.index:
+        ax.plot(100 * corners.loc[case, "p_default"], len(swing) - 0.2, marker, color="#D55E00", label=f"all {case}")
+ax.set_yticks(y, swing.index); ax.set_xlabel("P(default) of a site (%), ±2 SE")
+ax.set_title("Which estimated input moves P(default) most?"); ax.legend(fontsize=7, loc="lower right")
+plt.tight_layout(); plt.show()
+ranges[["case", "values", "p_default", "p_default_se", "equity_irr_p50", "min_dscr_p50", "sized_gearing"]]"""),
     ],
 }
 

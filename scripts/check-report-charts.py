@@ -45,6 +45,7 @@ INTENDED = {
     "provisioning": {"provisioning_rate"},
     "cash_flows": {"cfads_eur_m", "debt_service_eur_m"},
     "dscr_fan": {"dscr_p5", "dscr_p25", "dscr_p50", "dscr_p75", "dscr_p95"},
+    "structure_dscr_fan": {"dscr_p5", "dscr_p25", "dscr_p50", "dscr_p75", "dscr_p95"},
     "stress_monte_carlo": {"p_default"},
     "stress_sites": {"p_default"},
     "stress_deterministic": {"min_dscr"},

@@ -53,8 +53,11 @@ struct Stress: ParsableCommand {
             throw usageError("--scenario '\(unknown)': \(file.path) has no such stress scenario; it has: \(known.joined(separator: ", "))")
         }
         let chosen = scenarios.isEmpty ? stress.allScenarios : stress.allScenarios.filter { $0.id == "baseline" || scenarios.contains($0.id) }
-        try resources.admit(stress.resourceEstimate(scenarios: chosen, paths: paths, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount),
-                            what: "stress with \(chosen.count) scenarios × \(paths) paths", quiet: output.quiet)
+        let studyPaths = min(rangePaths, paths), rangeRuns = stress.rangeRuns(rangePaths: studyPaths)
+        try resources.admit(stress.resourceEstimate(scenarios: chosen, paths: paths, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                    rangePaths: studyPaths),
+                            what: "stress with \(chosen.count) scenarios × \(paths) paths" + (rangeRuns > 0 ? " and \(rangeRuns) range runs × \(studyPaths) paths" : ""),
+                            quiet: output.quiet)
         let showProgress = !output.quiet && Progress.stderrIsTerminal
         let start = Date()
         let report: StressReport

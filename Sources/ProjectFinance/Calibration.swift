@@ -29,43 +29,37 @@ public enum CalibratedInput: String, Sendable, CaseIterable {
     /// Share of the capacity for sale under the take-or-pay contract (its price and tenor as the model's).
     case contractShare = "contract_share"
 
-    /// The input's value in `p`.
-    public func value(in p: ProjectParameters) -> Double {
+    /// Where the input lives in ``ProjectParameters`` (its meaning and unit are that field's): the
+    /// one table ``value(in:)`` and ``set(_:in:)`` read and write through.
+    public var keyPath: WritableKeyPath<ProjectParameters, Double> {
         switch self {
-        case .chipUnitCostUSD: return p.capex.chipUnitCostUSD
-        case .facilityEURm: return p.capex.facilityEURm
-        case .priceUSDPerGPUHour: return p.revenue.priceUSDPerGPUHour
-        case .priceDecline: return p.revenue.priceDecline
-        case .utilisation: return p.revenue.utilisation
-        case .rampUpMonths: return p.revenue.rampUpMonths
-        case .electricityEURPerKWh: return p.opex.electricityEURPerKWh
-        case .pue: return p.opex.pue
-        case .staffEURmPerYear: return p.opex.staffEURmPerYear
-        case .maintenanceShare: return p.opex.maintenanceShare
-        case .refreshCostFactor: return p.revenue.refreshCostFactor
-        case .margin: return p.funding.debt.margin
-        case .contractShare: return p.revenue.contract.share
+        case .chipUnitCostUSD: return \.capex.chipUnitCostUSD
+        case .facilityEURm: return \.capex.facilityEURm
+        case .priceUSDPerGPUHour: return \.revenue.priceUSDPerGPUHour
+        case .priceDecline: return \.revenue.priceDecline
+        case .utilisation: return \.revenue.utilisation
+        case .rampUpMonths: return \.revenue.rampUpMonths
+        case .electricityEURPerKWh: return \.opex.electricityEURPerKWh
+        case .pue: return \.opex.pue
+        case .staffEURmPerYear: return \.opex.staffEURmPerYear
+        case .maintenanceShare: return \.opex.maintenanceShare
+        case .refreshCostFactor: return \.revenue.refreshCostFactor
+        case .margin: return \.funding.debt.margin
+        case .contractShare: return \.revenue.contract.share
         }
     }
 
+    /// The input's value in `p`.
+    /// - Parameter p: the project.
+    public func value(in p: ProjectParameters) -> Double { p[keyPath: keyPath] }
+
     /// `p` with the input set to `v`.
+    /// - Parameters:
+    ///   - v: the new value, in the field's unit.
+    ///   - p: the project.
     public func set(_ v: Double, in p: ProjectParameters) -> ProjectParameters {
         var q = p
-        switch self {
-        case .chipUnitCostUSD: q.capex.chipUnitCostUSD = v
-        case .facilityEURm: q.capex.facilityEURm = v
-        case .priceUSDPerGPUHour: q.revenue.priceUSDPerGPUHour = v
-        case .priceDecline: q.revenue.priceDecline = v
-        case .utilisation: q.revenue.utilisation = v
-        case .rampUpMonths: q.revenue.rampUpMonths = v
-        case .electricityEURPerKWh: q.opex.electricityEURPerKWh = v
-        case .pue: q.opex.pue = v
-        case .staffEURmPerYear: q.opex.staffEURmPerYear = v
-        case .maintenanceShare: q.opex.maintenanceShare = v
-        case .refreshCostFactor: q.revenue.refreshCostFactor = v
-        case .margin: q.funding.debt.margin = v
-        case .contractShare: q.revenue.contract.share = v
-        }
+        q[keyPath: keyPath] = v
         return q
     }
 }
@@ -114,8 +108,10 @@ public struct RangeResult: Sendable, Equatable {
     public var defaultProbability: MeanEstimate
     /// Median private equity IRR, pooled over sites and paths.
     public var equityIRRMedian: Double?
-    /// Median minimum DSCR, pooled over sites and paths.
-    public var minimumDSCRMedian: Double
+    /// Median minimum DSCR, pooled over sites and paths; nil when the sized gearing is below
+    /// ``CalibrationStudy/negligibleGearing`` or the median is not finite: a cover ratio of (almost)
+    /// no debt service says nothing about the debt (a DSCR of 3 on 0.2 % gearing, or −∞ on none).
+    public var minimumDSCRMedian: Double?
     /// The sized gearing: committed debt of all sites / their base capex.
     public var gearing: Double
     /// Expected lenders' loss, all sites.
@@ -132,6 +128,20 @@ public struct RangeResult: Sendable, Equatable {
 /// with the higher / lower P(default)). P(default) is not used for the direction: the debt is
 /// resized, so an adverse input can shrink the debt and with it the defaults.
 public enum CalibrationStudy {
+    /// Below this sized gearing (committed debt of all sites / their base capex) a range run's
+    /// median minimum DSCR is not reported (``RangeResult/minimumDSCRMedian`` is nil): the tool's
+    /// own threshold, 1 % of capex.
+    public static let negligibleGearing = 0.01
+
+    /// The median minimum DSCR to report for a run with `gearing`: nil when the debt is
+    /// negligible (below ``negligibleGearing``) or the median is not finite.
+    /// - Parameters:
+    ///   - median: the median minimum DSCR pooled over sites and paths.
+    ///   - gearing: the sized gearing of all sites.
+    public static func reportedDSCR(_ median: Double, gearing: Double) -> Double? {
+        gearing >= negligibleGearing && median.isFinite ? median : nil
+    }
+
     /// The model with `input` at `level` for every site with a range for it.
     public static func moved(_ model: StressModel, _ ranges: [CalibrationRange], input: CalibratedInput, level: RangeLevel) -> StressModel {
         guard level != .base else { return model }
@@ -169,9 +179,11 @@ public enum CalibrationStudy {
             let debt = fixed.reduce(0) { $0 + $1.funding.debt.gearing * $1.capex.baseEURm }
             let capex = fixed.reduce(0) { $0 + $1.capex.baseEURm }
             let values = input.map { i in m.sites.map { i.value(in: $0.parameters) } } ?? []
+            let gearing = capex > 0 ? debt / capex : 0
             return RangeResult(label: label, input: input, level: level, values: values, defaultProbability: s.defaultProbability,
-                               equityIRRMedian: s.equityIRR.count > 1 ? s.equityIRR[1].value : nil, minimumDSCRMedian: s.dscr[1].value,
-                               gearing: capex > 0 ? debt / capex : 0, lenderLoss: s.lenderLoss)
+                               equityIRRMedian: s.equityIRR.count > 1 ? s.equityIRR[1].value : nil,
+                               minimumDSCRMedian: reportedDSCR(s.dscr[1].value, gearing: gearing),
+                               gearing: gearing, lenderLoss: s.lenderLoss)
         }
         var results = [try evaluate(model, label: "base", input: nil, level: .base)]
         var adverse = model, favourable = model

@@ -10,16 +10,27 @@ extension StressModel {
         return max(years, 0) * Double(t.periodsPerYear)
     }
 
-    /// The resources of `StressTest.run(_:scenarioIDs:paths:seed:threads:progress:)` over
-    /// `scenarios` (the baseline included) with `paths` paths on `threads` workers.
+    /// The runs of the range study over `rangePaths` paths: 2 per input with a range (its low and
+    /// high end) + 3 (the base, the adverse and the favourable corner); none without ranges or paths.
+    public func rangeRuns(rangePaths: Int) -> Int {
+        ranges.isEmpty || rangePaths <= 0 ? 0 : 2 * CalibrationStudy.inputs(ranges).count + 3
+    }
+
+    /// The resources of `StressTest.run(_:scenarioIDs:paths:seed:threads:reverseTolerance:rangePaths:progress:)`
+    /// over `scenarios` (the baseline included) with `paths` paths on `threads` workers, and a
+    /// range study of ``rangeRuns(rangePaths:)`` runs of `rangePaths` paths each.
     ///
     /// Memory: the report keeps every scenario's outcomes, one ``SiteOutcome`` per path and site
     /// (about 160 bytes with its array header) and its DSCR path (8 bytes a period); the
     /// statistics pool the DSCRs of a period over paths and sites (8 bytes each) while a
-    /// scenario is summarised. Time: one cash-flow period per site, path and scenario at
-    /// `Throughput/sitePeriodsPerSecond` per thread, plus the deterministic runs and the
-    /// reverse-stress searches (negligible beside the Monte Carlo).
-    public func resourceEstimate(scenarios: [StressScenario], paths: Int, threads: Int) -> ResourceEstimate {
+    /// scenario is summarised. A range run holds the same for its own paths, plus its sizing
+    /// case's CFADS (8 bytes a period, site and sizing path), only while it runs: the largest
+    /// transient block counts once. Time: one cash-flow period per site, path and scenario at
+    /// `Throughput/sitePeriodsPerSecond` per thread; each range run adds its baseline simulation
+    /// and its debt sizing on min(`rangePaths`, ``StressTest/sizingPaths``) paths of the
+    /// baseline's periods; the deterministic runs, the funding structures and the reverse-stress
+    /// searches are not counted.
+    public func resourceEstimate(scenarios: [StressScenario], paths: Int, threads: Int, rangePaths: Int = 0) -> ResourceEstimate {
         let p = Double(paths), workers = Double(max(1, threads))
         var bytes = ResourceEstimate.baseBytes, seconds = 0.0, largest = 0.0
         for scenario in scenarios {
@@ -31,6 +42,18 @@ extension StressModel {
             }
             largest = max(largest, p * Double(sites.count) * 8)
             seconds += p * sitePeriods / (Throughput.sitePeriodsPerSecond * workers)
+        }
+        let runs = Double(rangeRuns(rangePaths: rangePaths))
+        if runs > 0 {
+            let r = Double(rangePaths), sizing = Double(min(rangePaths, StressTest.sizingPaths))
+            var sitePeriods = 0.0, kept = 0.0
+            for site in sites {
+                let n = periods(site, .none)
+                sitePeriods += n
+                kept += 160 + 8 * n
+            }
+            largest = max(largest, r * kept + r * Double(sites.count) * 8 + sizing * 8 * sitePeriods)
+            seconds += runs * (r + sizing) * sitePeriods / (Throughput.sitePeriodsPerSecond * workers)
         }
         return ResourceEstimate(bytes: bytes + largest, seconds: seconds)
     }

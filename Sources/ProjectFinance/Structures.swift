@@ -65,6 +65,9 @@ public struct StructureResult: Sendable, Equatable {
     /// Reimbursable financing provided to the project: the committed senior debt V (the EU's
     /// first-loss tranche included, being part of it).
     public var reimbursableFinancing: Double = 0
+    /// The DSCR fan of the structure's baseline run: per period, the percentiles of the DSCR among
+    /// the site-paths servicing debt (``StressStatistics/dscrFan``).
+    public var dscrFan: [DSCRFanPoint] = []
 
     /// The Financial Regulation's **leverage effect** (Reg. (EU, Euratom) 2018/1046, Art. 2;
     /// recast 2024/2509): reimbursable financing provided to the final recipient / Union contribution.
@@ -175,6 +178,7 @@ public enum StructureComparison {
                 capex: stats.capex.mean)
             result.unionContribution = euGrants + stats.offtake + credit
             result.reimbursableFinancing = stats.volume
+            result.dscrFan = stats.dscrFan
             results.append(result)
         }
         return results

@@ -188,10 +188,25 @@ extension Chart {
         public var series: Series
         /// The row whose value is the base (`scenario` = `baseline`); it gets no bar, a line.
         public var base: RowFilter
-        public init(label: String, _ series: Series, base: RowFilter) {
+        /// Rows with the same value in this column (an input) are one row of the chart: a bar for
+        /// each (its low and its high end) from the base value, sorted by the span they cover; nil:
+        /// every row is its own bar.
+        public var pairBy: String?
+        /// The column naming each bar of a pair (`low`, `high`): its colour and legend entry.
+        public var end: String?
+        /// A tornado.
+        /// - Parameters:
+        ///   - label: the column that names a row.
+        ///   - series: the plotted column, with its uncertainty.
+        ///   - base: the base row (drawn as a line, not a bar).
+        ///   - pairBy: the column grouping the rows of one input into one row of the chart (nil: none).
+        ///   - end: the column naming the end each row of a group stands for.
+        public init(label: String, _ series: Series, base: RowFilter, pairBy: String? = nil, end: String? = nil) {
             self.label = label
             self.series = series
             self.base = base
+            self.pairBy = pairBy
+            self.end = end
         }
     }
 }

@@ -489,46 +489,136 @@ enum LogHistogram {
     }
 }
 
-/// A tornado: each row's value as a bar from the base row's value, largest change first.
+/// A tornado: each row's value as a bar from the base row's value, largest change first. With
+/// ``Chart/Tornado/pairBy`` the rows sharing that column's value (one input's low and high end)
+/// are **one** row of the chart, each end a bar from the base in its own colour; rows are sorted
+/// by the span their bars cover (|high − low| when the ends lie on either side of the base).
 enum TornadoChart {
+    /// One bar: the table row it draws, its end (`low`, `high`; empty unpaired), value and whisker.
+    struct Item {
+        var row: Int
+        var label: String
+        var end: String
+        var value: Double
+        var whisker: (Double, Double)?
+    }
+
+    /// One row of the chart: a table row, or the rows of one input.
+    struct Group {
+        var key: String
+        var items: [Item]
+
+        /// The row's label: the input when its rows are called `INPUT END`, else the input and the rows' labels.
+        var name: String {
+            guard items.count > 1 else { return items.first?.label ?? key }
+            if items.allSatisfy({ $0.label == "\(key) \($0.end)" }) { return key }
+            return "\(key) (\(items.map(\.label).joined(separator: " / ")))"
+        }
+
+        /// The width the row's bars cover, from the base included.
+        func span(_ base: Double) -> Double {
+            let xs = items.map(\.value) + [base]
+            return xs.max()! - xs.min()!
+        }
+    }
+
     static func make(_ table: Table, _ spec: Chart.Tornado, title: String) -> (svg: String, note: String?)? {
         typealias P = ChartPlanner
         guard let l = table.columnIndex(spec.label), let v = table.columnIndex(spec.series.column),
               let baseRow = table.rows.first(where: { P.omitted($0, [spec.base], in: table) }), let base = P.number(baseRow[v]) else { return nil }
+        let pair = spec.pairBy.flatMap(table.columnIndex), endColumn = spec.end.flatMap(table.columnIndex)
+        if spec.pairBy != nil && pair == nil || spec.end != nil && endColumn == nil { return nil }
         let unit = table.columns[v].unit
-        let items = table.rows.enumerated().compactMap { r, row -> (Int, String, Double, (Double, Double)?)? in
-            guard !P.omitted(row, [spec.base], in: table), let x = P.number(row[v]) else { return nil }
-            return (r, P.text(row[l]) ?? "", x, P.interval(spec.series, row, x, in: table))
-        }.sorted { abs($0.2 - base) > abs($1.2 - base) }
-        guard !items.isEmpty else { return nil }
+        var groups: [Group] = []
+        for (r, row) in table.rows.enumerated() {
+            guard !P.omitted(row, [spec.base], in: table), let x = P.number(row[v]) else { continue }
+            let item = Item(row: r, label: P.text(row[l]) ?? "", end: endColumn.flatMap { P.text(row[$0]) } ?? "",
+                            value: x, whisker: P.interval(spec.series, row, x, in: table))
+            if let key = pair.flatMap({ P.text(row[$0]) }) {
+                if let k = groups.firstIndex(where: { $0.key == key }) { groups[k].items.append(item) } else { groups.append(Group(key: key, items: [item])) }
+            } else {
+                groups.append(Group(key: "row \(r)", items: [item]))
+            }
+        }
+        groups = groups.enumerated().sorted { a, b in
+            let (sa, sb) = (a.element.span(base), b.element.span(base))
+            return sa != sb ? sa > sb : a.offset < b.offset
+        }.map(\.element)
+        guard !groups.isEmpty else { return nil }
+        // Paired: a colour per end (in order of appearance) and a legend; unpaired: colour by direction.
+        var ends: [String] = []
+        for g in groups where g.items.count > 1 { for item in g.items where !ends.contains(item.end) { ends.append(item.end) } }
+        let endColours = [5, 1, 2, 4, 7]
+        func endColour(_ end: String) -> String { Palette.colour(endColours[(ends.firstIndex(of: end) ?? 0) % endColours.count]) }
+        let paired = !ends.isEmpty
+        // The values printed beside a pair's bars: one per side, or "low …, high …" when both lie on one side.
+        func valueText(_ items: [Item]) -> String {
+            items.map { (items.count > 1 ? "\($0.end) " : "") + HumanFormat.number($0.value, unit: unit) }.joined(separator: ", ")
+        }
+        let sides = groups.map { g in (left: valueText(g.items.filter { $0.value < base }), right: valueText(g.items.filter { $0.value >= base })) }
         let width = 760.0, barHeight = 20.0, gap = 6.0
-        let labelWidth = min(max((items.map { textWidth($0.1, size: 12) }.max() ?? 0) + 16, 90), 260)
-        let top = 30.0, bottom = top + Double(items.count) * (barHeight + gap)
+        let labelWidth = min(max((groups.map { textWidth($0.name, size: 12) }.max() ?? 0) + 16, 90), 260)
+        let leftRoom = (sides.map { textWidth($0.left, size: 12) }.max() ?? 0) + 12
+        let rightRoom = max((sides.map { textWidth($0.right, size: 12) }.max() ?? 0) + 12, 60)
+        let plotLeft = paired ? labelWidth + leftRoom : labelWidth, plotRight = paired ? width - rightRoom : width - 90
+        let legend = ends.map { ("\($0) end", endColour($0)) }
+        var probe = SVGCanvas(width: width, height: 0)
+        let top = paired ? probe.legend(legend, x: plotLeft, y: 6, maxX: width - 10) + 34 : 30.0
+        let bottom = top + Double(groups.count) * (barHeight + gap)
         var canvas = SVGCanvas(width: width, height: bottom + 50)
+        if paired { canvas.legend(legend, x: plotLeft, y: 6, maxX: width - 10) }
         var lo = base, hi = base
-        for item in items { lo = min(lo, item.2, item.3?.0 ?? item.2); hi = max(hi, item.2, item.3?.1 ?? item.2) }
-        let x = LinearScale(minimum: lo, maximum: hi, from: labelWidth, to: width - 90, targetTicks: 6, includeZero: lo >= 0 && base <= 0)
+        for g in groups { for item in g.items { lo = min(lo, item.value, item.whisker?.0 ?? item.value); hi = max(hi, item.value, item.whisker?.1 ?? item.value) } }
+        let x = LinearScale(minimum: lo, maximum: hi, from: plotLeft, to: plotRight, targetTicks: 6, includeZero: lo >= 0 && base <= 0)
         for t in x.ticks {
             canvas.line(x1: x(t), y1: top, x2: x(t), y2: bottom, stroke: "#E3E3E3")
             canvas.text(x.label(t, unit: unit), x: x(t), y: bottom + 16, anchor: .middle, size: 11)
         }
-        for (k, (r, name, value, whisker)) in items.enumerated() {
-            let y0 = top + Double(k) * (barHeight + gap)
-            let colour = value >= base ? Palette.colour(3) : Palette.colour(0)
-            canvas.text(truncated(name, maxWidth: labelWidth - 12, size: 12), x: labelWidth - 8, y: y0 + barHeight / 2, anchor: .end, size: 12, middle: true)
-            canvas.rect(x: min(x(base), x(value)), y: y0, width: abs(x(value) - x(base)), height: barHeight, fill: colour,
-                        tooltip: "\(name): \(HumanFormat.number(value, unit: unit)) (base \(HumanFormat.number(base, unit: unit)))",
-                        data: dataAttributes(row: r, column: spec.series.column, value: value))
-            var end = max(x(value), x(base))
-            if let (a, b) = whisker {
-                canvas.errorBar(horizontal: true, at: y0 + barHeight / 2, from: x(a), to: x(b))
-                end = max(end, x(b))
+        for (k, group) in groups.enumerated() {
+            let y0 = top + Double(k) * (barHeight + gap), centre = y0 + barHeight / 2
+            canvas.text(truncated(group.name, maxWidth: labelWidth - 12, size: 12), x: labelWidth - 8, y: centre, anchor: .end, size: 12, middle: true)
+            if group.items.count == 1 && (!paired || group.items[0].end.isEmpty) {
+                let item = group.items[0]
+                let colour = item.value >= base ? Palette.colour(3) : Palette.colour(0)
+                canvas.rect(x: min(x(base), x(item.value)), y: y0, width: abs(x(item.value) - x(base)), height: barHeight, fill: colour,
+                            tooltip: "\(item.label): \(HumanFormat.number(item.value, unit: unit)) (base \(HumanFormat.number(base, unit: unit)))",
+                            data: dataAttributes(row: item.row, column: spec.series.column, value: item.value))
+                var end = max(x(item.value), x(base))
+                if let (a, b) = item.whisker {
+                    canvas.errorBar(horizontal: true, at: centre, from: x(a), to: x(b))
+                    end = max(end, x(b))
+                }
+                canvas.text(HumanFormat.number(item.value, unit: unit), x: end + 5, y: centre, size: 12, middle: true)
+                continue
             }
-            canvas.text(HumanFormat.number(value, unit: unit), x: end + 5, y: y0 + barHeight / 2, size: 12, middle: true)
+            // Both ends from the base on the same line; the longer bar first, a shorter one on the
+            // same side drawn narrower on top of it, so that both stay visible.
+            let byLength = group.items.sorted { abs($0.value - base) > abs($1.value - base) }
+            var drawn: (left: Int, right: Int) = (0, 0)
+            for item in byLength {
+                let right = item.value >= base
+                let under = right ? drawn.right : drawn.left
+                let inset = min(Double(under) * barHeight * 0.2, barHeight * 0.4)
+                canvas.rect(x: min(x(base), x(item.value)), y: y0 + inset, width: abs(x(item.value) - x(base)), height: barHeight - 2 * inset,
+                            fill: endColour(item.end),
+                            tooltip: "\(item.label) (\(item.end) end): \(HumanFormat.number(item.value, unit: unit)) (base \(HumanFormat.number(base, unit: unit)))",
+                            data: dataAttributes(row: item.row, column: spec.series.column, value: item.value))
+                if right { drawn.right += 1 } else { drawn.left += 1 }
+            }
+            var leftEdge = x(base), rightEdge = x(base)
+            for (i, item) in group.items.enumerated() {
+                leftEdge = min(leftEdge, x(item.value)); rightEdge = max(rightEdge, x(item.value))
+                if let (a, b) = item.whisker {
+                    canvas.errorBar(horizontal: true, at: y0 + barHeight * Double(i + 1) / Double(group.items.count + 1), from: x(a), to: x(b), cap: 3)
+                    leftEdge = min(leftEdge, x(a)); rightEdge = max(rightEdge, x(b))
+                }
+            }
+            if !sides[k].right.isEmpty { canvas.text(sides[k].right, x: rightEdge + 5, y: centre, size: 12, middle: true) }
+            if !sides[k].left.isEmpty { canvas.text(sides[k].left, x: leftEdge - 5, y: centre, anchor: .end, size: 12, middle: true) }
         }
         canvas.line(x1: x(base), y1: top - 8, x2: x(base), y2: bottom, stroke: "#000000", width: 1.5)
         canvas.text("\(P.text(baseRow[l]) ?? "base") \(HumanFormat.number(base, unit: unit))", x: x(base), y: top - 12, anchor: .middle, size: 11, bold: true)
-        canvas.text(axisTitle(table.columns[v]), x: (labelWidth + width - 90) / 2, y: bottom + 38, anchor: .middle, size: 13, bold: true)
+        canvas.text(axisTitle(table.columns[v]), x: (plotLeft + plotRight) / 2, y: bottom + 38, anchor: .middle, size: 13, bold: true)
         return (canvas.markup(title: title), nil)
     }
 }

@@ -41,9 +41,9 @@ public enum SensitivityTables {
         table.setDetail(["input", "meaning", "end", "range", "input_base"])
         table.chart = Chart(.tornado(.init(label: "case", .init(solved, label: "minimum \(axis.rawValue.replacingOccurrences(of: "-", with: " "))",
                                                                    lower: "\(solved)_lower", upper: "\(solved)_upper"),
-                                           base: .init("case", ["base"]))),
+                                           base: .init("case", ["base"]), pairBy: "input", end: "end")),
                             title: "Which estimated input moves the minimum public \(axis.rawValue.replacingOccurrences(of: "-", with: " ")) most?",
-                            caption: "The minimum \(axis.rawValue.replacingOccurrences(of: "-", with: " ")) investors accept with each EST input at the low or high end of its range (one at a time, common random numbers), against the base; whiskers the Monte Carlo band.")
+                            caption: "One row per EST input: the minimum \(axis.rawValue.replacingOccurrences(of: "-", with: " ")) investors accept with the input at the low and at the high end of its range (one at a time, common random numbers) as two bars from the base (black line), largest span first; whiskers the Monte Carlo band.")
         return table
     }
 }

@@ -8,7 +8,7 @@ public enum StressTables {
     /// All tables of a stress report.
     public static func tables(for report: StressReport) -> [Table] {
         [cashFlows(report), deterministic(report), monteCarlo(report), dscrFan(report), sites(report), holders(report),
-         debtSizing(report), structures(report), fundingGap(report), reverse(report), designPoint(report)]
+         debtSizing(report), structures(report), structureFan(report), fundingGap(report), reverse(report), designPoint(report)]
             + (report.ranges.isEmpty ? [] : [calibrationRanges(report)])
     }
 
@@ -253,14 +253,18 @@ public enum StressTables {
             let values = distinct.map { String(format: "%g", $0) }.joined(separator: " / ")
             table.append([.text(name), .text(r.input?.rawValue ?? "all"), .text(r.label == "base" ? "base" : r.level.rawValue), .text(values),
                           .number(r.defaultProbability.mean), .number(r.defaultProbability.standardError), .number(r.equityIRRMedian),
-                          .number(r.minimumDSCRMedian), .number(r.gearing), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError)])
+                          r.minimumDSCRMedian.map { .number($0) } ?? .empty, .number(r.gearing), .number(r.lenderLoss.mean), .number(r.lenderLoss.standardError)])
         }
         table.notes.append("One input at a time at the low / high end of its range (Models/SOURCES.md), every site at its own range; the debt is resized at financial close in every case (gearing is an output); the same seed in every case (common random numbers), so differences come from the input, not from sampling.")
-        table.notes.append("adverse / favourable: every input at once at the end that lowered / raised the median equity IRR when moved alone (the debt is resized in every case, so an adverse input can shrink the debt and with it P(default): read p_default with sized_gearing and lender_loss). min_dscr_p50 means little where the sized debt is close to zero. p_default: share of sites defaulting, mean over paths ± SE; equity_irr_p50 and min_dscr_p50: medians pooled over sites and paths; sized_gearing: committed debt / base capex, all sites.")
+        table.notes.append("adverse / favourable: every input at once at the end that lowered / raised the median equity IRR when moved alone (the debt is resized in every case, so an adverse input can shrink the debt and with it P(default): read p_default with sized_gearing and lender_loss). p_default: share of sites defaulting, mean over paths ± SE; equity_irr_p50 and min_dscr_p50: medians pooled over sites and paths; sized_gearing: committed debt / base capex, all sites.")
+        let negligible = report.ranges.filter { $0.minimumDSCRMedian == nil }.count
+        table.notes.append(String(format: "min_dscr_p50 is empty (null in JSON) where the sized gearing is below %g %% of capex or the median is not finite (%d of %d rows): a cover ratio of (almost) no debt service says nothing about the debt.",
+                                  100 * CalibrationStudy.negligibleGearing, negligible, report.ranges.count))
         table.setDetail(["input", "level", money("lender_loss").name, money("lender_loss_se").name])
-        table.chart = Chart(.tornado(.init(label: "case", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("case", ["base"]))),
+        table.chart = Chart(.tornado(.init(label: "case", .init("p_default", label: "P(default)", standardError: "p_default_se"), base: .init("case", ["base"]),
+                                           pairBy: "input", end: "level")),
                             title: "Which estimated input moves the probability of default most?",
-                            caption: "P(default) with each EST input at the low or high end of its range (one at a time, debt resized, common random numbers) and with all at their adverse / favourable ends, against the base; whiskers ±2 standard errors.")
+                            caption: "One row per EST input: P(default) with the input at the low and at the high end of its range (one at a time, debt resized, common random numbers) as two bars from the base (black line), largest span first; the row `all` moves every input at once to its adverse (low) and favourable (high) end; whiskers ±2 standard errors.")
         return table
     }
 
@@ -289,6 +293,28 @@ public enum StressTables {
         table.notes.append("credit_commitment: the funded first-loss tranche f · V, or the guaranteed amount g · V (unfunded); public_multiplier = capex / (grants + offtake + credit_commitment), the tool's total-investment multiplier.")
         table.notes.append("equity_irr_p50: median private equity IRR pooled over sites and paths.")
         table.notes.append("EU definitions (Financial Regulation (EU, Euratom) 2018/1046, Art. 2, recast 2024/2509): eu_leverage_effect = reimbursable financing provided (the senior debt V, the EU's first-loss tranche included) / Union contribution; eu_multiplier_effect = investment (capex) / Union contribution. union_contribution counts the EU budget only: the EU grants, the Union's offtake, the EU's first-loss tranche f · V, or the EU guarantee at its amount g · V; Member-State money is not a Union contribution.")
+        return table
+    }
+
+    /// The DSCR fan of each funding structure (baseline, the same draws).
+    static func structureFan(_ report: StressReport) -> Table {
+        var table = Table(name: "structure_dscr_fan", title: "DSCR fan by period per funding structure (baseline, Monte Carlo)",
+                          columns: [Column("structure", .text), Column("period", .count), Column("year_end", .years)]
+                              + fanPercentiles.map { Column("dscr_p\(Int(($0 * 100).rounded()))", .count) }
+                              + [Column("share_serviced", .fraction)])
+        for r in report.structures {
+            for point in r.dscrFan {
+                table.append([.text(r.structure.rawValue), .integer(point.period), .number(point.yearEnd)]
+                             + point.percentiles.map { .number($0.value) } + [.number(point.serviced.probability)])
+            }
+        }
+        table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them), as in dscr_fan; each structure's debt is sized on its own CFADS.")
+        table.notes.append("Credit support (the first-loss tranche, the guarantee) moves losses between lenders, not the project's cash: those fans are the merchant one. The Union's offtake changes the CFADS and so the debt sized on it.")
+        table.setDetail(["period"])
+        table.chart = Chart(.fan(.init(x: "year_end", facetBy: "structure", outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
+                                       references: covenant(report))),
+                            title: "How does each funding structure change the DSCR over the debt's life?",
+                            caption: "Per funding structure (baseline drivers, same draws): the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
         return table
     }
 

@@ -56,7 +56,7 @@ let intendedChartColumns: [String: Set<String>] = [
     "provisioning": ["provisioning_rate"], "loss_distribution": ["probability"], "exceedance": ["probability"],
     "sweep": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
     "cover_curve": ["leverage", "private_expected_loss_rate", "private_loss_probability", "public_cost_per_euro_mobilised"],
-    "cash_flows": ["cfads_eur_m", "debt_service_eur_m"], "dscr_fan": ["dscr_p50"], "stress_monte_carlo": ["p_default"],
+    "cash_flows": ["cfads_eur_m", "debt_service_eur_m"], "dscr_fan": ["dscr_p50"], "structure_dscr_fan": ["dscr_p50"], "stress_monte_carlo": ["p_default"],
     "stress_deterministic": ["min_dscr"], "stress_sites": ["p_default"], "stress_holders": ["expected_loss_eur_m"],
     "tranches": ["expected_loss_eur_bn", "expected_loss_eur_m", "net_expected_loss_eur_m"],
     "holders": ["amount_eur_bn", "amount_eur_m", "expected_eur_m"], "portfolio_loss": ["amount_eur_bn", "amount_eur_m"],

@@ -104,7 +104,7 @@ struct StressCLITests {
         let r = try leverage(["stress", "gigafactory", "--paths", "50", "--output", target, "--quiet"])
         #expect(r.status == 0 && r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: target))
-        let tables = ["cash_flows", "stress_deterministic", "stress_monte_carlo", "dscr_fan", "stress_sites", "stress_holders", "debt_sizing", "funding_structures", "funding_gap", "reverse_stress", "reverse_stress_design_point", "est_ranges"]
+        let tables = ["cash_flows", "stress_deterministic", "stress_monte_carlo", "dscr_fan", "stress_sites", "stress_holders", "debt_sizing", "funding_structures", "structure_dscr_fan", "funding_gap", "reverse_stress", "reverse_stress_design_point", "est_ranges"]
         #expect(files == Set(tables.flatMap { ["\($0).txt", "\($0).csv", "\($0).json"] } + ["manifest.json", "report.html", "tables.xlsx"]))
         let manifest = try String(contentsOfFile: target + "/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"command\": \"stress\"") && manifest.contains("\"paths\": 50"))
@@ -128,6 +128,30 @@ struct StressCLITests {
         // Dearer GPUs: more capex per unit of CFADS, so the sized gearing falls.
         let row = { (n: String) in table.rows.first { $0[0] as? String == n }! }
         #expect(((row("chip_unit_cost_usd high")[gearing] as? Double) ?? 1) < ((row("chip_unit_cost_usd low")[gearing] as? Double) ?? 0))
+    }
+
+    @Test("EST ranges: min_dscr_p50 is null where the sized debt is negligible (below 1 % of capex), a number where the debt is material; a note says why")
+    func negligibleDebtDSCR() throws {
+        let r = try leverage(["stress", "gigafactory", "--scenario", "energy_shock", "--paths", "200", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let table = try rows(r.stdout, "est_ranges")
+        let dscr = try #require(table.columns.firstIndex(of: "min_dscr_p50")), gearing = try #require(table.columns.firstIndex(of: "sized_gearing"))
+        var empty: [String] = []
+        for row in table.rows {
+            let name = (row[0] as? String) ?? "", g = try #require(row[gearing] as? Double)
+            if g < 0.01 {
+                #expect(row[dscr] is NSNull, "\(name): gearing \(g), min DSCR \(row[dscr])")
+            } else {
+                // Material debt: a finite median (null only for a non-finite one, which is not a number to print).
+                #expect(row[dscr] is NSNull || (row[dscr] as? Double)?.isFinite == true, "\(name)")
+            }
+            if row[dscr] is NSNull { empty.append(name) }
+        }
+        // A GPU-hour at $2 leaves almost no debt to size (gearing ≈ 0.2 %); the base keeps its DSCR.
+        #expect(empty.contains("price_usd_per_gpu_hour low"), "\(empty)")
+        #expect((table.rows[0][dscr] as? Double)?.isFinite == true, "the base keeps its DSCR")
+        #expect(r.stdout.contains("min_dscr_p50 is empty (null in JSON) where the sized gearing is below 1 % of capex"))
+        #expect(r.stdout.contains("(\(empty.count) of \(table.rows.count) rows)"))
     }
 
     @Test("a range that does not contain the model's value, an unknown input, a sweep without lock-up: located errors")

@@ -38,4 +38,36 @@ struct StressEstimateTests {
             Issue.record("not refused"); return
         }
     }
+
+    @Test("The range study's runs count: the estimate grows by 2 runs per input with a range, each a baseline simulation and a debt sizing")
+    func rangeRuns() {
+        var model = smallStressModel()
+        let threads = 2, paths = 3000, rangePaths = 2500
+        let none = model.resourceEstimate(scenarios: [.baseline], paths: paths, threads: threads, rangePaths: rangePaths)
+        #expect(model.rangeRuns(rangePaths: rangePaths) == 0)
+        var seconds: [Double] = [none.seconds]
+        var bytes: [Double] = [none.bytes]
+        let inputs: [CalibratedInput] = [.utilisation, .pue, .margin]
+        for input in inputs {
+            let base = input.value(in: model.sites[0].parameters)
+            model.ranges.append(CalibrationRange(input: input, low: base * 0.9, high: base * 1.1))
+            let e = model.resourceEstimate(scenarios: [.baseline], paths: paths, threads: threads, rangePaths: rangePaths)
+            seconds.append(e.seconds)
+            bytes.append(e.bytes)
+        }
+        #expect(model.rangeRuns(rangePaths: rangePaths) == 2 * inputs.count + 3)
+        #expect(model.rangeRuns(rangePaths: 0) == 0)
+        // A run: rangePaths paths simulated + min(rangePaths, 2000) sizing paths, each over every site's periods.
+        let sitePeriods = model.sites.reduce(0.0) { $0 + Double(ProjectModel.run($1.parameters, recordRows: false).dscrPath.count) }
+        let perRun = Double(rangePaths + min(rangePaths, StressTest.sizingPaths)) * sitePeriods / (Throughput.sitePeriodsPerSecond * Double(threads))
+        #expect(abs(seconds[1] - seconds[0] - 5 * perRun) <= 1e-9 * seconds[1], "the first input brings the base and both corners: 5 runs")
+        for k in 2...inputs.count {
+            #expect(seconds[k] > seconds[k - 1])
+            #expect(abs(seconds[k] - seconds[k - 1] - 2 * perRun) <= 1e-9 * seconds[k], "each further input: its low and high run")
+        }
+        // Memory: a range run's outcomes are held only while it runs, so more runs need no more memory.
+        #expect(bytes[1] >= bytes[0] && bytes[2] == bytes[1] && bytes[3] == bytes[1])
+        // No range paths: no range runs.
+        #expect(model.resourceEstimate(scenarios: [.baseline], paths: paths, threads: threads, rangePaths: 0) == none)
+    }
 }

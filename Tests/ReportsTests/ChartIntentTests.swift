@@ -170,6 +170,53 @@ struct ChartIntentTests {
         #expect(try #require(HTMLReport.chart(for: table)).contains(">baseline 14.0 %</text>"))
     }
 
+    /// The bars of a chart, by table row: x, y, width, height.
+    func bars(_ svg: String) -> [Int: (x: Double, y: Double, width: Double, height: Double)] {
+        let pattern = try! NSRegularExpression(pattern: #"<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"[^>]*? data-row="(\d+)""#)
+        var out: [Int: (Double, Double, Double, Double)] = [:]
+        for m in pattern.matches(in: svg, range: NSRange(svg.startIndex..., in: svg)) {
+            func group(_ k: Int) -> String { String(svg[Range(m.range(at: k), in: svg)!]) }
+            out[Int(group(5))!] = (Double(group(1))!, Double(group(2))!, Double(group(3))!, Double(group(4))!)
+        }
+        return out
+    }
+
+    @Test("Tornado over ranges: one row per input, its low and high end as two bars from the base line, largest span first")
+    func pairedTornado() throws {
+        let table = Table(name: "est_ranges", title: "R",
+                          columns: [Column("case", .text), Column("input", .text), Column("level", .text), Column("p_default", .fraction), Column("p_default_se", .fraction)],
+                          rows: [["base", "all", "base", 0.30, 0.01],
+                                 ["price low", "price", "low", 0.16, 0.01], ["price high", "price", "high", 0.19, 0.01],   // both below the base: span 0.14
+                                 ["capex low", "capex", "low", 0.26, 0.01], ["capex high", "capex", "high", 0.36, 0.01],   // either side: span 0.10
+                                 ["pue low", "pue", "low", 0.29, 0.01], ["pue high", "pue", "high", 0.32, 0.01],           // span 0.03
+                                 ["adverse", "all", "low", 0.50, 0.01], ["favourable", "all", "high", 0.05, 0.01]],        // span 0.45
+                          chart: Chart(.tornado(.init(label: "case", .init("p_default", standardError: "p_default_se"), base: .init("case", ["base"]),
+                                                      pairBy: "input", end: "level")), title: "?", caption: ""))
+        let values = try checkPlotsTable(table, declared: ["p_default"])
+        #expect(Set(values.map(\.row)) == Set(1...8), "every end is drawn, the base is not")
+        let svg = try #require(HTMLReport.chart(for: table))
+        // One label per input, none per end (separate bars would label "price low" and "price high").
+        for name in ["price", "capex", "pue"] {
+            #expect(occurrences(of: ">\(name)</text>", in: svg) == 1, "\(name)")
+            #expect(!svg.contains(">\(name) low</text>") && !svg.contains(">\(name) high</text>"))
+        }
+        #expect(svg.contains(">all (adverse / favourable)</text>"))
+        #expect(svg.contains(">low end</text>") && svg.contains(">high end</text>"), "a legend for the ends")
+        #expect(svg.contains(">base 30.0 %</text>"), "the base line is labelled")
+        let b = bars(svg)
+        try #require(b.count == 8)
+        // The base line's x: where the capex bars (either side of it) meet.
+        let baseX = b[3]!.x + b[3]!.width
+        #expect(abs(b[4]!.x - baseX) < 0.15, "SVG coordinates are rounded to 0.1")
+        for (row, bar) in b { #expect(abs(bar.x - baseX) < 0.15 || abs(bar.x + bar.width - baseX) < 0.15, "row \(row) starts at the base") }
+        // Both ends of an input share one row of the chart (the same centre line), rows sorted by span.
+        func centre(_ row: Int) -> Double { b[row]!.y + b[row]!.height / 2 }
+        for (low, high) in [(1, 2), (3, 4), (5, 6), (7, 8)] { #expect(abs(centre(low) - centre(high)) < 0.15, "rows \(low), \(high)") }
+        #expect(centre(7) < centre(1) && centre(1) < centre(3) && centre(3) < centre(5), "all (0.45), price (0.14), capex (0.10), pue (0.03)")
+        // On the same side of the base the shorter bar lies on top of the longer one, narrower, so both show.
+        #expect(b[2]!.height < b[1]!.height)
+    }
+
     @Test("Distribution: probabilities on a log axis, the markers inside the range")
     func distribution() throws {
         let table = Table(name: "loss_distribution", title: "D",

@@ -232,11 +232,14 @@ def solve(model: str, *, solve_for: Optional[str] = None, first_loss: Optional[f
 
 
 def stress(model: str, *, scenarios: Optional[Sequence[str]] = None, paths: Optional[int] = None,
-           seed: Optional[int] = None, threads: Optional[int] = None, cwd=None) -> Result:
-    """``leverage stress MODEL``: a gigafactory's cash flows under named and reverse stresses."""
+           range_paths: Optional[int] = None, seed: Optional[int] = None, threads: Optional[int] = None,
+           cwd=None) -> Result:
+    """``leverage stress MODEL``: a gigafactory's cash flows under named and reverse stresses, the
+    funding structures, the debt sizing and (``range_paths`` > 0) the runs over the EST inputs' ranges."""
     args = []
     for name in scenarios or []:
         args += ["--scenario", name]
+    args += _option("range-paths", range_paths)
     return _tables("stress", model, *args, *_simulation(paths, seed, threads), cwd=cwd)
 
 

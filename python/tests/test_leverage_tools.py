@@ -100,6 +100,12 @@ def test_stress_runs_the_chosen_scenarios():
     assert (mc.p_default_se > 0).all()
 
 
+def test_stress_passes_range_paths():
+    assert "est_ranges" not in lt.stress("gigafactory", scenarios=["energy_shock"], paths=200, range_paths=0)
+    ranges = lt.stress("gigafactory", scenarios=["energy_shock"], paths=200, range_paths=100)
+    assert "Monte Carlo, 100 paths" in ranges["est_ranges"].attrs["title"]
+
+
 def test_validate_names_the_models_and_raises_located_problems(tmp_path):
     assert lt.validate("efsi", "Models/investai.yaml") == {"efsi": "EFSI leverage", "Models/investai.yaml": "InvestAI baseline"}
     bad = tmp_path / "bad.yaml"
