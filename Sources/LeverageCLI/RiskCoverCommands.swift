@@ -38,6 +38,20 @@ func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: 
     }
 }
 
+/// The settings a sweep simulates with: the command's, with the portfolio-loss quantile levels
+/// the cover figures read (99 % and 99.9 %, at the command's confidence) and one histogram bucket
+/// [0, 1]. The sweep's tables show neither the portfolio's own quantiles nor its histogram: the
+/// default 95 % level would make the retained tail K five times longer (≈ 5 % of the paths
+/// instead of ≈ 1 %), and the histogram's 2²⁰-cell grid (8 bytes a cell up to the largest loss,
+/// per worker and in every part file) would be the largest item of a sweep shard's memory and
+/// part. Shards and the merge use the same settings (the merge checks them).
+func sweepSettings(_ simulation: SimulationOptions, _ risk: RiskModel) -> SimulationSettings {
+    var settings = simulation.settings(risk)
+    settings.quantileLevels = [0.99, 0.999]
+    settings.histogramEdges = [0, 1]
+    return settings
+}
+
 /// The scenarios of a sweep of `covers` with bounded memory: each simulated (or merged from
 /// shards) with the covers' per-batch accumulators and the largest `RiskCoverAnalysis.coverTailSize`
 /// losses, no per-path losses (see `CoverAccumulators`).
@@ -46,7 +60,7 @@ func sweepAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: 
     let risk = try requirePortfolio(file, to: "sweep risk covers over")
     let spec = file.model.riskCover
     let terms = spec?.terms ?? CoverTerms()
-    let settings = simulation.settings(risk)
+    let settings = sweepSettings(simulation, risk)
     return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
         let progress = Progress(label: name, enabled: !quiet)
         var onBatch: (@Sendable (Int, Int) -> Void)?
@@ -89,7 +103,7 @@ func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(
 func writeCoverShard(_ shard: ShardSpec, command: String, arguments: [String], file: ScenarioFile, simulation: SimulationOptions,
                      stress: PortfolioStress?, output: OutputOptions, covers: [Cover]? = nil) throws {
     let risk = try requirePortfolio(file)
-    let settings = simulation.settings(risk)
+    let settings = covers == nil ? simulation.settings(risk) : sweepSettings(simulation, risk)
     let scenarios = try coverScenarios(file, stress: stress)
     guard let covers else {
         try writeShard(shard, command: command, arguments: arguments, file: file, settings: settings,
@@ -172,7 +186,7 @@ struct Sweep: ParsableCommand {
         }
         let stress = stressOption.stress(file.model.riskCover)
         let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
-        try simulation.resources.admit(RiskCoverAnalysis.sweepResourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk),
+        try simulation.resources.admit(RiskCoverAnalysis.sweepResourceEstimate(portfolio: risk.portfolio, settings: sweepSettings(simulation, risk),
                                                                                terms: file.model.riskCover?.terms ?? CoverTerms(), scenarios: scenarios,
                                                                                covers: grid.count, threads: simulation.workers,
                                                                                shards: source.shards ?? sharding.shard?.count ?? 1),

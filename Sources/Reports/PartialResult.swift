@@ -60,10 +60,9 @@ public struct PartialResult: Sendable, Equatable {
         /// The simulated portfolios in payload order (`baseline`, then `stressed` if any).
         public var scenarios: [Scenario]
         /// K, the number of largest losses a tail-retaining run keeps (≥ `SimulationSettings.tailSize`;
-        /// the merge keeps as many).
+        /// the merge keeps as many). The initialiser's `tailSize` defaults to the settings' `tailSize`.
         public var tailSize: Int
 
-        /// A header; `tailSize` defaults to the settings' `SimulationSettings.tailSize`.
         public init(toolVersion: String, command: String, arguments: [String], modelPath: String, modelName: String,
                     modelSHA256: String, settings: SimulationSettings, shard: Int, shards: Int, batches: Range<Int>,
                     scenarios: [Scenario], tailSize: Int? = nil) {
