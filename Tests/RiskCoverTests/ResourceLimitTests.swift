@@ -142,5 +142,12 @@ struct ResourceLimitTests {
         #expect(bytes(1_000_000, scenarios: 2) - bytes(1_000_000) < 8e6)
         // The estimate is what the admission check judges: 10⁹ paths of a sweep no longer need 8 GB for the losses.
         #expect(bytes(1_000_000_000) < 4e9)
+        // The sweep simulates with one histogram bucket: no 2²⁰-cell grid per worker (8 MB each).
+        var oneBucket = SimulationSettings(paths: 1_000_000, seed: 1)
+        oneBucket.histogramEdges = [0, 1]
+        let withGrid = RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: SimulationSettings(paths: 1_000_000, seed: 1), terms: terms,
+                                                               scenarios: 1, covers: 31, threads: 2).bytes
+        let withoutGrid = RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: oneBucket, terms: terms, scenarios: 1, covers: 31, threads: 2).bytes
+        #expect(abs(withGrid - withoutGrid - 2 * 8 * Double(SimulationSettings.histogramGridCells - 1)) < 1)
     }
 }
