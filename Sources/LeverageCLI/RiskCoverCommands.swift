@@ -38,6 +38,49 @@ func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: 
     }
 }
 
+/// The settings a sweep simulates with: the command's, with the portfolio-loss quantile levels
+/// the cover figures read (99 % and 99.9 %, at the command's confidence) and one histogram bucket
+/// [0, 1]. The sweep's tables show neither the portfolio's own quantiles nor its histogram: the
+/// default 95 % level would make the retained tail K five times longer (≈ 5 % of the paths
+/// instead of ≈ 1 %), and the histogram's 2²⁰-cell grid (8 bytes a cell up to the largest loss,
+/// per worker and in every part file) would be the largest item of a sweep shard's memory and
+/// part. Shards and the merge use the same settings (the merge checks them).
+func sweepSettings(_ simulation: SimulationOptions, _ risk: RiskModel) -> SimulationSettings {
+    var settings = simulation.settings(risk)
+    settings.quantileLevels = [0.99, 0.999]
+    settings.histogramEdges = [0, 1]
+    return settings
+}
+
+/// The scenarios of a sweep of `covers` with bounded memory: each simulated (or merged from
+/// shards) with the covers' per-batch accumulators and the largest `RiskCoverAnalysis.coverTailSize`
+/// losses, no per-path losses (see `CoverAccumulators`).
+func sweepAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, covers: [Cover], quiet: Bool,
+                   source: SimulationSource = .local) throws -> [(String, RiskCoverAnalysis)] {
+    let risk = try requirePortfolio(file, to: "sweep risk covers over")
+    let spec = file.model.riskCover
+    let terms = spec?.terms ?? CoverTerms()
+    let settings = sweepSettings(simulation, risk)
+    return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
+        let progress = Progress(label: name, enabled: !quiet)
+        var onBatch: (@Sendable (Int, Int) -> Void)?
+        if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
+        defer { progress.finish() }
+        do {
+            try settings.validate()
+            let statistics = try CoverAccumulators(covers: covers, terms: terms, volume: portfolio.volume)
+            let summary = try source.summary(name, file: file, portfolio: portfolio, structure: structure, settings: settings,
+                                             tailSize: RiskCoverAnalysis.coverTailSize(settings: settings, terms: terms),
+                                             statistics: statistics, progress: onBatch)
+            return (name, try RiskCoverAnalysis(portfolio: portfolio, settings: settings, covers: covers, summary: summary, terms: terms,
+                                                constraints: spec?.constraints ?? InvestorConstraints()))
+        } catch let error as RiskModelError {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
 /// The portfolios a cover analysis simulates — the baseline and, with a stress, the stressed
 /// portfolio — each as one tranche held by the private investors (as ``RiskCoverAnalysis`` simulates it).
 func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)] {
@@ -54,12 +97,33 @@ func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(
     return scenarios
 }
 
-/// Simulates shard `shard` of a cover command's scenarios and writes its part (see ``writeShard``).
+/// Simulates shard `shard` of a cover command's scenarios and writes its part (see ``writeShard``):
+/// with `covers` (a sweep's grid), the covers' accumulators and the largest
+/// `RiskCoverAnalysis.coverTailSize` losses; without (solve), every loss.
 func writeCoverShard(_ shard: ShardSpec, command: String, arguments: [String], file: ScenarioFile, simulation: SimulationOptions,
-                     stress: PortfolioStress?, output: OutputOptions) throws {
+                     stress: PortfolioStress?, output: OutputOptions, covers: [Cover]? = nil) throws {
     let risk = try requirePortfolio(file)
-    try writeShard(shard, command: command, arguments: arguments, file: file, settings: simulation.settings(risk),
-                   scenarios: coverScenarios(file, stress: stress), folder: output.output ?? ".", quiet: output.quiet)
+    let settings = covers == nil ? simulation.settings(risk) : sweepSettings(simulation, risk)
+    let scenarios = try coverScenarios(file, stress: stress)
+    guard let covers else {
+        try writeShard(shard, command: command, arguments: arguments, file: file, settings: settings,
+                       scenarios: scenarios, folder: output.output ?? ".", quiet: output.quiet)
+        return
+    }
+    let terms = file.model.riskCover?.terms ?? CoverTerms()
+    var statistics: [any BatchStatistics] = []
+    do {
+        try settings.validate()
+        for scenario in scenarios {
+            statistics.append(try CoverAccumulators(covers: covers, terms: terms, volume: scenario.portfolio.volume))
+        }
+    } catch {
+        Console.error("\(file.path): \(error)")
+        throw ExitCode(1)
+    }
+    try writeShard(shard, command: command, arguments: arguments, file: file, settings: settings,
+                   scenarios: scenarios, folder: output.output ?? ".", quiet: output.quiet, retaining: .tail,
+                   tailSize: RiskCoverAnalysis.coverTailSize(settings: settings, terms: terms), statistics: statistics)
 }
 
 func stressParameters(_ stress: PortfolioStress?) -> [(String, JSONValue)] {
@@ -122,16 +186,18 @@ struct Sweep: ParsableCommand {
         }
         let stress = stressOption.stress(file.model.riskCover)
         let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
-        try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
-                                                                          covers: grid.count, threads: simulation.workers),
+        try simulation.resources.admit(RiskCoverAnalysis.sweepResourceEstimate(portfolio: risk.portfolio, settings: sweepSettings(simulation, risk),
+                                                                               terms: file.model.riskCover?.terms ?? CoverTerms(), scenarios: scenarios,
+                                                                               covers: grid.count, threads: simulation.workers,
+                                                                               shards: source.shards ?? sharding.shard?.count ?? 1),
                                        what: "sweep of \(grid.count) covers with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
         if let shard = sharding.shard {
             let settings = simulation.settings(risk)
             try writeCoverShard(shard, command: "sweep", arguments: replayArguments(settings), file: file, simulation: simulation,
-                                stress: stress, output: output)
+                                stress: stress, output: output, covers: grid.covers)
             return
         }
-        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, source: source)
+        let analyses = try sweepAnalyses(file, simulation: simulation, stress: stress, covers: grid.covers, quiet: output.quiet, source: source)
         var rows: [(scenario: String, evaluation: CoverEvaluation)] = []
         var funding: [FundingCheck] = []
         for (name, analysis) in analyses {

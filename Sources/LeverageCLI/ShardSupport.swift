@@ -39,6 +39,12 @@ enum SimulationSource {
     case local
     case merged(MergedRun)
 
+    /// The merged run's shard count (nil for a local run).
+    var shards: Int? {
+        if case let .merged(run) = self { return run.header.shards }
+        return nil
+    }
+
     /// With merged parts: the model file must be the one the parts simulated.
     func verify(_ file: ScenarioFile) throws {
         guard case let .merged(run) = self else { return }
@@ -82,19 +88,56 @@ enum SimulationSource {
             throw ExitCode(1)
         }
     }
+
+    /// The whole run's summary of a scenario with the `K = tailSize` largest losses retained and
+    /// `statistics` accumulated: simulated here (all batches), or the merged parts' (which must
+    /// have kept the same tail and statistics layout).
+    func summary(_ scenario: String, file: ScenarioFile, portfolio: Portfolio, structure: RiskSharingStructure,
+                 settings: SimulationSettings, tailSize: Int, statistics: any BatchStatistics,
+                 progress: (@Sendable (Int, Int) -> Void)?) throws -> BatchRangeSummary {
+        switch self {
+        case .local:
+            do {
+                return try simulateBatches(0..<settings.batchCount, portfolio: portfolio, structure: structure, settings: settings,
+                                           retaining: .tail, tailSize: tailSize, statistics: statistics, progress: progress)
+            } catch {
+                Console.error("\(file.path): \(error)")
+                throw ExitCode(1)
+            }
+        case let .merged(run):
+            var expected = settings
+            expected.threads = nil
+            guard expected == run.header.settings else {
+                Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
+                throw ExitCode(1)
+            }
+            guard let merged = run.scenarios.first(where: { $0.name == scenario })?.summary else {
+                Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
+                throw ExitCode(1)
+            }
+            guard !merged.retainsAllLosses, run.header.tailSize == tailSize, merged.statisticCounts.count == statistics.counts else {
+                Console.error("\(run.files.first ?? ""): the parts kept other losses or accumulated other figures than this command needs")
+                throw ExitCode(1)
+            }
+            return merged
+        }
+    }
 }
 
 /// Simulates shard `spec` of the run (every scenario) and writes its part file into `folder`
 /// atomically (a temporary file renamed into place), so a killed shard leaves no part behind.
-/// `retaining` and `exceedance` as for ``SimulationSource/report(_:file:portfolio:structure:settings:retaining:exceedance:progress:)``.
+/// `retaining` and `exceedance` as for ``SimulationSource/report(_:file:portfolio:structure:settings:retaining:exceedance:progress:)``;
+/// `tailSize` the K largest losses kept with `.tail` (nil: the settings'), `statistics` per scenario
+/// further per-batch statistics (`sweep`'s cover accumulators).
 func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: ScenarioFile, settings: SimulationSettings,
                 scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)], folder: String, quiet: Bool,
-                retaining: LossRetention = .all, exceedance: [Double] = []) throws {
+                retaining: LossRetention = .all, exceedance: [Double] = [], tailSize: Int? = nil,
+                statistics: [any BatchStatistics]? = nil) throws {
     let batches = settings.batchRange(shard: spec.index - 1, of: spec.count)
     var summaries: [BatchRangeSummary] = []
     var records: [PartialResult.Scenario] = []
     let start = Date()
-    for (name, portfolio, structure) in scenarios {
+    for (s, (name, portfolio, structure)) in scenarios.enumerated() {
         let progress = Progress(label: "\(name) shard \(spec.index)/\(spec.count)", enabled: !quiet)
         var onBatch: (@Sendable (Int, Int) -> Void)?
         if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
@@ -102,7 +145,8 @@ func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: S
         do {
             try validateStructure(structure, portfolio: portfolio)
             let range = try simulateBatches(batches, portfolio: portfolio, structure: structure, settings: settings,
-                                            retaining: retaining, exceedance: exceedance, progress: onBatch)
+                                            retaining: retaining, exceedance: exceedance, tailSize: tailSize,
+                                            statistics: statistics?[s], progress: onBatch)
             summaries.append(range)
             records.append(PartialResult.Scenario(name: name, volume: portfolio.volume, summary: range))
         } catch {
@@ -112,7 +156,8 @@ func writeShard(_ spec: ShardSpec, command: String, arguments: [String], file: S
     }
     let header = PartialResult.Header(toolVersion: Manifest.toolVersion, command: command, arguments: arguments, modelPath: file.path,
                                       modelName: file.model.name, modelSHA256: Manifest.sha256Hex(file.bytes), settings: settings,
-                                      shard: spec.index, shards: spec.count, batches: batches, scenarios: records)
+                                      shard: spec.index, shards: spec.count, batches: batches, scenarios: records,
+                                      tailSize: retaining == .all ? settings.paths : max(tailSize ?? 0, settings.tailSize))
     let data = PartialResult(header: header, summaries: summaries).encoded()
     let name = PartialResult.fileName(shard: spec.index, of: spec.count)
     let target = (folder as NSString).appendingPathComponent(name)

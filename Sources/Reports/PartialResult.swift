@@ -5,7 +5,7 @@ import RiskSharing
 /// report (a `BatchRangeSummary` per scenario), with everything needed to check, at the
 /// merge, that the parts belong together.
 ///
-/// File format, version 2 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
+/// File format, version 3 (`shard-III-of-NNN.part`, written by `leverage … --shard I/N`):
 ///
 ///     leverage-partial-result 2\n          ← magic and format version
 ///     {header JSON, one line}\n              ← ``PartialResult/Header``, keys sorted
@@ -16,20 +16,23 @@ import RiskSharing
 ///        E × (1 + 2Q) words                      moments: per entry paths (integer), Q means, Q squared deviations (binary64)
 ///        T + T + G + X + H words                 counts (integers): hits and wipe-outs per tranche, budget
 ///                                                shortfalls per guarantee, paths with L ≤ x·V per threshold, histogram
+///        S words                                 the counts of the run's `BatchStatistics` (integers)
 ///        R words                                 the retained portfolio losses (binary64, ascending)
 ///
-/// with Q, E, T, G, X, H and R per scenario in the header (``PartialResult/Scenario``). E is one
-/// entry per batch (shard 1: its batches already folded into one, see `BatchRangeSummary`). R is
-/// the K = `SimulationSettings.tailSize` largest losses of the shard for `simulate`
-/// (all of them if it has fewer), and every loss for `sweep` and `solve` (their cover evaluation
-/// needs the whole distribution). A file of any other length is truncated or has trailing bytes.
-/// Amounts are in EUR-denominated model money units, exactly as simulated. Version 1 (every
-/// loss, no accumulators) is refused with a clear error: re-run its shards.
+/// with Q, E, T, G, X, H, S and R per scenario in the header (``PartialResult/Scenario``). E is one
+/// entry per batch (shard 1: its batches already folded into one, see `BatchRangeSummary`). Q
+/// includes the quantities of the run's `BatchStatistics` (`sweep`: 3 per cover of the grid, S = 2
+/// per cover). R is the K largest losses of the shard (all of them if it has fewer), K the
+/// header's ``PartialResult/Header/tailSize`` (`simulate` and `sweep`), or every loss (`solve`,
+/// whose bisection evaluates covers not known before the run). A file of any other length is
+/// truncated or has trailing bytes. Amounts are in EUR-denominated model money units, exactly as
+/// simulated. Versions 1 (every loss, no accumulators) and 2 (no statistics counts; `sweep` parts
+/// with every loss) are refused with a clear error: re-run their shards.
 public struct PartialResult: Sendable, Equatable {
     /// The first line's magic word.
     public static let magic = "leverage-partial-result"
     /// The format version this build reads and writes.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     /// The part's identity and contents list (the header line).
     public struct Header: Codable, Sendable, Equatable {
@@ -56,10 +59,13 @@ public struct PartialResult: Sendable, Equatable {
         public var pathEnd: Int
         /// The simulated portfolios in payload order (`baseline`, then `stressed` if any).
         public var scenarios: [Scenario]
+        /// K, the number of largest losses a tail-retaining run keeps (≥ `SimulationSettings.tailSize`;
+        /// the merge keeps as many). The initialiser's `tailSize` defaults to the settings' `tailSize`.
+        public var tailSize: Int
 
         public init(toolVersion: String, command: String, arguments: [String], modelPath: String, modelName: String,
                     modelSHA256: String, settings: SimulationSettings, shard: Int, shards: Int, batches: Range<Int>,
-                    scenarios: [Scenario]) {
+                    scenarios: [Scenario], tailSize: Int? = nil) {
             self.toolVersion = toolVersion
             self.command = command
             self.arguments = arguments
@@ -77,6 +83,7 @@ public struct PartialResult: Sendable, Equatable {
             pathStart = paths.lowerBound
             pathEnd = paths.upperBound
             self.scenarios = scenarios
+            self.tailSize = tailSize ?? ((try? settings.validate()).map { settings.tailSize } ?? 0)
         }
 
         /// [batchStart, batchEnd).
@@ -104,6 +111,8 @@ public struct PartialResult: Sendable, Equatable {
         public var exceedanceThresholds: Int
         /// H, the histogram counts.
         public var histogramCounts: Int
+        /// S, the counts of the run's `BatchStatistics`.
+        public var statisticCounts: Int
         /// R, the retained losses.
         public var retainedLosses: Int
         /// True when every loss of the part is retained (`sweep`, `solve`).
@@ -121,13 +130,14 @@ public struct PartialResult: Sendable, Equatable {
             guarantees = s.provisionShortfalls.count
             exceedanceThresholds = s.exceedanceThresholds.count
             histogramCounts = s.histogram.count
+            statisticCounts = s.statisticCounts.count
             retainedLosses = s.largestLosses.count
             retainsAllLosses = s.retainsAllLosses
         }
 
         /// The payload words of this scenario.
         var words: Int {
-            1 + 2 * exceedanceThresholds + momentEntries * (1 + 2 * quantities) + 2 * tranches + guarantees + histogramCounts + retainedLosses
+            1 + 2 * exceedanceThresholds + momentEntries * (1 + 2 * quantities) + 2 * tranches + guarantees + histogramCounts + statisticCounts + retainedLosses
         }
     }
 
@@ -166,7 +176,7 @@ public struct PartialResult: Sendable, Equatable {
                 m.means.forEach(real)
                 m.squaredDeviations.forEach(real)
             }
-            (s.hits + s.wipeouts + s.provisionShortfalls + s.lossesAtMost + s.histogram).forEach(integer)
+            (s.hits + s.wipeouts + s.provisionShortfalls + s.lossesAtMost + s.histogram + s.statisticCounts).forEach(integer)
             s.largestLosses.forEach(real)
         }
         var data = Data("\(PartialResult.magic) \(PartialResult.formatVersion)\n".utf8)
@@ -208,7 +218,7 @@ public struct PartialResult: Sendable, Equatable {
         }
         let payload = bytes[start...]
         guard header.scenarios.allSatisfy({ s in
-            [s.paths, s.quantities, s.momentEntries, s.tranches, s.guarantees, s.exceedanceThresholds, s.histogramCounts, s.retainedLosses]
+            [s.paths, s.quantities, s.momentEntries, s.tranches, s.guarantees, s.exceedanceThresholds, s.histogramCounts, s.statisticCounts, s.retainedLosses]
                 .allSatisfy { $0 >= 0 && $0 < 1 << 40 }
         }) else { throw .corrupted(file: file, reason: "the header lists impossible section sizes") }
         let expected = 8 * header.scenarios.reduce(0) { $0 + $1.words }
@@ -243,11 +253,13 @@ public struct PartialResult: Sendable, Equatable {
             }
             let hits = integers(s.tranches), wipeouts = integers(s.tranches), shortfalls = integers(s.guarantees)
             let atMost = integers(s.exceedanceThresholds), histogram = integers(s.histogramCounts)
+            let statisticCounts = integers(s.statisticCounts)
             let losses = reals(s.retainedLosses)
             summaries.append(BatchRangeSummary(
                 batches: header.batches, paths: s.paths, moments: moments, hits: hits, wipeouts: wipeouts, provisionShortfalls: shortfalls,
                 exceedanceThresholds: thresholds, lossesAtMost: atMost, histogram: histogram, maximumAllocationError: error,
-                exactEvaluations: s.exactEvaluations, largestLosses: losses, retainsAllLosses: s.retainsAllLosses))
+                exactEvaluations: s.exactEvaluations, largestLosses: losses, retainsAllLosses: s.retainsAllLosses,
+                statisticCounts: statisticCounts))
         }
         return PartialResult(header: header, summaries: summaries)
     }
@@ -273,7 +285,10 @@ public enum PartialResultError: Error, Sendable, Equatable, CustomStringConverti
         case let .notAPart(file): return "\(file): not a leverage partial result (no `\(PartialResult.magic)` first line)"
         case let .unsupportedFormat(file, version):
             return "\(file): partial-result format version \(version); this leverage reads version \(PartialResult.formatVersion) only"
-                + (version < PartialResult.formatVersion ? " (version \(version) parts hold every path's loss and no accumulators): re-run the shards with this leverage" : ": merge with the leverage that wrote it")
+                + (version < PartialResult.formatVersion
+                    ? " (" + (version == 1 ? "version 1 parts hold every path's loss and no accumulators"
+                              : "version \(version) parts have no per-cover accumulators: their sweeps hold every path's loss") + "): re-run the shards with this leverage"
+                    : ": merge with the leverage that wrote it")
         case let .truncated(file, reason): return "\(file): truncated part: \(reason)"
         case let .corrupted(file, reason): return "\(file): corrupted part: \(reason)"
         case let .mismatch(file, field, found, expected, reference):
@@ -333,7 +348,7 @@ public struct MergedRun: Sendable {
     /// Reads the parts of `paths` one at a time, checks them and merges them (see ``merge(_:)``).
     /// Parts are appended in shard order as soon as their predecessors are in: with the files in
     /// name (= shard) order, only one part is held besides the merged summary, whose retained
-    /// losses are the K largest (`simulate`) or all (`sweep`, `solve`).
+    /// losses are the K largest (`simulate`, `sweep`) or all (`solve`).
     public static func merge(reading paths: [String]) throws(PartialResultError) -> MergedRun {
         let files = try partFiles(paths)
         return try merge(files: files) { i throws(PartialResultError) in try load(files[i]) }
@@ -378,6 +393,7 @@ public struct MergedRun: Sendable {
                     ("the batch size", String(o.settings.batchSize), String(h.settings.batchSize)),
                     ("the settings", text(o.settings), text(h.settings)),
                     ("the arguments", o.arguments.joined(separator: " "), h.arguments.joined(separator: " ")),
+                    ("the tail size", String(o.tailSize), String(h.tailSize)),
                     ("the shard count", String(o.shards), String(h.shards)),
                     ("the scenarios", o.scenarios.map(\.name).joined(separator: ", "), h.scenarios.map(\.name).joined(separator: ", ")),
                     ("the portfolio volume", o.scenarios.map { String($0.volume) }.joined(separator: ", "), h.scenarios.map { String($0.volume) }.joined(separator: ", ")),
@@ -389,12 +405,12 @@ public struct MergedRun: Sendable {
                 do { try o.settings.validate() } catch {
                     throw .corrupted(file: file, reason: "invalid settings: \(error)")
                 }
-                tailSize = min(o.settings.tailSize, o.settings.paths)
+                tailSize = min(max(o.tailSize, o.settings.tailSize), o.settings.paths)
             }
             // The summary layout of a part with no batches (more shards than batches) is empty:
             // compare the layouts of the parts that simulated something.
             if !o.batches.isEmpty {
-                let layout = o.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.retainsAllLosses)" }.joined(separator: ", ")
+                let layout = o.scenarios.map { "\($0.quantities)/\($0.tranches)/\($0.guarantees)/\($0.exceedanceThresholds)/\($0.statisticCounts)/\($0.retainsAllLosses)" }.joined(separator: ", ")
                 if let (reference, expected) = layoutReference {
                     guard layout == expected else {
                         throw .mismatch(file: file, field: "the summary layout", found: layout, expected: expected, reference: reference)

@@ -6,8 +6,54 @@ extension RiskCoverAnalysis {
     /// evaluations — 200 is an upper bound for the three constraints.
     public static let solveEvaluations = 200
 
+    /// The resources of a sweep of `covers` covers over `scenarios` scenarios (baseline,
+    /// stressed) with bounded memory (``CoverAccumulators``), run in one process or as one of
+    /// `shards` shards (or the merge of that many).
+    ///
+    /// Memory, beyond the tail-retaining simulation's (`Portfolio.resourceEstimate(structure:settings:threads:retaining:)`
+    /// with ``LossRetention/tail``), with K = ``coverTailSize(settings:terms:)`` ≥ K₀ = the
+    /// settings' tail size, C covers, Q = 4 + 3C moment quantities and B the batch size:
+    /// - the longer tail and its compaction buffer, 3·(K − K₀) doubles;
+    /// - per worker the covers' scratch, 3·B doubles;
+    /// - the moment entries, 1 + 2Q words each: one folded entry (and the few batches waiting
+    ///   for their predecessors) in one process; one per batch of a shard, ⌈M/N⌉ of the M
+    ///   batches, in a shard other than the first and in the merge (which holds one part's
+    ///   entries beside the folded prefix); the part file is read whole (about 3 copies of it);
+    /// - per scenario kept: its K losses, a folded entry and 2C counts;
+    /// - per evaluation: the public loss and the calls on the tail, 2·K doubles; per cover and
+    ///   scenario a result row of a few hundred bytes.
+    /// Nothing per path: the memory grows with paths only through K (≈ (1 − 0.99)·n for the
+    /// 99 % levels) and the per-batch entries of a shard.
+    /// Time: the simulations, plus per cover and path one allocation and two passes per figure,
+    /// at `Throughput/coverPathsPerSecond` per worker (the batches' covers run in the workers).
+    /// - Parameters:
+    ///   - portfolio: the portfolio.
+    ///   - settings: the run's settings.
+    ///   - terms: the cover terms (the confidence sets K).
+    ///   - scenarios: 1, or 2 with a stressed scenario.
+    ///   - covers: the grid's covers.
+    ///   - threads: the worker threads.
+    ///   - shards: the shard count N (1: one process).
+    public static func sweepResourceEstimate(portfolio: Portfolio, settings: SimulationSettings, terms: CoverTerms, scenarios: Int,
+                                             covers: Int, threads: Int, shards: Int = 1) -> ResourceEstimate {
+        let simulation = portfolio.resourceEstimate(structure: .wholePortfolio(), settings: settings, threads: threads, retaining: .tail)
+        let valid = (try? settings.validate()) != nil && terms.confidence > 0 && terms.confidence < 1
+        let p = Double(settings.paths), s = Double(max(scenarios, 1)), c = Double(covers)
+        let k = Double(valid ? coverTailSize(settings: settings, terms: terms) : settings.paths)
+        let k0 = Double(valid ? min(settings.tailSize, settings.paths) : settings.paths)
+        let workers = Double(max(1, threads)), batch = Double(settings.batchSize)
+        let entry = (1 + 2 * (4 + 3 * c)) * 8
+        let batches = Double(settings.batchCount)
+        let entries = shards > 1 ? 3 * (batches / Double(shards)).rounded(.up) : 1 + workers
+        let perScenario = 3 * (k - k0) * 8 + workers * 3 * batch * 8 + entries * entry
+        let kept = (s - 1) * (k * 8 + entry + 2 * c * 8)
+        let evaluation = 2 * k * 8 + c * s * 400
+        return ResourceEstimate(bytes: simulation.bytes + perScenario + kept + evaluation,
+                                seconds: s * simulation.seconds + s * c * p / (Throughput.coverPathsPerSecond * workers))
+    }
+
     /// The resources of `scenarios` analyses (baseline, stressed) of `portfolio`, each
-    /// simulated once and then evaluated at `covers` covers.
+    /// simulated once and then evaluated at `covers` covers (`solve`, which keeps every loss).
     ///
     /// Memory: every scenario's sorted losses are kept (8 bytes a path each) beside the peak of
     /// the simulation running, plus one evaluation's samples — public loss, private loss and

@@ -89,7 +89,12 @@ extension RiskCoverAnalysis {
     /// portfolio loss's order statistics. Bit-identical to ``evaluatePathByPath(_:)`` (the tests
     /// compare them): the same arithmetic per path, the same summation order; if rounding ever
     /// broke the monotonicity of a holder's loss the path-by-path evaluation is used instead.
+    ///
+    /// A cover of ``accumulated`` (a sweep's grid) is evaluated from its accumulated figures and
+    /// the retained largest losses instead (`accumulatedEvaluation`).
     public func evaluate(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
+        if let acc = accumulated, let i = acc.index[cover] { return try accumulatedEvaluation(cover, i, acc) }
+        try requireAllLosses(cover)
         let (waterfall, allocator) = try allocator(cover)
         guard let a = allocator, let e = fastEvaluation(cover, waterfall, a) else { return try evaluatePathByPath(cover) }
         return e
@@ -100,6 +105,8 @@ extension RiskCoverAnalysis {
     /// nil when that constraint is not declared.
     public func check(_ kind: ConstraintCheck.Kind, at cover: Cover) throws(RiskModelError) -> ConstraintCheck? {
         guard activeConstraints.contains(kind) else { return nil }
+        if let acc = accumulated, acc.index[cover] != nil { return try evaluate(cover).checks.first { $0.kind == kind } }
+        try requireAllLosses(cover)
         let (waterfall, allocator) = try allocator(cover)
         let f = min(max(cover.firstLoss, 0), 1)
         let privateNotional = (1 - f) * volume

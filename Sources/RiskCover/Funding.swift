@@ -65,7 +65,11 @@ extension RiskCoverAnalysis {
         let f = min(max(cover.firstLoss, 0), 1)
         let provision = terms.provisioningRate * e.guaranteeLiability
         var shortfall: ProbabilityEstimate?
-        if e.guaranteeLiability > 0 {
+        if e.guaranteeLiability > 0, let acc = accumulated, let i = acc.index[cover] {
+            // Counted during the simulation with the same provision r·M (`CoverAccumulators`).
+            shortfall = ProbabilityEstimate(successes: acc.counts[2 * i + 1], trials: base.paths)
+        } else if e.guaranteeLiability > 0 {
+            try requireAllLosses(cover)
             let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)
             let waterfall = try Waterfall(structure: structure, volume: volume)
             var a = waterfall.allocate(portfolioLoss: 0)

@@ -50,6 +50,9 @@ public struct RiskCoverAnalysis: Sendable {
     public let base: SimulationReport
     public let terms: CoverTerms
     public let constraints: InvestorConstraints
+    /// The figures of a sweep's covers accumulated during the simulation (nil: every cover is
+    /// evaluated on ``base``'s retained losses, which must then be all of them).
+    public let accumulated: AccumulatedCovers?
 
     /// Simulates `portfolio` once.
     public init(portfolio: Portfolio, settings: SimulationSettings, terms: CoverTerms = CoverTerms(),
@@ -60,10 +63,63 @@ public struct RiskCoverAnalysis: Sendable {
     }
 
     /// Reuses an existing simulation.
-    public init(base: SimulationReport, terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints()) {
+    /// - Parameters:
+    ///   - base: the simulation: every loss retained, or (with `accumulated`) its largest
+    ///     ``coverTailSize(settings:terms:)`` losses.
+    ///   - terms: the cover terms.
+    ///   - constraints: the investors' constraints.
+    ///   - accumulated: the accumulated figures of the covers to evaluate (a sweep's grid), or nil.
+    public init(base: SimulationReport, terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints(),
+                accumulated: AccumulatedCovers? = nil) {
         self.base = base
         self.terms = terms
         self.constraints = constraints
+        self.accumulated = accumulated
+    }
+
+    /// The simulation of the sweep of `covers` with bounded memory (see ``CoverAccumulators``):
+    /// the run keeps its ``coverTailSize(settings:terms:)`` largest losses and the covers'
+    /// accumulators, nothing per path. Equal bit for bit to the same sweep merged from shards.
+    /// - Parameters:
+    ///   - portfolio: the portfolio, simulated as one tranche held by the private investors.
+    ///   - settings: the run's settings.
+    ///   - covers: the covers the analysis will evaluate.
+    ///   - terms: the cover terms.
+    ///   - constraints: the investors' constraints.
+    ///   - progress: called with (batches done, batches in all).
+    public init(portfolio: Portfolio, settings: SimulationSettings, covers: [Cover], terms: CoverTerms = CoverTerms(),
+                constraints: InvestorConstraints = InvestorConstraints(),
+                progress: (@Sendable (Int, Int) -> Void)? = nil) throws(RiskModelError) {
+        let structure = RiskSharingStructure.wholePortfolio(holder: terms.privateHolder)
+        try settings.validate()
+        let summary = try simulateBatches(0..<settings.batchCount, portfolio: portfolio, structure: structure, settings: settings,
+                                          retaining: .tail, tailSize: Self.coverTailSize(settings: settings, terms: terms),
+                                          statistics: try CoverAccumulators(covers: covers, terms: terms, volume: portfolio.volume),
+                                          progress: progress)
+        try self.init(portfolio: portfolio, settings: settings, covers: covers, summary: summary, terms: terms, constraints: constraints)
+    }
+
+    /// The sweep analysis from a whole run's summary simulated with ``CoverAccumulators`` of
+    /// `covers` and a tail of ``coverTailSize(settings:terms:)`` (one range, or shards appended in batch order).
+    /// - Parameters:
+    ///   - portfolio: the portfolio simulated.
+    ///   - settings: the run's settings.
+    ///   - covers: the covers accumulated.
+    ///   - summary: the run's summary.
+    ///   - terms: the cover terms.
+    ///   - constraints: the investors' constraints.
+    public init(portfolio: Portfolio, settings: SimulationSettings, covers: [Cover], summary: BatchRangeSummary,
+                terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints()) throws(RiskModelError) {
+        let structure = RiskSharingStructure.wholePortfolio(holder: terms.privateHolder)
+        let base = try simulationReport(portfolio: portfolio, structure: structure, settings: settings, summary: summary)
+        self.init(base: base, terms: terms, constraints: constraints, accumulated: try AccumulatedCovers(covers: covers, summary: summary))
+    }
+
+    /// Throws unless every loss is retained (covers outside ``accumulated`` need them all).
+    func requireAllLosses(_ cover: Cover) throws(RiskModelError) {
+        guard base.lossDistribution.isComplete else {
+            throw .invalidInput(item: "cover", reason: "first loss \(cover.firstLoss), guarantee rate \(cover.guaranteeRate), cap \(cover.guaranteeCap) was not accumulated and the run kept only its largest losses")
+        }
     }
 
     var losses: [Double] { base.lossDistribution.sortedLosses }
@@ -73,6 +129,7 @@ public struct RiskCoverAnalysis: Sendable {
     /// materialising each holder's sample: the reference implementation of ``evaluate(_:)``
     /// (which gives bit-identical results without any per-path allocation).
     public func evaluatePathByPath(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
+        try requireAllLosses(cover)
         let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)
         let waterfall = try Waterfall(structure: structure, volume: volume)
         let publicIndex = waterfall.holders.firstIndex(of: terms.publicHolder)

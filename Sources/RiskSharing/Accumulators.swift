@@ -84,6 +84,42 @@ extension SimulationSettings {
         }
         return n - lowest + 1
     }
+
+    /// K for ``tailSize``'s levels and, besides, quantiles at `levels` (each with the
+    /// confidence of its order-statistic interval): n − minⱼ + 1 over all of them, so the K
+    /// largest losses hold every order statistic those quantiles read (of the loss, or of any
+    /// nondecreasing function of it). Requires valid settings and levels in (0, 1).
+    /// - Parameter levels: further (level, confidence) pairs.
+    public func tailSize(adding levels: [(level: Double, confidence: Double)]) -> Int {
+        let n = paths
+        var lowest = n - tailSize + 1
+        for (level, confidence) in levels {
+            let point = min(max(Int((Double(n) * level).rounded(.up)), 1), n)
+            let (j, _) = SampleStatistics.orderStatisticInterval(count: n, level: level, confidence: confidence)
+            lowest = min(lowest, j, point)
+        }
+        return n - lowest + 1
+    }
+}
+
+/// Further per-batch statistics of the portfolio loss that a caller computes beside the
+/// engine's (e.g. `sweep`'s per-cover sums): for each batch, from its losses sorted ascending,
+/// ``quantities`` means and sums of squared deviations (appended to the batch's ``Moments``,
+/// so they are folded in batch order exactly like the engine's own) and ``counts`` integer
+/// counts (added over batches in any order). Memory: per worker what ``add(batch:moments:counts:)``
+/// allocates; in the summary, ``quantities`` more moments per entry and ``counts`` integers.
+public protocol BatchStatistics: Sendable {
+    /// The number of moment quantities appended per batch.
+    var quantities: Int { get }
+    /// The number of integer counts.
+    var counts: Int { get }
+    /// Appends the batch's ``quantities`` means and squared deviations to `moments` (whose
+    /// `paths` is the batch's) and adds the batch's counts to `counts` (``counts`` entries).
+    /// - Parameters:
+    ///   - losses: the batch's portfolio losses (EUR), ascending.
+    ///   - moments: the batch's moments, to append to.
+    ///   - counts: the counts so far, to add to.
+    func add(batch losses: UnsafeBufferPointer<Double>, moments: inout Moments, counts: inout [Int])
 }
 
 /// The largest `capacity` values seen (as a multiset: equal values are interchangeable), in
@@ -177,11 +213,13 @@ public struct BatchRangeSummary: Sendable, Hashable {
     public var largestLosses: [Double]
     /// True when ``largestLosses`` holds every path's loss (``LossRetention/all``).
     public var retainsAllLosses: Bool
+    /// The counts of the run's ``BatchStatistics`` (empty without), summed over the batches.
+    public var statisticCounts: [Int]
 
     /// A summary from its parts (for decoding partial results).
     public init(batches: Range<Int>, paths: Int, moments: [Moments], hits: [Int], wipeouts: [Int], provisionShortfalls: [Int],
                 exceedanceThresholds: [Double], lossesAtMost: [Int], histogram: [Int], maximumAllocationError: Double,
-                exactEvaluations: Int, largestLosses: [Double], retainsAllLosses: Bool) {
+                exactEvaluations: Int, largestLosses: [Double], retainsAllLosses: Bool, statisticCounts: [Int] = []) {
         self.batches = batches
         self.paths = paths
         self.moments = moments
@@ -195,6 +233,7 @@ public struct BatchRangeSummary: Sendable, Hashable {
         self.exactEvaluations = exactEvaluations
         self.largestLosses = largestLosses
         self.retainsAllLosses = retainsAllLosses
+        self.statisticCounts = statisticCounts
     }
 
     /// Appends the next range (`next.batches` must start where these end; same run, same
@@ -221,13 +260,14 @@ public struct BatchRangeSummary: Sendable, Hashable {
         add(&provisionShortfalls, next.provisionShortfalls)
         add(&lossesAtMost, next.lossesAtMost)
         add(&histogram, next.histogram)
+        add(&statisticCounts, next.statisticCounts)
         maximumAllocationError = max(maximumAllocationError, next.maximumAllocationError)
         exactEvaluations += next.exactEvaluations
         largestLosses = mergeLargest(largestLosses, next.largestLosses, keep: retainsAllLosses ? Int.max : tailSize)
     }
 
     /// All moments folded in batch order.
-    var folded: Moments {
+    public var folded: Moments {
         var m = Moments(paths: 0, means: [], squaredDeviations: [])
         for x in moments { m.append(x) }
         return m
@@ -247,8 +287,13 @@ struct BatchAccumulator {
     var hits: [Int], wipeouts: [Int], shortfalls: [Int], atMost: [Int], histogram: [Int]
     var maximumError = 0.0
     var exactEvaluations = 0
+    let statistics: (any BatchStatistics)?
+    var statisticCounts: [Int]
 
-    init(waterfall: Waterfall, volume: Double, settings: SimulationSettings, exceedance: [Double]) {
+    init(waterfall: Waterfall, volume: Double, settings: SimulationSettings, exceedance: [Double],
+         statistics: (any BatchStatistics)? = nil) {
+        self.statistics = statistics
+        statisticCounts = [Int](repeating: 0, count: statistics?.counts ?? 0)
         self.waterfall = waterfall
         self.volume = volume
         let t = waterfall.tranches.count
@@ -327,7 +372,9 @@ struct BatchAccumulator {
                 deviations[q] = ss
             }
         }
-        return Moments(paths: n, means: means, squaredDeviations: deviations)
+        var moments = Moments(paths: n, means: means, squaredDeviations: deviations)
+        statistics?.add(batch: losses, moments: &moments, counts: &statisticCounts)
+        return moments
     }
 }
 

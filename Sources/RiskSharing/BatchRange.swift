@@ -37,7 +37,9 @@ extension SimulationSettings {
 /// and the sort buffer of their compaction, and per worker one batch of losses, a batch ×
 /// quantities scratch, the histogram grid's cells up to the largest loss (≤ 2²⁰ + 1 counts) and
 /// the `BatchWorker` scratch — nothing per path; with `.all`, 8 bytes per path of the range and
-/// the final sort's merge buffer. Merging ranges that partition 0..<``SimulationSettings/batchCount``
+/// the final sort's merge buffer. Besides, the moments: one entry of 1 + 2Q words (Q quantities,
+/// the ``BatchStatistics``' included) for a range starting at batch 0, one per batch otherwise.
+/// Merging ranges that partition 0..<``SimulationSettings/batchCount``
 /// with ``BatchRangeSummary/append(_:tailSize:)`` in batch order and passing the result to
 /// ``simulationReport(portfolio:structure:settings:summary:)`` gives `simulate`'s report bit for bit.
 ///
@@ -48,10 +50,17 @@ extension SimulationSettings {
 ///   - settings: the whole run's settings (paths, seed, batch size, threads, levels).
 ///   - retaining: every loss (``LossRetention/all``) or only the K largest (``LossRetention/tail``).
 ///   - exceedance: loss fractions x at which P(L/V ≤ x) is counted (``LossDistribution`` answers them exactly).
+///   - tailSize: with ``LossRetention/tail``, the number of largest losses to keep when it is more
+///     than ``SimulationSettings/tailSize`` (e.g. ``SimulationSettings/tailSize(adding:)`` for
+///     further quantiles); the same value must be passed for every range of a run.
+///   - statistics: further per-batch statistics (see ``BatchStatistics``), folded and counted
+///     with the engine's: their moments follow the engine's quantities in ``BatchRangeSummary/moments``
+///     and their counts are ``BatchRangeSummary/statisticCounts``.
 ///   - progress: called with (batches done, batches in the range).
 /// - Throws: ``RiskModelError`` for invalid settings, a range outside the run, or an invalid portfolio or structure.
 public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
-                            retaining: LossRetention = .all, exceedance: [Double] = [],
+                            retaining: LossRetention = .all, exceedance: [Double] = [], tailSize requestedTail: Int? = nil,
+                            statistics: (any BatchStatistics)? = nil,
                             progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> BatchRangeSummary {
     try settings.validate()
     guard batches.lowerBound >= 0 && batches.upperBound <= settings.batchCount else {
@@ -68,7 +77,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
     let plan = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
                                 probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
     let retainAll = retaining == .all
-    let tailSize = min(settings.tailSize, settings.paths)
+    let tailSize = min(max(settings.tailSize, requestedTail ?? 0), settings.paths)
 
     var losses = [Double](repeating: 0, count: retainAll ? paths.count : 0)
     let collector = Mutex(MomentCollector(start: batches.lowerBound))
@@ -84,7 +93,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
             var worker = BatchWorker(model: model, table: table, seed: settings.seed, batchSize: batchSize,
                                      exact: settings.defaultTest == .exact, plan: plan)
             var accumulator = BatchAccumulator(waterfall: waterfall, volume: model.volume, settings: settings,
-                                               exceedance: exceedance)
+                                               exceedance: exceedance, statistics: statistics)
             let own = UnsafeMutablePointer<Double>.allocate(capacity: retainAll ? 1 : batchSize)
             defer { own.deallocate() }
             while true {
@@ -116,7 +125,8 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
         hits: [Int](repeating: 0, count: waterfall.tranches.count), wipeouts: [Int](repeating: 0, count: waterfall.tranches.count),
         provisionShortfalls: [Int](repeating: 0, count: waterfall.guarantees.count),
         exceedanceThresholds: exceedance, lossesAtMost: [Int](repeating: 0, count: exceedance.count), histogram: [],
-        maximumAllocationError: 0, exactEvaluations: 0, largestLosses: [], retainsAllLosses: retainAll)
+        maximumAllocationError: 0, exactEvaluations: 0, largestLosses: [], retainsAllLosses: retainAll,
+        statisticCounts: [Int](repeating: 0, count: statistics?.counts ?? 0))
     for a in accumulators {
         for j in a.hits.indices { summary.hits[j] += a.hits[j]; summary.wipeouts[j] += a.wipeouts[j] }
         for k in a.shortfalls.indices { summary.provisionShortfalls[k] += a.shortfalls[k] }
@@ -127,6 +137,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
         for i in a.histogram.indices { summary.histogram[i] += a.histogram[i] }
         summary.maximumAllocationError = max(summary.maximumAllocationError, a.maximumError)
         summary.exactEvaluations += a.exactEvaluations
+        for i in a.statisticCounts.indices { summary.statisticCounts[i] += a.statisticCounts[i] }
     }
     if retainAll {
         // Each batch sorted its own slice, so this sort only merges runs (stable merge sort finds them).
@@ -143,7 +154,8 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
 /// ``simulate(portfolio:structure:settings:retaining:exceedance:progress:)`` uses.
 ///
 /// - Throws: ``RiskModelError`` for invalid inputs, or when the summary does not cover the whole
-///   run or retains fewer than ``SimulationSettings/tailSize`` losses.
+///   run or retains fewer than ``SimulationSettings/tailSize`` losses (more are allowed: a run
+///   may keep a longer tail for its own quantiles, see `simulateBatches`'s `tailSize`).
 public func simulationReport(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                              summary: BatchRangeSummary) throws(RiskModelError) -> SimulationReport {
     try settings.validate()
@@ -151,7 +163,8 @@ public func simulationReport(portfolio: Portfolio, structure: RiskSharingStructu
         throw .invalidInput(item: "settings", reason: "a summary of batches \(summary.batches.lowerBound)..<\(summary.batches.upperBound) (\(summary.paths) paths) for a run of \(settings.batchCount) batches (\(settings.paths) paths)")
     }
     let needed = summary.retainsAllLosses ? settings.paths : min(settings.tailSize, settings.paths)
-    guard summary.largestLosses.count == needed else {
+    guard summary.retainsAllLosses ? summary.largestLosses.count == needed
+            : (needed...settings.paths).contains(summary.largestLosses.count) else {
         throw .invalidInput(item: "settings", reason: "\(summary.largestLosses.count) retained losses; the run's quantiles need \(needed)")
     }
     let model = try PreparedModel(portfolio: portfolio)

@@ -145,7 +145,8 @@ extension SimulationSettings {
     ///   and its compaction's sort buffer: 3·K, K = ``tailSize``;
     /// - while summarising, the K-loss tail, one derived tail and its sort buffer: 3·K more;
     /// - per worker the batch × quantities scratch (quantities = 1 + 2·tranches + holders +
-    ///   guarantees) and the histogram grid (2²⁰ + 1 counts at most);
+    ///   guarantees) and the histogram: the grid (2²⁰ + 1 counts at most), or one count per
+    ///   bucket with ``histogramEdges``;
     /// - per worker: Z (batch × K), w (batch), S (batch × chunk, chunk ≤ 128 K / batch … rows);
     /// - the prepared model: A = B·L ((N + P) × K) and about 16 doubles per exposure or pool,
     ///   plus the portfolio itself (its loadings, K doubles, and about 150 bytes per exposure).
@@ -163,7 +164,9 @@ extension SimulationSettings {
         let perWorker = batch * (k + 1 + chunk) * 8
         let tail = Double((try? validate()).map { min(tailSize, paths) } ?? paths)
         let quantities = Double(1 + 2 * tranches + holders + guarantees)
-        let accumulators = batch * (1 + quantities) * 8 + Double(SimulationSettings.histogramGridCells + 1) * 8
+        // The histogram: given edges, one count per bucket; else the grid's cells up to the largest loss (≤ 2²⁰ + 1).
+        let histogram = Double(histogramEdges.map { $0.count } ?? (SimulationSettings.histogramGridCells + 1)) * 8
+        let accumulators = batch * (1 + quantities) * 8 + histogram
         let retained = retaining == .all ? 2 * p * 8 : 3 * tail * 8
         let summary = 3 * tail * 8 + (retaining == .all ? p * 8 : 0)
         let bytes = ResourceEstimate.baseBytes + model + workers * (perWorker + accumulators) + max(retained, summary)

@@ -66,6 +66,31 @@ struct ShardCLITests {
                                      "--stress", "pd=1.5,correlation=0.05"])
     }
 
+    @Test("a sweep's parts hold the covers' accumulators and the largest losses, not every loss")
+    func sweepPartsHoldTheTail() throws {
+        let folder = try scratch("sweep-size")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try shard(["sweep", "investai-risk-sharing", "--paths", "200000", "--cover", "first-loss=0:0.2:0.02"], count: 2, into: folder)
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".part") {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+            let lines = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+            #expect(String(decoding: lines[0], as: UTF8.self) == "leverage-partial-result 3")
+            let header = try #require(JSONSerialization.jsonObject(with: Data(lines[1])) as? [String: Any])
+            let tail = try #require(header["tailSize"] as? Int)
+            let scenario = try #require((header["scenarios"] as? [[String: Any]])?.first)
+            // 100,000 paths per shard: every loss would be 100,000 words; the tail is ≈ 1 % of the run's
+            // 200,000 (the 99 % levels of the public loss and the calls, with their intervals' lower bounds).
+            #expect(scenario["retainsAllLosses"] as? Bool == false)
+            #expect(scenario["retainedLosses"] as? Int == tail)
+            #expect(tail > 2_000 && tail < 2_500)
+            // One histogram bucket: the sweep's tables do not use the loss histogram.
+            #expect(scenario["histogramCounts"] as? Int == 1)
+            // 11 covers: 3 moment quantities each beside the engine's 4, and 2 counts each.
+            #expect(scenario["quantities"] as? Int == 4 + 3 * 11)
+            #expect(scenario["statisticCounts"] as? Int == 2 * 11)
+        }
+    }
+
     @Test("solve on the SME guarantee: the merge equals one run bit for bit")
     func solveSMEGuarantee() throws {
         try expectMergeEqualsSingle(["solve", "sme-guarantee", "--paths", "20000"])

@@ -11,20 +11,21 @@ struct PartialResultTests {
     /// Shard `i` (1-based) of `n` with a made-up summary (the format does not care how it was simulated):
     /// per-batch moments of one quantity, counts, and every loss (`retainsAll`) or the run's K largest of the shard.
     static func part(_ i: Int, of n: Int, settings: SimulationSettings = settings, sha: String = "ab", version: String = "0.1.0",
-                     retainsAll: Bool = true) -> PartialResult {
+                     retainsAll: Bool = true, tail: Int? = nil) -> PartialResult {
         let batches = settings.batchRange(shard: i - 1, of: n)
         let paths = settings.pathRange(batches: batches)
         let losses = paths.map { Double($0) * 0.1 + 1e-300 }
         let moments = batches.map { b in
             Moments(paths: settings.pathRange(batches: b..<(b + 1)).count, means: [Double(b) * 0.3], squaredDeviations: [Double(b) * 0.7 + 0.1])
         }
-        let kept = retainsAll ? losses : Array(losses.suffix(min(settings.tailSize, losses.count)))
+        let kept = retainsAll ? losses : Array(losses.suffix(min(tail ?? settings.tailSize, losses.count)))
         let summary = BatchRangeSummary(batches: batches, paths: paths.count, moments: moments, hits: [i], wipeouts: [1], provisionShortfalls: [2],
                                         exceedanceThresholds: [0.5], lossesAtMost: [paths.count / 2], histogram: Array(repeating: 1, count: i),
-                                        maximumAllocationError: Double(i) * 1e-12, exactEvaluations: i, largestLosses: kept, retainsAllLosses: retainsAll)
+                                        maximumAllocationError: Double(i) * 1e-12, exactEvaluations: i, largestLosses: kept, retainsAllLosses: retainsAll,
+                                        statisticCounts: [i, 10 * i])
         let header = PartialResult.Header(toolVersion: version, command: "simulate", arguments: ["simulate", "m.yaml"], modelPath: "m.yaml",
                                           modelName: "m", modelSHA256: sha, settings: settings, shard: i, shards: n, batches: batches,
-                                          scenarios: [PartialResult.Scenario(name: "baseline", volume: 100, summary: summary)])
+                                          scenarios: [PartialResult.Scenario(name: "baseline", volume: 100, summary: summary)], tailSize: tail)
         return PartialResult(header: header, summaries: [summary])
     }
 
@@ -54,17 +55,19 @@ struct PartialResultTests {
         #expect(back.summaries[0].largestLosses.map(\.bitPattern) == p.summaries[0].largestLosses.map(\.bitPattern))
         #expect(back.summaries[0].moments[0].means[0].bitPattern == (-0.0).bitPattern)
         let text = String(decoding: data.prefix(40), as: UTF8.self)
-        #expect(text.hasPrefix("leverage-partial-result 2\n{"))
+        #expect(text.hasPrefix("leverage-partial-result 3\n{"))
         // Payload: 8-byte words; the retained losses, little-endian binary64, at the end of the file.
         let s = p.header.scenarios[0]
-        #expect(Self.payloadBytes(data) == 8 * (1 + 2 * 1 + s.momentEntries * 3 + 2 + 1 + s.histogramCounts + s.retainedLosses))
+        #expect(s.statisticCounts == 2 && back.summaries[0].statisticCounts == [2, 20])
+        #expect(back.header.tailSize == Self.settings.tailSize)
+        #expect(Self.payloadBytes(data) == 8 * (1 + 2 * 1 + s.momentEntries * 3 + 2 + 1 + s.histogramCounts + s.statisticCounts + s.retainedLosses))
         let last = data.suffix(8)
         #expect(last.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) } == p.summaries[0].largestLosses.last!.bitPattern)
         #expect(PartialResult.fileName(shard: 3, of: 8) == "shard-003-of-008.part")
         #expect(PartialResult.fileName(shard: 12, of: 1500) == "shard-0012-of-1500.part")
     }
 
-    @Test("Truncated, corrupted, foreign, version-1 and future-version files are refused, naming the file")
+    @Test("Truncated, corrupted, foreign, version-1, version-2 and future-version files are refused, naming the file")
     func badFiles() {
         let data = Self.part(1, of: 2).encoded()
         let payload = Self.payloadBytes(data)
@@ -77,13 +80,15 @@ struct PartialResultTests {
             try PartialResult.decode(flipped, file: "a.part")
         }
         #expect(throws: PartialResultError.notAPart(file: "a.part")) { try PartialResult.decode(Data("a,b\n1,2\n3,4\n".utf8), file: "a.part") }
-        for version in [1, 3] {
+        for version in [1, 2, 4] {
             var other = Data("leverage-partial-result \(version)\n".utf8)
             other.append(data.drop(while: { $0 != 0x0A }).dropFirst())
             #expect(throws: PartialResultError.unsupportedFormat(file: "a.part", version: version)) { try PartialResult.decode(other, file: "a.part") }
         }
         let old = PartialResultError.unsupportedFormat(file: "a.part", version: 1).description
         #expect(old.contains("version 1") && old.contains("re-run the shards"))
+        let two = PartialResultError.unsupportedFormat(file: "a.part", version: 2).description
+        #expect(two.contains("version 2 parts have no per-cover accumulators") && two.contains("re-run the shards"))
     }
 
     @Test("A complete set merges in batch order, whatever order the parts come in")
@@ -95,6 +100,7 @@ struct PartialResultTests {
         #expect(merged.exactEvaluations == 1 + 2 + 3)
         #expect(merged.hits == [6] && merged.wipeouts == [3] && merged.provisionShortfalls == [6])
         #expect(merged.histogram == [3, 2, 1])
+        #expect(merged.statisticCounts == [6, 60])
         #expect(merged.maximumAllocationError == 3e-12)
         #expect(run.header.batches == 0..<10)
         // The moments are folded sequentially in batch order: one entry, the same bits as folding batch by batch.
@@ -118,6 +124,14 @@ struct PartialResultTests {
         let expected = Array(all.suffix(k))
         #expect(merged.largestLosses == expected)
         #expect(!merged.retainsAllLosses)
+        // A longer tail (a sweep's, for its covers' quantiles) is recorded in the header and kept by the merge.
+        let longer = (1...4).map { ("p\($0)", Self.part($0, of: 4, retainsAll: false, tail: k + 300)) }
+        #expect(longer[0].1.header.tailSize == k + 300)
+        let mergedLonger = try MergedRun.merge(longer).scenarios[0].summary
+        #expect(mergedLonger.largestLosses == Array(all.suffix(k + 300)))
+        #expect(throws: PartialResultError.mismatch(file: "p4", field: "the tail size", found: String(k), expected: String(k + 300), reference: "p1")) {
+            try MergedRun.merge(Array(longer.prefix(3)) + [("p4", Self.part(4, of: 4, retainsAll: false))])
+        }
     }
 
     @Test("Missing, duplicated, foreign and misplaced parts are named errors")

@@ -117,4 +117,37 @@ struct ResourceLimitTests {
         let many = RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: settings, scenarios: 1, covers: 10_000, threads: 2)
         #expect(many.seconds > one.seconds + 9_000 * 1e6 / Throughput.coverPathsPerSecond)
     }
+
+    @Test("Sweeps accumulate per cover: memory grows far below 8 bytes a path, in one process, a shard or the merge")
+    func sweepEstimate() {
+        let p = portfolio(exposures: 100, factors: 1)
+        let terms = CoverTerms()
+        func bytes(_ paths: Int, covers: Int = 31, shards: Int = 1, scenarios: Int = 1) -> Double {
+            RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: SimulationSettings(paths: paths, seed: 1), terms: terms,
+                                                    scenarios: scenarios, covers: covers, threads: 2, shards: shards).bytes
+        }
+        // One process: the tail (K ≈ 5 % of the paths at the default 95 % level) and its derived
+        // samples, about 2 bytes a path; every loss took at least 16.
+        let perPath = (bytes(4_000_000) - bytes(1_000_000)) / 3_000_000
+        #expect(perPath > 1 && perPath < 4)
+        let solvePerPath = (RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: SimulationSettings(paths: 4_000_000, seed: 1), scenarios: 1, covers: 200, threads: 2).bytes
+            - RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: SimulationSettings(paths: 1_000_000, seed: 1), scenarios: 1, covers: 200, threads: 2).bytes) / 3_000_000
+        #expect(solvePerPath >= 16, "solve still keeps every loss")
+        // A shard (or the merge) of 8 holds one entry of 1 + 2·(4 + 3·31) words per batch of its own.
+        let entry = (1.0 + 2 * (4 + 3 * 31)) * 8
+        let batches = Double(SimulationSettings(paths: 4_000_000, seed: 1).batchCount)
+        #expect(bytes(4_000_000, shards: 8) - bytes(4_000_000) >= (batches / 8).rounded(.up) * entry)
+        #expect((bytes(4_000_000, shards: 8) - bytes(1_000_000, shards: 8)) / 3_000_000 < 4)
+        // A stressed scenario keeps only its tail, not its 10⁶ losses (8 MB).
+        #expect(bytes(1_000_000, scenarios: 2) - bytes(1_000_000) < 8e6)
+        // The estimate is what the admission check judges: 10⁹ paths of a sweep no longer need 8 GB for the losses.
+        #expect(bytes(1_000_000_000) < 4e9)
+        // The sweep simulates with one histogram bucket: no 2²⁰-cell grid per worker (8 MB each).
+        var oneBucket = SimulationSettings(paths: 1_000_000, seed: 1)
+        oneBucket.histogramEdges = [0, 1]
+        let withGrid = RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: SimulationSettings(paths: 1_000_000, seed: 1), terms: terms,
+                                                               scenarios: 1, covers: 31, threads: 2).bytes
+        let withoutGrid = RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: oneBucket, terms: terms, scenarios: 1, covers: 31, threads: 2).bytes
+        #expect(abs(withGrid - withoutGrid - 2 * 8 * Double(SimulationSettings.histogramGridCells - 1)) < 1)
+    }
 }
