@@ -49,6 +49,27 @@ public enum CalibratedInput: String, Sendable, CaseIterable {
         }
     }
 
+    /// The values the input may take, as the model reader accepts them for the field itself: a
+    /// range end outside it is refused (a utilisation of 1.5 is not an estimate's high end).
+    public var domain: (lower: Double, upper: Double, upperIncluded: Bool) {
+        switch self {
+        case .utilisation, .maintenanceShare, .contractShare: return (0, 1, true)
+        case .priceDecline: return (0, 1, false)
+        case .pue: return (1, .infinity, false)
+        case .margin: return (0, 1, true)
+        case .chipUnitCostUSD, .facilityEURm, .priceUSDPerGPUHour, .rampUpMonths, .electricityEURPerKWh,
+             .staffEURmPerYear, .refreshCostFactor:
+            return (0, .infinity, false)
+        }
+    }
+
+    /// Whether `v` lies in ``domain``.
+    /// - Parameter v: a value of the input, in the field's unit.
+    public func accepts(_ v: Double) -> Bool {
+        let d = domain
+        return v.isFinite && v >= d.lower && (d.upperIncluded ? v <= d.upper : v < d.upper)
+    }
+
     /// The input's value in `p`.
     /// - Parameter p: the project.
     public func value(in p: ProjectParameters) -> Double { p[keyPath: keyPath] }

@@ -28,8 +28,11 @@ extension StressModel {
     /// transient block counts once. Time: one cash-flow period per site, path and scenario at
     /// `Throughput/sitePeriodsPerSecond` per thread; each range run adds its baseline simulation
     /// and its debt sizing on min(`rangePaths`, ``StressTest/sizingPaths``) paths of the
-    /// baseline's periods; the deterministic runs, the funding structures and the reverse-stress
-    /// searches are not counted.
+    /// baseline's periods. The debt sizing at close (min(`paths`, ``StressTest/sizingPaths``)
+    /// paths) and every funding structure (``FundingStructure``: its own sizing and a baseline
+    /// simulation of `paths` paths, its outcomes and two loss samples of 8 bytes a path held
+    /// while it runs) are counted the same way; the deterministic runs and the reverse-stress
+    /// searches (one cash-flow run per step, no paths) are not.
     public func resourceEstimate(scenarios: [StressScenario], paths: Int, threads: Int, rangePaths: Int = 0) -> ResourceEstimate {
         let p = Double(paths), workers = Double(max(1, threads))
         var bytes = ResourceEstimate.baseBytes, seconds = 0.0, largest = 0.0
@@ -43,6 +46,17 @@ extension StressModel {
             largest = max(largest, p * Double(sites.count) * 8)
             seconds += p * sitePeriods / (Throughput.sitePeriodsPerSecond * workers)
         }
+        // The sizing at close and the funding structures, each over the baseline's periods.
+        var baseSitePeriods = 0.0, baseKept = 0.0
+        for site in sites {
+            let n = periods(site, .none)
+            baseSitePeriods += n
+            baseKept += 160 + 8 * n
+        }
+        let closeSizing = Double(min(paths, StressTest.sizingPaths))
+        let structures = Double(FundingStructure.allCases.count)
+        seconds += (closeSizing + structures * (closeSizing + p)) * baseSitePeriods / (Throughput.sitePeriodsPerSecond * workers)
+        largest = max(largest, p * baseKept + p * Double(sites.count) * 8 + 16 * p + closeSizing * 8 * baseSitePeriods)
         let runs = Double(rangeRuns(rangePaths: rangePaths))
         if runs > 0 {
             let r = Double(rangePaths), sizing = Double(min(rangePaths, StressTest.sizingPaths))

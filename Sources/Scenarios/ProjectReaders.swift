@@ -98,6 +98,11 @@ struct ProjectReader {
             return nil
         }
         guard low <= high else { m["low"]!.error("low \(YAMLValue.show(low)) is above high \(YAMLValue.show(high))"); return nil }
+        for (end, v) in [("low", low), ("high", high)] where !input.accepts(v) {
+            let d = input.domain
+            m[end]!.error("\(input.rawValue) of \(YAMLValue.show(v)) is outside [\(YAMLValue.show(d.lower)), \(d.upper.isFinite ? YAMLValue.show(d.upper) : "∞")\(d.upperIncluded ? "]" : ")"), the values the field itself may take")
+            return nil
+        }
         var ok = true
         for s in sites where site == nil || s.id == site {
             let base = input.value(in: s.parameters)

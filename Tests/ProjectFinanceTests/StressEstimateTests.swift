@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Stress runs: memory and time estimated before they start")
 struct StressEstimateTests {
-    @Test("The period count the estimate uses is the one a run produces (construction + delay + operation)")
+    @Test("The period count the estimate uses is the one a run produces (construction + delay + operation); the funding structures and the sizing at close count")
     func periods() {
         let model = smallStressModel()
         let site = model.sites[0]
@@ -13,12 +13,19 @@ struct StressEstimateTests {
         let delayed = StressScenario(id: "late", label: "late", shock: Shock(delayYears: 2))
         let one = model.resourceEstimate(scenarios: [.baseline], paths: 1000, threads: 1)
         let two = model.resourceEstimate(scenarios: [.baseline], paths: 2000, threads: 1)
-        // Every path keeps, per site, its outcome (160 B) and its DSCR path (8 B a period), plus
-        // one pooled DSCR sample of a period over paths and sites while summarising.
+        // Every path keeps, per site, its outcome (160 B) and its DSCR path (8 B a period); the
+        // largest transient block is a funding structure's run: its own outcomes and DSCR paths,
+        // one pooled DSCR sample of a period over paths and sites, two loss samples (16 B a path),
+        // and the sizing at close's CFADS (8 B a period, site and sizing path, min(paths, 2000)).
         let sites = Double(model.sites.count), periods = Double(run.dscrPath.count)
         let perSite: Double = 160 + 8 * periods
-        let perPath: Double = sites * perSite + 8 * sites
+        let sizingGrowth: Double = 8 * sites * periods  // 1000 → 2000 sizing paths, per path of the run
+        let perPath: Double = sites * perSite + (sites * perSite + 8 * sites + 16) + sizingGrowth
         #expect(abs((two.bytes - one.bytes) / 1000 - perPath) < 1e-9)
+        // Time: the scenario's paths, the sizing at close, and per funding structure its sizing and
+        // a baseline run, each one cash-flow period per site and path.
+        let runs = Double(1000 + 1000 + FundingStructure.allCases.count * (1000 + 1000))
+        #expect(abs(one.seconds - runs * sites * periods / Throughput.sitePeriodsPerSecond) <= 1e-9 * one.seconds)
         let late = model.resourceEstimate(scenarios: [.baseline, delayed], paths: 1000, threads: 1)
         let lateRun = ProjectModel.run(delayed.shock.applied(to: site.parameters), recordRows: false)
         let latePeriods = Double(lateRun.dscrPath.count)

@@ -394,6 +394,8 @@ struct BadInputCorpusTests {
              "m.yaml:56:13: error: ranges[0].input: 'gpu_count' is not one of:"),
             ("ranges: a base value outside the range", ranges("low: 0.4, high: 0.7", "low: 0.6, high: 0.7"), [:],
              "m.yaml:56:31: error: ranges[0].low: site a's utilisation of 0.5 is outside [0.6, 0.7]; give that site a range of its own (site: a)"),
+            ("ranges: an end outside the field's own values", ranges("low: 0.4, high: 0.7", "low: 0.4, high: 1.5"), [:],
+             "m.yaml:56:42: error: ranges[0].high: utilisation of 1.5 is outside [0, 1], the values the field itself may take"),
             ("ranges: no high", ranges("low: 0.4, high: 0.7}", "low: 0.4}"), [:], "m.yaml:56:5: error: ranges[0].high: missing field (required)"),
             ("ranges: an unknown field", ranges("high: 0.25}", "high: 0.25, mode: 0.2}"), [:], "m.yaml:57:70: error: ranges[1].mode: unknown field"),
             // CSV data files.
