@@ -6,7 +6,7 @@ import Stochastics
 /// are sorted, is allocated through every cover's waterfall and contributes, per cover,
 ///
 /// - the moments (mean, Σ(x − x̄)²) of the public loss, the private loss and the guarantee calls:
-///   3 quantities, appended to the batch's ``Moments`` and folded in batch order with the
+///   3 quantities, appended to the batch's `Moments` and folded in batch order with the
 ///   engine's own (Chan, Golub & LeVeque 1979), so a single run and any sharded merge do the
 ///   same arithmetic bit for bit;
 /// - two integer counts: paths with a private loss > 0, and paths whose calls exceed the
@@ -15,7 +15,7 @@ import Stochastics
 ///
 /// The quantile-based figures (public loss at 99 % and 99.9 %, the provisioning rate at
 /// ``CoverTerms/confidence``) are read afterwards from the run's largest portfolio losses: every
-/// holder loss and the calls are nondecreasing in the portfolio loss (``Waterfall``), so their
+/// holder loss and the calls are nondecreasing in the portfolio loss (`Waterfall`), so their
 /// order statistics are the allocations of the loss's (see ``RiskCoverAnalysis/coverTailSize(settings:terms:)``).
 ///
 /// Memory: per worker 3 × batch doubles of scratch; in a run's summary 3 × covers more moment
@@ -35,7 +35,7 @@ public struct CoverAccumulators: BatchStatistics {
     ///   - covers: the covers (a sweep's grid, in its order).
     ///   - terms: the holders, cap convention and provisioning rate.
     ///   - volume: the portfolio volume V (EUR).
-    /// - Throws: ``RiskModelError`` when a cover's structure is invalid.
+    /// - Throws: `RiskModelError` when a cover's structure is invalid.
     public init(covers: [Cover], terms: CoverTerms, volume: Double) throws(RiskModelError) {
         self.covers = covers
         var evaluators: [CoverPaths] = []
@@ -135,7 +135,7 @@ public struct AccumulatedCovers: Sendable {
     /// - Parameters:
     ///   - covers: the covers accumulated, in the accumulators' order.
     ///   - summary: the run's summary.
-    /// - Throws: ``RiskModelError/invalidInput(item:reason:)`` when the summary's statistics do not
+    /// - Throws: `RiskModelError.invalidInput(item:reason:)` when the summary's statistics do not
     ///   have the size those covers imply.
     public init(covers: [Cover], summary: BatchRangeSummary) throws(RiskModelError) {
         let moments = summary.folded
@@ -157,7 +157,7 @@ extension RiskCoverAnalysis {
     /// K, the largest portfolio losses the cover figures read: the order statistics (point and
     /// interval) of the public loss at 99 % and 99.9 % (at the settings' confidence) and of the
     /// calls at ``CoverTerms/confidence`` (interval at 95 %), besides the settings' own
-    /// (``SimulationSettings/tailSize(adding:)``); about (1 − lowest level)·n + z·√(n·α(1 − α)).
+    /// (`SimulationSettings.tailSize(adding:)`); about (1 − lowest level)·n + z·√(n·α(1 − α)).
     /// Requires valid settings and a confidence in (0, 1).
     /// - Parameters:
     ///   - settings: the run's settings.

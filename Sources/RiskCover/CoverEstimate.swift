@@ -11,7 +11,7 @@ extension RiskCoverAnalysis {
     /// `shards` shards (or the merge of that many).
     ///
     /// Memory, beyond the tail-retaining simulation's (`Portfolio.resourceEstimate(structure:settings:threads:retaining:)`
-    /// with ``LossRetention/tail``), with K = ``coverTailSize(settings:terms:)`` ≥ K₀ = the
+    /// with `LossRetention.tail`), with K = ``coverTailSize(settings:terms:)`` ≥ K₀ = the
     /// settings' tail size, C covers, Q = 4 + 3C moment quantities and B the batch size:
     /// - the longer tail and its compaction buffer, 3·(K − K₀) doubles;
     /// - per worker the covers' scratch, 3·B doubles;

@@ -59,7 +59,7 @@ extension SimulationSettings {
 ///   - progress: called with (batches done, batches in the range).
 /// - Throws: ``RiskModelError`` for invalid settings, a range outside the run, or an invalid portfolio or structure.
 public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
-                            retaining: LossRetention = .all, exceedance: [Double] = [], tailSize requestedTail: Int? = nil,
+                            retaining: LossRetention = .all, exceedance: [Double] = [], tailSize: Int? = nil,
                             statistics: (any BatchStatistics)? = nil,
                             progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> BatchRangeSummary {
     try settings.validate()
@@ -77,7 +77,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
     let plan = BatchWorker.Plan(model: model, batchSize: batchSize, defaultTest: settings.defaultTest,
                                 probabilitiesOfDefault: portfolio.exposures.map(\.probabilityOfDefault))
     let retainAll = retaining == .all
-    let tailSize = min(max(settings.tailSize, requestedTail ?? 0), settings.paths)
+    let tailSize = min(max(settings.tailSize, tailSize ?? 0), settings.paths)
 
     var losses = [Double](repeating: 0, count: retainAll ? paths.count : 0)
     let collector = Mutex(MomentCollector(start: batches.lowerBound))

@@ -121,7 +121,7 @@ enum Purpose: UInt64 {
 /// folded in batch order; counts (hits, wipe-outs, shortfalls, exceedances, histogram); and the
 /// ``SimulationSettings/tailSize`` largest portfolio losses, from which every quantile, its
 /// interval and the expected shortfalls are read (all waterfall outputs are nondecreasing in the
-/// portfolio loss). This is ``simulateBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``
+/// portfolio loss). This is ``simulateBatches(_:portfolio:structure:settings:retaining:exceedance:tailSize:statistics:progress:)``
 /// over all batches followed by ``simulationReport(portfolio:structure:settings:summary:)`` — the
 /// path a sharded run takes too. Memory with `retaining: .tail`: O(K) doubles for the tail
 /// (K ≈ (1 − lowest level)·paths), per-worker scratch of batch × (K factors + quantities) + 128 K

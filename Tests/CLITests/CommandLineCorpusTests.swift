@@ -91,7 +91,10 @@ let commandLineCorpus: [MistakeCase] = {
     // simulate keeps only the tail its quantile levels read (K = 0.5 · paths here, 120 GB for
     // 10¹⁰ paths); with the default levels 10¹⁰ paths fit (12 GB) and run, announced, for hours.
     add(["simulate", "benchmark-b1000", "--paths", "1e10", "--quantile-levels", "0.5"], 64, "--allow-large")
-    add(["sweep", "investai-risk-sharing", "--paths", "1e10"], 64, "--allow-large")
+    // sweep accumulates per cover (K ≈ 1 % of the paths, 4.8 GB for 10¹⁰ paths: it fits and runs for
+    // hours); a shard of 10,000 covers holds one entry of 60,009 words per batch of its 1.2 · 10⁶ (1.8 TB).
+    add(["sweep", "investai-risk-sharing", "--paths", "1e10", "--cover", "first-loss=0:0.9999:0.0001", "--shard", "2/2", "--output", "parts"],
+        64, "--allow-large")
     add(["solve", "investai-risk-sharing", "--paths", "1e10"], 64, "--allow-large")
     add(["stress", "gigafactory", "--paths", "1e9"], 64, "--allow-large")
 
