@@ -43,12 +43,15 @@ do {
                  solution.level.value, solution.level.lower, solution.level.upper, solution.leverage.value)
           + "binding \(solution.binding?.rawValue ?? "none")")
 
-    // 3. A sweep over three first losses on the same simulated losses (common random numbers).
+    // 3. A sweep over three first losses on the same simulated losses (common random numbers), as
+    //    `leverage sweep` runs it: the batches accumulate each cover's figures while they are
+    //    simulated, so the sweep keeps no per-path losses (its memory does not grow with the paths).
     let grid = CoverGrid(firstLoss: [0.05, 0.10, 0.20])
-    let evaluations = try analysis.sweep(grid.covers)
-    let funding = try evaluations.map { try analysis.funding(for: $0.cover, evaluation: $0) }
+    let swept = try RiskCoverAnalysis(portfolio: portfolio, settings: model.settings(), covers: grid.covers, terms: terms, constraints: constraints)
+    let evaluations = try swept.sweep(grid.covers)
+    let funding = try evaluations.map { try swept.funding(for: $0.cover, evaluation: $0) }
     let sweep = evaluations.map { (scenario: "baseline", evaluation: $0) }
-    let coverTables = [RiskCoverTables.sweep(sweep, unit: .eurMillion, funding: funding, terms: analysis.terms)]
+    let coverTables = [RiskCoverTables.sweep(sweep, unit: .eurMillion, funding: funding, terms: swept.terms)]
         + (try RiskCoverTables.solveWithCurve([(scenario: "baseline", analysis: analysis, solution: solution, budget: 1000)],
                                               axis: .firstLoss, base: Cover(), unit: .eurMillion))
 
