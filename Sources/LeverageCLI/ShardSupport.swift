@@ -67,16 +67,7 @@ enum SimulationSource {
                 return try simulate(portfolio: portfolio, structure: structure, settings: settings, retaining: retaining,
                                     exceedance: exceedance, progress: progress)
             case let .merged(run):
-                var expected = settings
-                expected.threads = nil
-                guard expected == run.header.settings else {
-                    Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
-                    throw ExitCode(1)
-                }
-                guard let merged = run.scenarios.first(where: { $0.name == scenario })?.summary else {
-                    Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
-                    throw ExitCode(1)
-                }
+                let merged = try Self.scenarioSummary(scenario, of: run, file: file, settings: settings)
                 guard merged.exceedanceThresholds == exceedance, merged.retainsAllLosses == (retaining == .all) else {
                     Console.error("\(run.files.first ?? ""): the parts counted other exceedance thresholds or kept other losses than this command needs")
                     throw ExitCode(1)
@@ -87,6 +78,22 @@ enum SimulationSource {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The merged parts' summary of `scenario`, after checking that the parts were run with this
+    /// command's settings (threads apart); exit 1 with the file named otherwise.
+    static func scenarioSummary(_ scenario: String, of run: MergedRun, file: ScenarioFile, settings: SimulationSettings) throws -> BatchRangeSummary {
+        var expected = settings
+        expected.threads = nil
+        guard expected == run.header.settings else {
+            Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
+            throw ExitCode(1)
+        }
+        guard let merged = run.scenarios.first(where: { $0.name == scenario })?.summary else {
+            Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
+            throw ExitCode(1)
+        }
+        return merged
     }
 
     /// The whole run's summary of a scenario with the `K = tailSize` largest losses retained and
@@ -105,16 +112,7 @@ enum SimulationSource {
                 throw ExitCode(1)
             }
         case let .merged(run):
-            var expected = settings
-            expected.threads = nil
-            guard expected == run.header.settings else {
-                Console.error("\(file.path): the settings differ from the parts' (\(run.files.first ?? "")); was the model changed?")
-                throw ExitCode(1)
-            }
-            guard let merged = run.scenarios.first(where: { $0.name == scenario })?.summary else {
-                Console.error("\(run.files.first ?? ""): the parts hold no `\(scenario)` scenario")
-                throw ExitCode(1)
-            }
+            let merged = try Self.scenarioSummary(scenario, of: run, file: file, settings: settings)
             guard !merged.retainsAllLosses, run.header.tailSize == tailSize, merged.statisticCounts.count == statistics.counts else {
                 Console.error("\(run.files.first ?? ""): the parts kept other losses or accumulated other figures than this command needs")
                 throw ExitCode(1)

@@ -115,22 +115,32 @@ public enum StressTables {
 
     /// The DSCR fan chart: per scenario and period, DSCR percentiles among the site-paths servicing debt.
     static func dscrFan(_ report: StressReport) -> Table {
-        var table = Table(name: "dscr_fan", title: "DSCR fan by period (Monte Carlo)",
-                          columns: [Column("scenario", .text), Column("period", .count), Column("year_end", .years)]
+        var table = fanTable(name: "dscr_fan", title: "DSCR fan by period (Monte Carlo)", key: "scenario",
+                             cases: report.scenarios.map { ($0.scenario.id, $0.statistics.dscrFan) }, report: report,
+                             question: "How does the DSCR spread out over the debt's life, and when does it cross the covenant?",
+                             caption: "Per scenario: the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
+        table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them); defaulted, repaid and construction periods are left out.")
+        return table
+    }
+
+    /// A DSCR fan table keyed by `key` (one block of rows per case, a row per period: the fan
+    /// percentiles and the share of site-paths servicing debt), with its fan chart faceted by `key`.
+    static func fanTable(name: String, title: String, key: String, cases: [(String, [DSCRFanPoint])], report: StressReport,
+                         question: String, caption: String) -> Table {
+        var table = Table(name: name, title: title,
+                          columns: [Column(key, .text), Column("period", .count), Column("year_end", .years)]
                               + fanPercentiles.map { Column("dscr_p\(Int(($0 * 100).rounded()))", .count) }
                               + [Column("share_serviced", .fraction)])
-        for result in report.scenarios {
-            for point in result.statistics.dscrFan {
-                table.append([.text(result.scenario.id), .integer(point.period), .number(point.yearEnd)]
+        for (id, fan) in cases {
+            for point in fan {
+                table.append([.text(id), .integer(point.period), .number(point.yearEnd)]
                              + point.percentiles.map { .number($0.value) } + [.number(point.serviced.probability)])
             }
         }
-        table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them); defaulted, repaid and construction periods are left out.")
         table.setDetail(["period"])
-        table.chart = Chart(.fan(.init(x: "year_end", facetBy: "scenario", outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
+        table.chart = Chart(.fan(.init(x: "year_end", facetBy: key, outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
                                        references: covenant(report))),
-                            title: "How does the DSCR spread out over the debt's life, and when does it cross the covenant?",
-                            caption: "Per scenario: the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
+                            title: question, caption: caption)
         return table
     }
 
@@ -298,23 +308,12 @@ public enum StressTables {
 
     /// The DSCR fan of each funding structure (baseline, the same draws).
     static func structureFan(_ report: StressReport) -> Table {
-        var table = Table(name: "structure_dscr_fan", title: "DSCR fan by period per funding structure (baseline, Monte Carlo)",
-                          columns: [Column("structure", .text), Column("period", .count), Column("year_end", .years)]
-                              + fanPercentiles.map { Column("dscr_p\(Int(($0 * 100).rounded()))", .count) }
-                              + [Column("share_serviced", .fraction)])
-        for r in report.structures {
-            for point in r.dscrFan {
-                table.append([.text(r.structure.rawValue), .integer(point.period), .number(point.yearEnd)]
-                             + point.percentiles.map { .number($0.value) } + [.number(point.serviced.probability)])
-            }
-        }
+        var table = fanTable(name: "structure_dscr_fan", title: "DSCR fan by period per funding structure (baseline, Monte Carlo)", key: "structure",
+                             cases: report.structures.map { ($0.structure.rawValue, $0.dscrFan) }, report: report,
+                             question: "How does each funding structure change the DSCR over the debt's life?",
+                             caption: "Per funding structure (baseline drivers, same draws): the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
         table.notes.append("Percentiles pooled over sites and paths that service debt in the period (share_serviced of them), as in dscr_fan; each structure's debt is sized on its own CFADS.")
         table.notes.append("Credit support (the first-loss tranche, the guarantee) moves losses between lenders, not the project's cash: those fans are the merchant one. The Union's offtake changes the CFADS and so the debt sized on it.")
-        table.setDetail(["period"])
-        table.chart = Chart(.fan(.init(x: "year_end", facetBy: "structure", outer: ("dscr_p5", "dscr_p95"), inner: ("dscr_p25", "dscr_p75"), median: "dscr_p50",
-                                       references: covenant(report))),
-                            title: "How does each funding structure change the DSCR over the debt's life?",
-                            caption: "Per funding structure (baseline drivers, same draws): the 5th–95th and 25th–75th percentile bands and the median of the DSCR among site-paths servicing debt, by year; dashed line: the covenant.")
         return table
     }
 

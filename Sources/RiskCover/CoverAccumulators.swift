@@ -72,12 +72,7 @@ public struct CoverAccumulators: BatchStatistics {
             // Two passes per column, as the engine's batch moments (`BatchAccumulator`).
             columns.withUnsafeBufferPointer { x in
                 for q in 0..<3 {
-                    let column = x.baseAddress! + q * n
-                    var total = 0.0
-                    for p in 0..<n { total += column[p] }
-                    let mean = total / Double(n)
-                    var ss = 0.0
-                    for p in 0..<n { let d = column[p] - mean; ss += d * d }
+                    let (mean, ss) = Moments.twoPass(x.baseAddress! + q * n, count: n)
                     moments.means.append(mean)
                     moments.squaredDeviations.append(ss)
                 }

@@ -40,6 +40,22 @@ public struct Moments: Sendable, Hashable {
         self.squaredDeviations = squaredDeviations
     }
 
+    /// One quantity's moments over `column[0..<n]` in two passes, each summed in index order:
+    /// x̄ = Σ x / n, then M₂ = Σ (x − x̄)². The batch moments of the engine and of every
+    /// statistic added to it are computed this one way, so shards and one process agree bit for bit.
+    /// - Parameters:
+    ///   - column: the batch's values of the quantity, one per path.
+    ///   - n: the number of paths (≥ 1).
+    @inlinable
+    public static func twoPass(_ column: UnsafePointer<Double>, count n: Int) -> (mean: Double, squaredDeviations: Double) {
+        var total = 0.0
+        for p in 0..<n { total += column[p] }
+        let mean = total / Double(n)
+        var ss = 0.0
+        for p in 0..<n { let d = column[p] - mean; ss += d * d }
+        return (mean, ss)
+    }
+
     /// Appends the paths of `next` (which come after this one's in batch order).
     public mutating func append(_ next: Moments) {
         if next.paths == 0 { return }
@@ -362,14 +378,7 @@ struct BatchAccumulator {
         var means = [Double](repeating: 0, count: quantities), deviations = means
         scratch.withUnsafeBufferPointer { s in
             for q in 0..<quantities {
-                let column = s.baseAddress! + q * n
-                var total = 0.0
-                for p in 0..<n { total += column[p] }
-                let mean = total / Double(n)
-                var ss = 0.0
-                for p in 0..<n { let d = column[p] - mean; ss += d * d }
-                means[q] = mean
-                deviations[q] = ss
+                (means[q], deviations[q]) = Moments.twoPass(s.baseAddress! + q * n, count: n)
             }
         }
         var moments = Moments(paths: n, means: means, squaredDeviations: deviations)
