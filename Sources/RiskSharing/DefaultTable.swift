@@ -44,6 +44,11 @@ public struct DefaultTable: Sendable {
     let lowerProbability: [Double]
     let upperProbability: [Double]
     let logComplementUpper: [Double]
+    /// 1/λ with λ = −log(1 − upper) (+∞ when upper = 0, 0 when upper = 1): the skip scheme's
+    /// mean gap, so a gap is R·(1/λ) for an Exp(1) clock R.
+    let inverseRate: [Double]
+    /// The skip scheme's exponential clocks.
+    let ziggurat = ExponentialZiggurat()
 
     /// Builds the table (≈ 4,400 evaluations of Φ).
     public init() {
@@ -66,6 +71,7 @@ public struct DefaultTable: Sendable {
         lowerProbability = lower
         upperProbability = upper
         logComplementUpper = logComplement
+        inverseRate = logComplement.map { 1 / (0 - $0) }
     }
 
     /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).
