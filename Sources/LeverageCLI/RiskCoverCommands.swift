@@ -257,6 +257,9 @@ struct Solve: ParsableCommand {
             transform: ArgumentValue.basisPoints) var maxExpectedLossBp: Double?
     @Option(parsing: .unconditional, help: "Investors' maximum probability of any loss on the private tranche; a fraction or a percentage.",
             transform: ArgumentValue.fraction) var maxLossProbability: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only the portfolio losses above this first loss (a fraction or a percentage; 0 keeps every positive loss) and count the rest; default: 3/4 of the smallest band lower end of a pilot of the run's first 8 batches (first-loss solves) or the first loss held fixed.",
+                                                         valueName: "FIRST-LOSS"),
+            transform: ArgumentValue.fraction) var retainAbove: Double?
 
     @OptionGroup var stressOption: StressOption
     @OptionGroup var simulation: SimulationOptions
@@ -267,7 +270,8 @@ struct Solve: ParsableCommand {
     func replayArguments(_ settings: SimulationSettings) -> [String] {
         var arguments = ["solve", model, "--solve-for", solveFor.rawValue]
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability),
+                              ("--retain-above", retainAbove)] {
             if let value { arguments += [name, "\(value)"] }
         }
         return arguments + (stressOption.stress.map { ["--stress", $0] } ?? []) + simulation.replayArguments(settings)
@@ -276,7 +280,7 @@ struct Solve: ParsableCommand {
     func validate() throws {
         try sharding.validate(output: output)
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--max-loss-probability", maxLossProbability)] {
+                              ("--max-loss-probability", maxLossProbability), ("--retain-above", retainAbove)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
         }
         if (guaranteeRate == nil) != (guaranteeCap == nil) && solveFor == .firstLoss {
@@ -318,25 +322,97 @@ struct Solve: ParsableCommand {
         try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
                                                                           covers: RiskCoverAnalysis.solveEvaluations, threads: simulation.workers),
                                        what: "solve with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
+        let terms = spec?.terms ?? CoverTerms()
+        let settings = RiskCoverAnalysis.solveSettings(simulation.settings(risk))
+        let scenarioList = try coverScenarios(file, stress: stress)
+        // The pilot of each scenario: its threshold, the losses kept and (first loss) the curve's grid.
+        var pilots: [(threshold: SolveThreshold, upper: Double?)] = []
+        do {
+            for scenario in scenarioList {
+                pilots.append(try RiskCoverAnalysis.solvePilot(portfolio: scenario.portfolio, settings: settings, axis: solveFor, base: base,
+                                                               terms: terms, constraints: constraints, retainAbove: retainAbove))
+            }
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+        let levels: [Double]? = solveFor == .firstLoss ? RiskCoverTables.curveLevels(upper: pilots.compactMap(\.upper).max() ?? 0) : nil
+        // One K for every scenario (a part has one tail size).
+        let tailSize = pilots.map(\.threshold.tailSize).max() ?? settings.paths
+        func curve(below threshold: Double) -> [Cover] {
+            (levels ?? []).filter { $0 < threshold }.map { base.with(.firstLoss, $0) }
+        }
+        func statistics(_ threshold: Double, _ portfolio: Portfolio) throws -> SolveStatistics {
+            do {
+                return SolveStatistics(threshold: threshold, volume: portfolio.volume,
+                                       curve: try CoverAccumulators(covers: curve(below: threshold), terms: terms, volume: portfolio.volume))
+            } catch {
+                Console.error("\(file.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
         if let shard = sharding.shard {
-            let settings = simulation.settings(risk)
-            try writeCoverShard(shard, command: "solve", arguments: replayArguments(settings), file: file, simulation: simulation,
-                                stress: stress, output: output)
+            var perScenario: [any BatchStatistics] = []
+            for (s, scenario) in scenarioList.enumerated() { perScenario.append(try statistics(pilots[s].threshold.firstLoss, scenario.portfolio)) }
+            try writeShard(shard, command: "solve", arguments: replayArguments(simulation.settings(risk)), file: file, settings: settings,
+                           scenarios: scenarioList, folder: output.output ?? ".", quiet: output.quiet, retaining: .tail,
+                           tailSize: tailSize, statistics: perScenario)
             return
         }
-        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints, source: source)
         var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
         var tables: [Table]
-        do {
-            for (name, analysis) in analyses {
-                let progress = Progress(label: "\(name): solving for \(solveFor.rawValue)", unit: "cover evaluations", enabled: !output.quiet)
-                var onStep: (@Sendable (Int, Int) -> Void)?
-                if progress.enabled { onStep = { @Sendable done, total in progress.update(done, total) } }
-                defer { progress.finish() }
-                let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
-                rows.append((name, analysis, solution, budget ?? spec?.budget))
+        for (s, (name, portfolio, structure)) in scenarioList.enumerated() {
+            // The losses kept: the pilot's threshold; if the answer lies below it (or more losses lie
+            // above it than the pilot foresaw), one process re-simulates keeping every positive loss.
+            var attempts = [SolveThreshold(firstLoss: pilots[s].threshold.firstLoss, tailSize: tailSize)]
+            if case .local = source {
+                do {
+                    let zero = try RiskCoverAnalysis.solvePilot(portfolio: portfolio, settings: settings, axis: solveFor, base: base, terms: terms,
+                                                                constraints: constraints, retainAbove: 0).threshold
+                    if zero != attempts[0] { attempts.append(zero) }
+                    attempts.append(SolveThreshold(firstLoss: 0, tailSize: settings.paths))
+                } catch {
+                    Console.error("\(file.path): \(error)")
+                    throw ExitCode(1)
+                }
             }
-            tables = try RiskCoverTables.solveWithCurve(rows, axis: solveFor, base: base, unit: file.model.unit)
+            var solved: (RiskCoverAnalysis, CoverSolution)?
+            for (attempt, threshold) in attempts.enumerated() where solved == nil {
+                let progress = Progress(label: attempt == 0 ? name : "\(name) (pass \(attempt + 1): losses above first loss \(threshold.firstLoss))",
+                                        enabled: !output.quiet)
+                var onBatch: (@Sendable (Int, Int) -> Void)?
+                if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
+                let summary = try source.summary(name, file: file, portfolio: portfolio, structure: structure, settings: settings,
+                                                 tailSize: threshold.tailSize, statistics: try statistics(threshold.firstLoss, portfolio),
+                                                 progress: onBatch)
+                progress.finish()
+                let result = solveBounded(name: name, portfolio: portfolio, settings: settings, threshold: threshold, curve: curve(below: threshold.firstLoss),
+                                          summary: summary, terms: terms, constraints: constraints, base: base)
+                switch result {
+                case let .success(value): solved = value
+                case let .failure(error):
+                    if RiskCoverAnalysis.needsMoreLosses(error) && attempt + 1 < attempts.count {
+                        if !output.quiet {
+                            let next = attempts[attempt + 1]
+                            Console.status("\(name): \(error.description); pass \(attempt + 2): re-simulating, keeping the \(next.tailSize) largest losses (those above first loss \(next.firstLoss))")
+                        }
+                        continue
+                    }
+                    if case let .merged(run) = source {
+                        let hint = RiskCoverAnalysis.needsMoreLosses(error)
+                            ? ": re-run the shards with a lower --retain-above (0 keeps every positive loss)" : ""
+                        Console.error("\(run.files.first ?? file.path): \(name): \(error)\(hint)")
+                    } else {
+                        Console.error("\(file.path): \(error)")
+                    }
+                    throw ExitCode(1)
+                }
+            }
+            guard let (analysis, solution) = solved else { throw ExitCode(1) }
+            rows.append((name, analysis, solution, budget ?? spec?.budget))
+        }
+        do {
+            tables = try RiskCoverTables.solveWithCurve(rows, axis: solveFor, base: base, unit: file.model.unit, levels: levels)
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
@@ -362,7 +438,7 @@ struct Solve: ParsableCommand {
                            .text(solveFor.rawValue), .number(rows[0].solution.level.value), .number(rows[1].solution.level.value)])
             tables.append(effect)
         }
-        let settings = simulation.settings(risk)
+        let runSettings = simulation.settings(risk)
         var resolved: [(String, JSONValue)] = [("solve_for", .string(solveFor.rawValue))]
         for axis in CoverGrid.Axis.allCases where axis != solveFor {
             let value = axis == .firstLoss ? base.firstLoss : axis == .guaranteeRate ? base.guaranteeRate : base.guaranteeCap
@@ -382,9 +458,27 @@ struct Solve: ParsableCommand {
             if let value { given += [name, "\(value)"] }
         }
         let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
-                                parameters: simulation.parameters(settings) + resolved + stressParameters(stress),
-                                arguments: [model] + given + stressOption.arguments + simulation.arguments(settings))
+                                parameters: simulation.parameters(runSettings) + resolved + stressParameters(stress),
+                                arguments: [model] + given + stressOption.arguments + simulation.arguments(runSettings))
         try output.emit(tables, manifest: manifest)
+    }
+}
+
+extension Solve {
+    /// One bounded solve of a scenario on its run's summary (see `SolveThreshold`).
+    func solveBounded(name: String, portfolio: Portfolio, settings: SimulationSettings, threshold: SolveThreshold, curve: [Cover],
+                      summary: BatchRangeSummary, terms: CoverTerms, constraints: InvestorConstraints,
+                      base: Cover) -> Result<(RiskCoverAnalysis, CoverSolution), RiskModelError> {
+        let analysis: RiskCoverAnalysis
+        do {
+            analysis = try RiskCoverAnalysis(portfolio: portfolio, settings: settings, threshold: threshold, curve: curve, summary: summary,
+                                             terms: terms, constraints: constraints)
+        } catch { return .failure(error) }
+        let solving = Progress(label: "\(name): solving for \(solveFor.rawValue)", unit: "cover evaluations", enabled: !output.quiet)
+        var onStep: (@Sendable (Int, Int) -> Void)?
+        if solving.enabled { onStep = { @Sendable done, total in solving.update(done, total) } }
+        defer { solving.finish() }
+        do { return .success((analysis, try analysis.minimumCover(solveFor, from: base, progress: onStep))) } catch { return .failure(error) }
     }
 }
 
