@@ -22,22 +22,6 @@ struct StressOption: ParsableArguments {
     }
 }
 
-/// The scenarios to analyse: the baseline and, with a stress, the stressed portfolio.
-func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, quiet: Bool,
-                   constraints: InvestorConstraints? = nil, source: SimulationSource = .local) throws -> [(String, RiskCoverAnalysis)] {
-    let risk = try requirePortfolio(file, to: "sweep risk covers over")
-    let spec = file.model.riskCover
-    let terms = spec?.terms ?? CoverTerms()
-    return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
-        let progress = Progress(label: name, enabled: !quiet)
-        var onBatch: (@Sendable (Int, Int) -> Void)?
-        if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
-        defer { progress.finish() }
-        let base = try source.report(name, file: file, portfolio: portfolio, structure: structure, settings: simulation.settings(risk), progress: onBatch)
-        return (name, RiskCoverAnalysis(base: base, terms: terms, constraints: constraints ?? spec?.constraints ?? InvestorConstraints()))
-    }
-}
-
 /// The settings a sweep simulates with: the command's, with the portfolio-loss quantile levels
 /// the cover figures read (99 % and 99.9 %, at the command's confidence) and one histogram bucket
 /// [0, 1]. The sweep's tables show neither the portfolio's own quantiles nor its histogram: the
@@ -97,19 +81,14 @@ func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(
     return scenarios
 }
 
-/// Simulates shard `shard` of a cover command's scenarios and writes its part (see ``writeShard``):
-/// with `covers` (a sweep's grid), the covers' accumulators and the largest
-/// `RiskCoverAnalysis.coverTailSize` losses; without (solve), every loss.
+/// Simulates shard `shard` of a sweep's scenarios and writes its part (see ``writeShard``): the
+/// accumulators of `covers` (the grid) and the largest `RiskCoverAnalysis.coverTailSize` losses.
+/// (`solve` writes its own: the losses above its pilot's threshold, see `Solve.execute`.)
 func writeCoverShard(_ shard: ShardSpec, command: String, arguments: [String], file: ScenarioFile, simulation: SimulationOptions,
-                     stress: PortfolioStress?, output: OutputOptions, covers: [Cover]? = nil) throws {
+                     stress: PortfolioStress?, output: OutputOptions, covers: [Cover]) throws {
     let risk = try requirePortfolio(file)
-    let settings = covers == nil ? simulation.settings(risk) : sweepSettings(simulation, risk)
+    let settings = sweepSettings(simulation, risk)
     let scenarios = try coverScenarios(file, stress: stress)
-    guard let covers else {
-        try writeShard(shard, command: command, arguments: arguments, file: file, settings: settings,
-                       scenarios: scenarios, folder: output.output ?? ".", quiet: output.quiet)
-        return
-    }
     let terms = file.model.riskCover?.terms ?? CoverTerms()
     var statistics: [any BatchStatistics] = []
     do {
@@ -297,48 +276,11 @@ struct Solve: ParsableCommand {
         try source.verify(file)
         let risk = try requirePortfolio(file, to: "solve a risk cover for")
         let spec = file.model.riskCover
-        var constraints = spec?.constraints ?? InvestorConstraints()
-        if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
-        if let p = maxLossProbability { constraints.maxLossProbability = p }
-        if constraints.isEmpty {
-            Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
-            throw ExitCode(1)
-        }
-        // The cover held fixed: the command line first, then the model's risk_cover.guarantee.
-        var base = Cover(firstLoss: firstLoss ?? 0, guaranteeRate: guaranteeRate ?? spec?.guarantee?.rate ?? 0,
-                         guaranteeCap: guaranteeCap ?? spec?.guarantee?.cap ?? 0)
-        switch solveFor {
-        case .firstLoss: break
-        case .guaranteeRate:
-            if base.guaranteeCap == 0 { base.guaranteeCap = 1 }   // an uncapped guarantee unless a cap is given
-        case .guaranteeCap:
-            if base.guaranteeRate == 0 {
-                Console.error("\(file.path): solving for the guarantee cap needs a guarantee rate (--guarantee-rate or risk_cover.guarantee)")
-                throw ExitCode(1)
-            }
-        }
-        let stress = stressOption.stress(spec)
-        let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
-        try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
-                                                                          covers: RiskCoverAnalysis.solveEvaluations, threads: simulation.workers),
-                                       what: "solve with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
-        let terms = spec?.terms ?? CoverTerms()
-        let settings = RiskCoverAnalysis.solveSettings(simulation.settings(risk))
-        let scenarioList = try coverScenarios(file, stress: stress)
-        // The pilot of each scenario: its threshold, the losses kept and (first loss) the curve's grid.
-        var pilots: [(threshold: SolveThreshold, upper: Double?)] = []
-        do {
-            for scenario in scenarioList {
-                pilots.append(try RiskCoverAnalysis.solvePilot(portfolio: scenario.portfolio, settings: settings, axis: solveFor, base: base,
-                                                               terms: terms, constraints: constraints, retainAbove: retainAbove))
-            }
-        } catch {
-            Console.error("\(file.path): \(error)")
-            throw ExitCode(1)
-        }
-        let levels: [Double]? = solveFor == .firstLoss ? RiskCoverTables.curveLevels(upper: pilots.compactMap(\.upper).max() ?? 0) : nil
-        // One K for every scenario (a part has one tail size).
-        let tailSize = pilots.map(\.threshold.tailSize).max() ?? settings.paths
+        let plan = try self.plan(file, risk)
+        let (constraints, base, terms, settings, scenarioList, pilots, levels, tailSize, stress)
+            = (plan.constraints, plan.base, plan.terms, plan.settings, plan.scenarios, plan.pilots, plan.levels, plan.tailSize, plan.stress)
+        try simulation.resources.admit(plan.estimate(threads: simulation.workers, shards: source.shards ?? sharding.shard?.count ?? 1),
+                                       what: "solve with \(settings.paths) paths", quiet: output.quiet)
         func curve(below threshold: Double) -> [Cover] {
             (levels ?? []).filter { $0 < threshold }.map { base.with(.firstLoss, $0) }
         }
@@ -464,7 +406,77 @@ struct Solve: ParsableCommand {
     }
 }
 
+/// What a `solve` run needs before its simulation: the constraints and the cover held fixed (the
+/// command line over the model), the settings, the scenarios and their pilots (thresholds, the
+/// losses kept, the cover curve's grid). Every shard, the merge and `leverage slurm` compute the
+/// same plan (the pilot is deterministic).
+struct SolvePlan {
+    var constraints: InvestorConstraints
+    var base: Cover
+    var terms: CoverTerms
+    var settings: SimulationSettings
+    var stress: PortfolioStress?
+    var scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)]
+    var pilots: [(threshold: SolveThreshold, upper: Double?)]
+    /// The cover curve's levels, fixed by the pilot (first-loss axis), else nil.
+    var levels: [Double]?
+    /// One K for every scenario (a part has one tail size).
+    var tailSize: Int
+
+    /// The run's resources (`RiskCoverAnalysis.solveResourceEstimate`).
+    func estimate(threads: Int, shards: Int) -> ResourceEstimate {
+        let curve = zip(scenarios, pilots).map { _, p in (levels ?? []).filter { $0 < p.threshold.firstLoss }.count }.max() ?? 0
+        return RiskCoverAnalysis.solveResourceEstimate(portfolio: scenarios[0].portfolio,
+                                                       settings: settings, terms: terms, scenarios: scenarios.count, tailSize: tailSize,
+                                                       curveCovers: curve, threads: threads, shards: shards)
+    }
+}
+
 extension Solve {
+    /// The run's plan (see ``SolvePlan``); exit 1 naming the model file for a bad request.
+    func plan(_ file: ScenarioFile, _ risk: RiskModel) throws -> SolvePlan {
+        let spec = file.model.riskCover
+        var constraints = spec?.constraints ?? InvestorConstraints()
+        if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
+        if let p = maxLossProbability { constraints.maxLossProbability = p }
+        if constraints.isEmpty {
+            Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
+            throw ExitCode(1)
+        }
+        // The cover held fixed: the command line first, then the model's risk_cover.guarantee.
+        var base = Cover(firstLoss: firstLoss ?? 0, guaranteeRate: guaranteeRate ?? spec?.guarantee?.rate ?? 0,
+                         guaranteeCap: guaranteeCap ?? spec?.guarantee?.cap ?? 0)
+        switch solveFor {
+        case .firstLoss: break
+        case .guaranteeRate:
+            if base.guaranteeCap == 0 { base.guaranteeCap = 1 }   // an uncapped guarantee unless a cap is given
+        case .guaranteeCap:
+            if base.guaranteeRate == 0 {
+                Console.error("\(file.path): solving for the guarantee cap needs a guarantee rate (--guarantee-rate or risk_cover.guarantee)")
+                throw ExitCode(1)
+            }
+        }
+        let stress = stressOption.stress(spec)
+        let terms = spec?.terms ?? CoverTerms()
+        let settings = RiskCoverAnalysis.solveSettings(simulation.settings(risk))
+        let scenarios = try coverScenarios(file, stress: stress)
+        // The pilot of each scenario: its threshold, the losses kept and (first loss) the curve's grid.
+        var pilots: [(threshold: SolveThreshold, upper: Double?)] = []
+        do {
+            try settings.validate()
+            for scenario in scenarios {
+                pilots.append(try RiskCoverAnalysis.solvePilot(portfolio: scenario.portfolio, settings: settings, axis: solveFor, base: base,
+                                                               terms: terms, constraints: constraints, retainAbove: retainAbove))
+            }
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+        let levels: [Double]? = solveFor == .firstLoss ? RiskCoverTables.curveLevels(upper: pilots.compactMap(\.upper).max() ?? 0) : nil
+        return SolvePlan(constraints: constraints, base: base, terms: terms, settings: settings, stress: stress, scenarios: scenarios,
+                         pilots: pilots, levels: levels, tailSize: pilots.map(\.threshold.tailSize).max() ?? settings.paths)
+    }
+
     /// One bounded solve of a scenario on its run's summary (see `SolveThreshold`).
     func solveBounded(name: String, portfolio: Portfolio, settings: SimulationSettings, threshold: SolveThreshold, curve: [Cover],
                       summary: BatchRangeSummary, terms: CoverTerms, constraints: InvestorConstraints,

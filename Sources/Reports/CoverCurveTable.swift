@@ -54,7 +54,6 @@ extension RiskCoverTables {
     /// The cover curve's 31 levels from 0 to 1.5 × `upper` (at least 5 %, at most 100 %).
     /// - Parameter upper: the largest band upper end of the scenarios' solutions.
     public static func curveLevels(upper: Double) -> [Double] {
-        let top = min(1, max(0.05, 1.5 * upper))
-        return (0...30).map { top * Double($0) / 30 }
+        RiskCoverAnalysis.defaultCurveLevels(upper: upper)
     }
 }

@@ -360,3 +360,79 @@ extension RiskCoverAnalysis {
         return ProbabilityEstimate(successes: provision >= 0 ? k : k + r.below, trials: base.paths)
     }
 }
+
+/// A solve with bounded memory in one process (``RiskCoverAnalysis/solve(_:from:portfolio:settings:terms:constraints:retainAbove:curveLevels:)``).
+public struct BoundedSolution: Sendable {
+    /// The analysis on the retained losses (for the tables and further evaluations at or above the threshold).
+    public var analysis: RiskCoverAnalysis
+    /// The solution: equal, bit for bit in its levels and checks, to the solve on every loss.
+    public var solution: CoverSolution
+    /// The threshold and the losses kept by the pass that answered.
+    public var threshold: SolveThreshold
+    /// The cover curve's levels fixed by the pilot (first-loss axis), else nil.
+    public var curveLevels: [Double]?
+}
+
+extension RiskCoverAnalysis {
+    /// The minimum cover on `axis` of one portfolio with bounded memory, as `leverage solve` runs
+    /// it in one process (see ``SolveThreshold``): the pilot's threshold; if the answer lies below
+    /// it, or more losses lie above it than the pilot foresaw, a second pass keeping every positive
+    /// loss, then every loss.
+    /// - Parameters:
+    ///   - axis: the axis to solve for.
+    ///   - base: the cover held fixed.
+    ///   - portfolio: the portfolio, simulated as one tranche of the private holder.
+    ///   - settings: the run's settings (``solveSettings(_:)`` is applied).
+    ///   - terms: the cover terms.
+    ///   - constraints: the investors' constraints.
+    ///   - retainAbove: an explicit threshold (`--retain-above`), or nil for the pilot's.
+    ///   - curveLevels: the cover curve's levels to accumulate below the threshold; nil: the
+    ///     pilot's (first-loss axis; `RiskCoverTables.curveLevels(upper:)` of its band's upper end).
+    public static func solve(_ axis: CoverGrid.Axis, from base: Cover, portfolio: Portfolio, settings: SimulationSettings,
+                             terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints, retainAbove: Double? = nil,
+                             curveLevels: [Double]? = nil) throws(RiskModelError) -> BoundedSolution {
+        let settings = solveSettings(settings)
+        try settings.validate()
+        let (first, upper) = try solvePilot(portfolio: portfolio, settings: settings, axis: axis, base: base, terms: terms,
+                                            constraints: constraints, retainAbove: retainAbove)
+        let levels: [Double]? = curveLevels ?? (axis == .firstLoss ? defaultCurveLevels(upper: upper ?? 0) : nil)
+        var attempts = [first]
+        let zero = try solvePilot(portfolio: portfolio, settings: settings, axis: axis, base: base, terms: terms,
+                                  constraints: constraints, retainAbove: 0).threshold
+        if zero != first { attempts.append(zero) }
+        attempts.append(SolveThreshold(firstLoss: 0, tailSize: settings.paths))
+        let structure = RiskSharingStructure.wholePortfolio(holder: terms.privateHolder)
+        var last: RiskModelError?
+        for threshold in attempts {
+            let covers = (levels ?? []).filter { $0 < threshold.firstLoss }.map { base.with(.firstLoss, $0) }
+            let statistics = SolveStatistics(threshold: threshold.firstLoss, volume: portfolio.volume,
+                                             curve: try CoverAccumulators(covers: covers, terms: terms, volume: portfolio.volume))
+            let summary = try simulateBatches(0..<settings.batchCount, portfolio: portfolio, structure: structure, settings: settings,
+                                              retaining: .tail, tailSize: threshold.tailSize, statistics: statistics)
+            let result: Result<BoundedSolution, RiskModelError>
+            do {
+                let analysis = try RiskCoverAnalysis(portfolio: portfolio, settings: settings, threshold: threshold, curve: covers,
+                                                     summary: summary, terms: terms, constraints: constraints)
+                result = .success(BoundedSolution(analysis: analysis, solution: try analysis.minimumCover(axis, from: base),
+                                                  threshold: threshold, curveLevels: levels))
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case let .success(solved): return solved
+            case let .failure(error):
+                guard needsMoreLosses(error) else { throw error }
+                last = error
+            }
+        }
+        throw last ?? .invalidInput(item: retainedLossesItem, reason: "no pass answered")
+    }
+
+    /// The cover curve's 31 levels from 0 to 1.5 × `upper` (at least 5 %, at most 100 %), as
+    /// `RiskCoverTables.curveLevels(upper:)`.
+    /// - Parameter upper: the largest band upper end.
+    public static func defaultCurveLevels(upper: Double) -> [Double] {
+        let top = min(1, max(0.05, 1.5 * upper))
+        return (0...30).map { top * Double($0) / 30 }
+    }
+}
