@@ -396,7 +396,8 @@ struct Solve: ParsableCommand {
         // The options given, normalised; what they leave out comes from the model, pinned by its SHA-256.
         var given: [String] = ["--solve-for", solveFor.rawValue]
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability),
+                              ("--retain-above", retainAbove)] {
             if let value { given += [name, "\(value)"] }
         }
         let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
