@@ -22,22 +22,6 @@ struct StressOption: ParsableArguments {
     }
 }
 
-/// The scenarios to analyse: the baseline and, with a stress, the stressed portfolio.
-func coverAnalyses(_ file: ScenarioFile, simulation: SimulationOptions, stress: PortfolioStress?, quiet: Bool,
-                   constraints: InvestorConstraints? = nil, source: SimulationSource = .local) throws -> [(String, RiskCoverAnalysis)] {
-    let risk = try requirePortfolio(file, to: "sweep risk covers over")
-    let spec = file.model.riskCover
-    let terms = spec?.terms ?? CoverTerms()
-    return try coverScenarios(file, stress: stress).map { name, portfolio, structure in
-        let progress = Progress(label: name, enabled: !quiet)
-        var onBatch: (@Sendable (Int, Int) -> Void)?
-        if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
-        defer { progress.finish() }
-        let base = try source.report(name, file: file, portfolio: portfolio, structure: structure, settings: simulation.settings(risk), progress: onBatch)
-        return (name, RiskCoverAnalysis(base: base, terms: terms, constraints: constraints ?? spec?.constraints ?? InvestorConstraints()))
-    }
-}
-
 /// The settings a sweep simulates with: the command's, with the portfolio-loss quantile levels
 /// the cover figures read (99 % and 99.9 %, at the command's confidence) and one histogram bucket
 /// [0, 1]. The sweep's tables show neither the portfolio's own quantiles nor its histogram: the
@@ -97,19 +81,14 @@ func coverScenarios(_ file: ScenarioFile, stress: PortfolioStress?) throws -> [(
     return scenarios
 }
 
-/// Simulates shard `shard` of a cover command's scenarios and writes its part (see ``writeShard``):
-/// with `covers` (a sweep's grid), the covers' accumulators and the largest
-/// `RiskCoverAnalysis.coverTailSize` losses; without (solve), every loss.
+/// Simulates shard `shard` of a sweep's scenarios and writes its part (see ``writeShard``): the
+/// accumulators of `covers` (the grid) and the largest `RiskCoverAnalysis.coverTailSize` losses.
+/// (`solve` writes its own: the losses above its pilot's threshold, see `Solve.execute`.)
 func writeCoverShard(_ shard: ShardSpec, command: String, arguments: [String], file: ScenarioFile, simulation: SimulationOptions,
-                     stress: PortfolioStress?, output: OutputOptions, covers: [Cover]? = nil) throws {
+                     stress: PortfolioStress?, output: OutputOptions, covers: [Cover]) throws {
     let risk = try requirePortfolio(file)
-    let settings = covers == nil ? simulation.settings(risk) : sweepSettings(simulation, risk)
+    let settings = sweepSettings(simulation, risk)
     let scenarios = try coverScenarios(file, stress: stress)
-    guard let covers else {
-        try writeShard(shard, command: command, arguments: arguments, file: file, settings: settings,
-                       scenarios: scenarios, folder: output.output ?? ".", quiet: output.quiet)
-        return
-    }
     let terms = file.model.riskCover?.terms ?? CoverTerms()
     var statistics: [any BatchStatistics] = []
     do {
@@ -257,6 +236,9 @@ struct Solve: ParsableCommand {
             transform: ArgumentValue.basisPoints) var maxExpectedLossBp: Double?
     @Option(parsing: .unconditional, help: "Investors' maximum probability of any loss on the private tranche; a fraction or a percentage.",
             transform: ArgumentValue.fraction) var maxLossProbability: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep only the portfolio losses above this first loss (a fraction or a percentage; 0 keeps every positive loss) and count the rest; default: 3/4 of the smallest band lower end of a pilot of the run's first 8 batches (first-loss solves) or the first loss held fixed.",
+                                                         valueName: "FIRST-LOSS"),
+            transform: ArgumentValue.fraction) var retainAbove: Double?
 
     @OptionGroup var stressOption: StressOption
     @OptionGroup var simulation: SimulationOptions
@@ -267,7 +249,8 @@ struct Solve: ParsableCommand {
     func replayArguments(_ settings: SimulationSettings) -> [String] {
         var arguments = ["solve", model, "--solve-for", solveFor.rawValue]
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability),
+                              ("--retain-above", retainAbove)] {
             if let value { arguments += [name, "\(value)"] }
         }
         return arguments + (stressOption.stress.map { ["--stress", $0] } ?? []) + simulation.replayArguments(settings)
@@ -276,7 +259,7 @@ struct Solve: ParsableCommand {
     func validate() throws {
         try sharding.validate(output: output)
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--max-loss-probability", maxLossProbability)] {
+                              ("--max-loss-probability", maxLossProbability), ("--retain-above", retainAbove)] {
             if let value, !(0...1).contains(value) { throw ValidationError("\(name) \(value) is outside [0, 1]") }
         }
         if (guaranteeRate == nil) != (guaranteeCap == nil) && solveFor == .firstLoss {
@@ -293,50 +276,85 @@ struct Solve: ParsableCommand {
         try source.verify(file)
         let risk = try requirePortfolio(file, to: "solve a risk cover for")
         let spec = file.model.riskCover
-        var constraints = spec?.constraints ?? InvestorConstraints()
-        if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
-        if let p = maxLossProbability { constraints.maxLossProbability = p }
-        if constraints.isEmpty {
-            Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
-            throw ExitCode(1)
+        let plan = try self.plan(file, risk)
+        let (constraints, base, terms, settings, scenarioList, pilots, levels, tailSize, stress)
+            = (plan.constraints, plan.base, plan.terms, plan.settings, plan.scenarios, plan.pilots, plan.levels, plan.tailSize, plan.stress)
+        try simulation.resources.admit(plan.estimate(threads: simulation.workers, shards: source.shards ?? sharding.shard?.count ?? 1),
+                                       what: "solve with \(settings.paths) paths", quiet: output.quiet)
+        func curve(below threshold: Double) -> [Cover] {
+            (levels ?? []).filter { $0 < threshold }.map { base.with(.firstLoss, $0) }
         }
-        // The cover held fixed: the command line first, then the model's risk_cover.guarantee.
-        var base = Cover(firstLoss: firstLoss ?? 0, guaranteeRate: guaranteeRate ?? spec?.guarantee?.rate ?? 0,
-                         guaranteeCap: guaranteeCap ?? spec?.guarantee?.cap ?? 0)
-        switch solveFor {
-        case .firstLoss: break
-        case .guaranteeRate:
-            if base.guaranteeCap == 0 { base.guaranteeCap = 1 }   // an uncapped guarantee unless a cap is given
-        case .guaranteeCap:
-            if base.guaranteeRate == 0 {
-                Console.error("\(file.path): solving for the guarantee cap needs a guarantee rate (--guarantee-rate or risk_cover.guarantee)")
+        func statistics(_ threshold: Double, _ portfolio: Portfolio) throws -> SolveStatistics {
+            do {
+                return SolveStatistics(threshold: threshold, volume: portfolio.volume,
+                                       curve: try CoverAccumulators(covers: curve(below: threshold), terms: terms, volume: portfolio.volume))
+            } catch {
+                Console.error("\(file.path): \(error)")
                 throw ExitCode(1)
             }
         }
-        let stress = stressOption.stress(spec)
-        let scenarios = stress.map { $0.isNone ? 1 : 2 } ?? 1
-        try simulation.resources.admit(RiskCoverAnalysis.resourceEstimate(portfolio: risk.portfolio, settings: simulation.settings(risk), scenarios: scenarios,
-                                                                          covers: RiskCoverAnalysis.solveEvaluations, threads: simulation.workers),
-                                       what: "solve with \(simulation.settings(risk).paths) paths", quiet: output.quiet)
         if let shard = sharding.shard {
-            let settings = simulation.settings(risk)
-            try writeCoverShard(shard, command: "solve", arguments: replayArguments(settings), file: file, simulation: simulation,
-                                stress: stress, output: output)
+            var perScenario: [any BatchStatistics] = []
+            for (s, scenario) in scenarioList.enumerated() { perScenario.append(try statistics(pilots[s].threshold.firstLoss, scenario.portfolio)) }
+            try writeShard(shard, command: "solve", arguments: replayArguments(simulation.settings(risk)), file: file, settings: settings,
+                           scenarios: scenarioList, folder: output.output ?? ".", quiet: output.quiet, retaining: .tail,
+                           tailSize: tailSize, statistics: perScenario)
             return
         }
-        let analyses = try coverAnalyses(file, simulation: simulation, stress: stress, quiet: output.quiet, constraints: constraints, source: source)
         var rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)] = []
         var tables: [Table]
-        do {
-            for (name, analysis) in analyses {
-                let progress = Progress(label: "\(name): solving for \(solveFor.rawValue)", unit: "cover evaluations", enabled: !output.quiet)
-                var onStep: (@Sendable (Int, Int) -> Void)?
-                if progress.enabled { onStep = { @Sendable done, total in progress.update(done, total) } }
-                defer { progress.finish() }
-                let solution = try analysis.minimumCover(solveFor, from: base, progress: onStep)
-                rows.append((name, analysis, solution, budget ?? spec?.budget))
+        for (s, (name, portfolio, structure)) in scenarioList.enumerated() {
+            // The losses kept: the pilot's threshold; if the answer lies below it (or more losses lie
+            // above it than the pilot foresaw), one process re-simulates keeping every positive loss.
+            var attempts = [SolveThreshold(firstLoss: pilots[s].threshold.firstLoss, tailSize: tailSize)]
+            if case .local = source {
+                do {
+                    let zero = try RiskCoverAnalysis.solvePilot(portfolio: portfolio, settings: settings, axis: solveFor, base: base, terms: terms,
+                                                                constraints: constraints, retainAbove: 0).threshold
+                    if zero != attempts[0] { attempts.append(zero) }
+                    attempts.append(SolveThreshold(firstLoss: 0, tailSize: settings.paths))
+                } catch {
+                    Console.error("\(file.path): \(error)")
+                    throw ExitCode(1)
+                }
             }
-            tables = try RiskCoverTables.solveWithCurve(rows, axis: solveFor, base: base, unit: file.model.unit)
+            var solved: (RiskCoverAnalysis, CoverSolution)?
+            for (attempt, threshold) in attempts.enumerated() where solved == nil {
+                let progress = Progress(label: attempt == 0 ? name : "\(name) (pass \(attempt + 1): losses above first loss \(threshold.firstLoss))",
+                                        enabled: !output.quiet)
+                var onBatch: (@Sendable (Int, Int) -> Void)?
+                if progress.enabled { onBatch = { @Sendable done, total in progress.update(done, total) } }
+                let summary = try source.summary(name, file: file, portfolio: portfolio, structure: structure, settings: settings,
+                                                 tailSize: threshold.tailSize, statistics: try statistics(threshold.firstLoss, portfolio),
+                                                 progress: onBatch)
+                progress.finish()
+                let result = solveBounded(name: name, portfolio: portfolio, settings: settings, threshold: threshold, curve: curve(below: threshold.firstLoss),
+                                          summary: summary, terms: terms, constraints: constraints, base: base)
+                switch result {
+                case let .success(value): solved = value
+                case let .failure(error):
+                    if RiskCoverAnalysis.needsMoreLosses(error) && attempt + 1 < attempts.count {
+                        if !output.quiet {
+                            let next = attempts[attempt + 1]
+                            Console.status("\(name): \(error.description); pass \(attempt + 2): re-simulating, keeping the \(next.tailSize) largest losses (those above first loss \(next.firstLoss))")
+                        }
+                        continue
+                    }
+                    if case let .merged(run) = source {
+                        let hint = RiskCoverAnalysis.needsMoreLosses(error)
+                            ? ": re-run the shards with a lower --retain-above (0 keeps every positive loss)" : ""
+                        Console.error("\(run.files.first ?? file.path): \(name): \(error)\(hint)")
+                    } else {
+                        Console.error("\(file.path): \(error)")
+                    }
+                    throw ExitCode(1)
+                }
+            }
+            guard let (analysis, solution) = solved else { throw ExitCode(1) }
+            rows.append((name, analysis, solution, budget ?? spec?.budget))
+        }
+        do {
+            tables = try RiskCoverTables.solveWithCurve(rows, axis: solveFor, base: base, unit: file.model.unit, levels: levels)
         } catch {
             Console.error("\(file.path): \(error)")
             throw ExitCode(1)
@@ -362,7 +380,7 @@ struct Solve: ParsableCommand {
                            .text(solveFor.rawValue), .number(rows[0].solution.level.value), .number(rows[1].solution.level.value)])
             tables.append(effect)
         }
-        let settings = simulation.settings(risk)
+        let runSettings = simulation.settings(risk)
         var resolved: [(String, JSONValue)] = [("solve_for", .string(solveFor.rawValue))]
         for axis in CoverGrid.Axis.allCases where axis != solveFor {
             let value = axis == .firstLoss ? base.firstLoss : axis == .guaranteeRate ? base.guaranteeRate : base.guaranteeCap
@@ -378,13 +396,102 @@ struct Solve: ParsableCommand {
         // The options given, normalised; what they leave out comes from the model, pinned by its SHA-256.
         var given: [String] = ["--solve-for", solveFor.rawValue]
         for (name, value) in [("--first-loss", firstLoss), ("--guarantee-rate", guaranteeRate), ("--guarantee-cap", guaranteeCap),
-                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability)] {
+                              ("--budget", budget), ("--max-expected-loss-bp", maxExpectedLossBp), ("--max-loss-probability", maxLossProbability),
+                              ("--retain-above", retainAbove)] {
             if let value { given += [name, "\(value)"] }
         }
         let manifest = Manifest(command: "solve", modelPath: file.path, modelBytes: file.bytes, modelName: file.model.name,
-                                parameters: simulation.parameters(settings) + resolved + stressParameters(stress),
-                                arguments: [model] + given + stressOption.arguments + simulation.arguments(settings))
+                                parameters: simulation.parameters(runSettings) + resolved + stressParameters(stress),
+                                arguments: [model] + given + stressOption.arguments + simulation.arguments(runSettings))
         try output.emit(tables, manifest: manifest)
+    }
+}
+
+/// What a `solve` run needs before its simulation: the constraints and the cover held fixed (the
+/// command line over the model), the settings, the scenarios and their pilots (thresholds, the
+/// losses kept, the cover curve's grid). Every shard, the merge and `leverage slurm` compute the
+/// same plan (the pilot is deterministic).
+struct SolvePlan {
+    var constraints: InvestorConstraints
+    var base: Cover
+    var terms: CoverTerms
+    var settings: SimulationSettings
+    var stress: PortfolioStress?
+    var scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)]
+    var pilots: [(threshold: SolveThreshold, upper: Double?)]
+    /// The cover curve's levels, fixed by the pilot (first-loss axis), else nil.
+    var levels: [Double]?
+    /// One K for every scenario (a part has one tail size).
+    var tailSize: Int
+
+    /// The run's resources (`RiskCoverAnalysis.solveResourceEstimate`).
+    func estimate(threads: Int, shards: Int) -> ResourceEstimate {
+        let curve = zip(scenarios, pilots).map { _, p in (levels ?? []).filter { $0 < p.threshold.firstLoss }.count }.max() ?? 0
+        return RiskCoverAnalysis.solveResourceEstimate(portfolio: scenarios[0].portfolio,
+                                                       settings: settings, terms: terms, scenarios: scenarios.count, tailSize: tailSize,
+                                                       curveCovers: curve, threads: threads, shards: shards)
+    }
+}
+
+extension Solve {
+    /// The run's plan (see ``SolvePlan``); exit 1 naming the model file for a bad request.
+    func plan(_ file: ScenarioFile, _ risk: RiskModel) throws -> SolvePlan {
+        let spec = file.model.riskCover
+        var constraints = spec?.constraints ?? InvestorConstraints()
+        if let bp = maxExpectedLossBp { constraints.maxExpectedLoss = bp / 10_000 }
+        if let p = maxLossProbability { constraints.maxLossProbability = p }
+        if constraints.isEmpty {
+            Console.error("\(file.path): no investor constraints: declare risk_cover.investors or give --max-expected-loss-bp / --max-loss-probability")
+            throw ExitCode(1)
+        }
+        // The cover held fixed: the command line first, then the model's risk_cover.guarantee.
+        var base = Cover(firstLoss: firstLoss ?? 0, guaranteeRate: guaranteeRate ?? spec?.guarantee?.rate ?? 0,
+                         guaranteeCap: guaranteeCap ?? spec?.guarantee?.cap ?? 0)
+        switch solveFor {
+        case .firstLoss: break
+        case .guaranteeRate:
+            if base.guaranteeCap == 0 { base.guaranteeCap = 1 }   // an uncapped guarantee unless a cap is given
+        case .guaranteeCap:
+            if base.guaranteeRate == 0 {
+                Console.error("\(file.path): solving for the guarantee cap needs a guarantee rate (--guarantee-rate or risk_cover.guarantee)")
+                throw ExitCode(1)
+            }
+        }
+        let stress = stressOption.stress(spec)
+        let terms = spec?.terms ?? CoverTerms()
+        let settings = RiskCoverAnalysis.solveSettings(simulation.settings(risk))
+        let scenarios = try coverScenarios(file, stress: stress)
+        // The pilot of each scenario: its threshold, the losses kept and (first loss) the curve's grid.
+        var pilots: [(threshold: SolveThreshold, upper: Double?)] = []
+        do {
+            try settings.validate()
+            for scenario in scenarios {
+                pilots.append(try RiskCoverAnalysis.solvePilot(portfolio: scenario.portfolio, settings: settings, axis: solveFor, base: base,
+                                                               terms: terms, constraints: constraints, retainAbove: retainAbove))
+            }
+        } catch {
+            Console.error("\(file.path): \(error)")
+            throw ExitCode(1)
+        }
+        let levels: [Double]? = solveFor == .firstLoss ? RiskCoverTables.curveLevels(upper: pilots.compactMap(\.upper).max() ?? 0) : nil
+        return SolvePlan(constraints: constraints, base: base, terms: terms, settings: settings, stress: stress, scenarios: scenarios,
+                         pilots: pilots, levels: levels, tailSize: pilots.map(\.threshold.tailSize).max() ?? settings.paths)
+    }
+
+    /// One bounded solve of a scenario on its run's summary (see `SolveThreshold`).
+    func solveBounded(name: String, portfolio: Portfolio, settings: SimulationSettings, threshold: SolveThreshold, curve: [Cover],
+                      summary: BatchRangeSummary, terms: CoverTerms, constraints: InvestorConstraints,
+                      base: Cover) -> Result<(RiskCoverAnalysis, CoverSolution), RiskModelError> {
+        let analysis: RiskCoverAnalysis
+        do {
+            analysis = try RiskCoverAnalysis(portfolio: portfolio, settings: settings, threshold: threshold, curve: curve, summary: summary,
+                                             terms: terms, constraints: constraints)
+        } catch { return .failure(error) }
+        let solving = Progress(label: "\(name): solving for \(solveFor.rawValue)", unit: "cover evaluations", enabled: !output.quiet)
+        var onStep: (@Sendable (Int, Int) -> Void)?
+        if solving.enabled { onStep = { @Sendable done, total in solving.update(done, total) } }
+        defer { solving.finish() }
+        do { return .success((analysis, try analysis.minimumCover(solveFor, from: base, progress: onStep))) } catch { return .failure(error) }
     }
 }
 

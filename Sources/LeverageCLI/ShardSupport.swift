@@ -56,8 +56,8 @@ enum SimulationSource {
     }
 
     /// The scenario's report: simulated here, or built from the merged summaries. `retaining`
-    /// says which losses the report keeps (`.all` for sweep and solve, whose cover evaluation
-    /// needs the whole distribution; `.tail` for simulate); `exceedance` the thresholds counted.
+    /// says which losses the report keeps (`.tail` for simulate; `.all` for an analysis that needs
+    /// the whole distribution); `exceedance` the thresholds counted.
     func report(_ scenario: String, file: ScenarioFile, portfolio: Portfolio, structure: RiskSharingStructure,
                 settings: SimulationSettings, retaining: LossRetention = .all, exceedance: [Double] = [],
                 progress: (@Sendable (Int, Int) -> Void)?) throws -> SimulationReport {

@@ -84,20 +84,34 @@ struct Slurm: ParsableCommand {
             Console.error("the command `leverage \((fixed + commandArguments).joined(separator: " "))`: \(LeverageCommand.message(for: error))")
             throw ExitCode(64)
         }
+        // The settings the shards simulate with (and write into their parts), the replayed command,
+        // and the memory of a shard and of the merge from the command's own resource estimate.
         let settings: SimulationSettings, replay: [String], scenarios: [(name: String, portfolio: Portfolio, structure: RiskSharingStructure)]
+        let memory: (_ shards: Int) -> ResourceEstimate
         switch parsed {
         case let c as Simulate:
             settings = c.simulation.settings(risk)
             replay = c.replayArguments(settings)
             scenarios = [("baseline", risk.portfolio, risk.structure)]
+            memory = { [cpusPerTask] _ in risk.portfolio.resourceEstimate(structure: risk.structure, settings: settings, threads: cpusPerTask, retaining: .tail) }
         case let c as Sweep:
-            settings = c.simulation.settings(risk)
-            replay = c.replayArguments(settings)
-            scenarios = try coverScenarios(file, stress: c.stressOption.stress(file.model.riskCover))
+            settings = sweepSettings(c.simulation, risk)
+            replay = c.replayArguments(c.simulation.settings(risk))
+            let stress = c.stressOption.stress(file.model.riskCover)
+            scenarios = try coverScenarios(file, stress: stress)
+            var grid = file.model.riskCover?.grid ?? CoverGrid(firstLoss: Array(stride(from: 0.0, through: 0.3 + 1e-12, by: 0.01)))
+            for axis in c.axes { _ = grid.set(axis) }
+            let terms = file.model.riskCover?.terms ?? CoverTerms()
+            memory = { [cpusPerTask, scenarios] n in
+                RiskCoverAnalysis.sweepResourceEstimate(portfolio: risk.portfolio, settings: settings, terms: terms, scenarios: scenarios.count,
+                                                        covers: grid.count, threads: cpusPerTask, shards: n)
+            }
         case let c as Solve:
-            settings = c.simulation.settings(risk)
-            replay = c.replayArguments(settings)
-            scenarios = try coverScenarios(file, stress: c.stressOption.stress(file.model.riskCover))
+            let plan = try c.plan(file, risk)
+            settings = plan.settings
+            replay = c.replayArguments(c.simulation.settings(risk))
+            scenarios = plan.scenarios
+            memory = { [cpusPerTask] n in plan.estimate(threads: cpusPerTask, shards: n) }
         default:
             Console.error("--command must be simulate, sweep or solve")
             throw ExitCode(64)
@@ -120,7 +134,8 @@ struct Slurm: ParsableCommand {
         let pathCounts = ranges.map { settings.pathRange(batches: $0).count }
         let pilot = try pilotSecondsPerPath(scenarios, settings: settings, file: file)
         let maxPaths = pathCounts.max() ?? 0
-        let shardMemory = ShardPlan.shardMemoryBytes(paths: maxPaths, scenarios: scenarios.count, threads: cpusPerTask, batchSize: settings.batchSize)
+        let shardMemory = ShardPlan.memoryBytes(memory(shards))
+        let mergeMemory = ShardPlan.memoryBytes(memory(shards))
         let estimate = pilot * Double(maxPaths) / Double(cpusPerTask)
         let binary = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolute(CommandLine.arguments[0])
 
@@ -129,7 +144,7 @@ struct Slurm: ParsableCommand {
                                                 pathsPerShard: maxPaths, secondsPerShard: estimate, memoryBytes: shardMemory)
         let mergeScript = ShardPlan.mergeScript(binary: binary, partsFolder: partsFolder, result: result, format: format, logs: logs,
                                                 directory: cwd, partition: partition, time: time,
-                                                memoryBytes: ShardPlan.mergeMemoryBytes(paths: settings.paths, scenarios: scenarios.count))
+                                                memoryBytes: mergeMemory)
         let shardsFile = (run as NSString).appendingPathComponent("shards.sbatch")
         let mergeFile = (run as NSString).appendingPathComponent("merge.sbatch")
         do {
@@ -169,7 +184,7 @@ struct Slurm: ParsableCommand {
             Console.status(String(format: "pilot: %.3g µs per path on one core → about %.1f s per shard of %d paths on %d core",
                                   pilot * 1e6, estimate, maxPaths, cpusPerTask) + (cpusPerTask == 1 ? "" : "s"))
             Console.status(String(format: "memory: about %.0f MB per shard, %.0f MB for the merge",
-                                  Double(shardMemory) / 1e6, Double(ShardPlan.mergeMemoryBytes(paths: settings.paths, scenarios: scenarios.count)) / 1e6))
+                                  Double(shardMemory) / 1e6, Double(mergeMemory) / 1e6))
             for i in 1...shards {
                 let r = ranges[i - 1], p = settings.pathRange(batches: r)
                 Console.status("  shard \(i)/\(shards): batches \(r.lowerBound)..<\(r.upperBound), \(p.count) paths\(todo.contains(i) ? "" : " (done)")")
@@ -247,19 +262,13 @@ struct Slurm: ParsableCommand {
 
 /// The scripts, the part checks and the memory formulas of a Slurm run.
 enum ShardPlan {
-    /// A shard's memory (bytes): its losses (8 per path and scenario) held twice while the part
-    /// is encoded, plus per worker thread the batch scratch (Z, w, S: batch·(K + 1) + 128 Ki
-    /// doubles; K ≤ a few hundred factors is bounded here by 256) and 64 MB for the program
-    /// and the model.
-    static func shardMemoryBytes(paths: Int, scenarios: Int, threads: Int, batchSize: Int) -> Int {
-        16 * paths * scenarios + threads * 8 * (batchSize * 257 + (1 << 17)) + 64_000_000
-    }
-
-    /// The merge's memory (bytes): the merged sorted losses (8 per path and scenario), one part
-    /// while it is read (bounded here by 8 per path), and one derived sample per summarising
-    /// thread (8 per path; bounded here by 4 threads), plus 64 MB.
-    static func mergeMemoryBytes(paths: Int, scenarios: Int) -> Int {
-        8 * paths * scenarios + 8 * paths + 4 * 8 * paths + 64_000_000
+    /// The memory asked for a shard or the merge (bytes): the command's resource estimate
+    /// (`simulate`: the tail-retaining simulation; `sweep`: `RiskCoverAnalysis.sweepResourceEstimate`;
+    /// `solve`: `RiskCoverAnalysis.solveResourceEstimate` with the pilot's losses kept), given the
+    /// shard count N (a shard and the merge hold ⌈M/N⌉ per-batch moment entries), rounded up to MB.
+    /// - Parameter estimate: the command's estimate.
+    static func memoryBytes(_ estimate: ResourceEstimate) -> Int {
+        Int((estimate.bytes / 1e6).rounded(.up)) * 1_000_000
     }
 
     /// Single-quoted for the shell.

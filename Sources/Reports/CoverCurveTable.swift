@@ -31,16 +31,29 @@ extension RiskCoverTables {
     /// The tables of `leverage solve`: ``solve(_:unit:)`` with the ``coverCurve(_:solved:axis:unit:)``
     /// table second — each scenario's cover evaluated at 31 levels of the solved axis from 0 to
     /// 1.5 × the largest band end (at least 5 %, at most 100 %), the other axes held at `base`.
+    ///
+    /// - Parameters:
+    ///   - rows: per scenario its analysis, solution and budget.
+    ///   - axis: the axis solved for.
+    ///   - base: the cover held fixed.
+    ///   - unit: the model's money unit.
+    ///   - levels: the curve's levels when they had to be fixed before the run (a bounded
+    ///     first-loss solve: ``curveLevels(upper:)`` of its pilot's band), else nil.
     public static func solveWithCurve(_ rows: [(scenario: String, analysis: RiskCoverAnalysis, solution: CoverSolution, budget: Double?)],
-                                      axis: CoverGrid.Axis, base: Cover, unit: MoneyUnit) throws -> [Table] {
+                                      axis: CoverGrid.Axis, base: Cover, unit: MoneyUnit, levels: [Double]? = nil) throws -> [Table] {
         var tables = try solve(rows, unit: unit)
-        let top = min(1, max(0.05, 1.5 * (rows.map(\.solution.level.upper).max() ?? 0)))
-        let levels = (0...30).map { top * Double($0) / 30 }
+        let levels = levels ?? curveLevels(upper: rows.map(\.solution.level.upper).max() ?? 0)
         var curve: [(scenario: String, evaluation: CoverEvaluation)] = []
         for row in rows {
             curve += try row.analysis.sweep(levels.map { base.with(axis, $0) }).map { (row.scenario, $0) }
         }
         tables.insert(coverCurve(curve, solved: rows.map { ($0.scenario, $0.solution.level.value) }, axis: axis, unit: unit), at: 1)
         return tables
+    }
+
+    /// The cover curve's 31 levels from 0 to 1.5 × `upper` (at least 5 %, at most 100 %).
+    /// - Parameter upper: the largest band upper end of the scenarios' solutions.
+    public static func curveLevels(upper: Double) -> [Double] {
+        RiskCoverAnalysis.defaultCurveLevels(upper: upper)
     }
 }

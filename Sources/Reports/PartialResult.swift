@@ -22,9 +22,10 @@ import RiskSharing
 /// with Q, E, T, G, X, H, S and R per scenario in the header (``PartialResult/Scenario``). E is one
 /// entry per batch (shard 1: its batches already folded into one, see `BatchRangeSummary`). Q
 /// includes the quantities of the run's `BatchStatistics` (`sweep`: 3 per cover of the grid, S = 2
-/// per cover). R is the K largest losses of the shard (all of them if it has fewer), K the
-/// header's ``PartialResult/Header/tailSize`` (`simulate` and `sweep`), or every loss (`solve`,
-/// whose bisection evaluates covers not known before the run). A file of any other length is
+/// per cover; `solve`: the threshold, the public loss at or below it and 3 per curve cover below
+/// it, S = 1 + 2 per such cover). R is the K largest losses of the shard (all of them if it has
+/// fewer), K the header's ``PartialResult/Header/tailSize`` (`solve`: every loss above its pilot's
+/// threshold, with a margin). A file of any other length is
 /// truncated or has trailing bytes. Amounts are in EUR-denominated model money units, exactly as
 /// simulated. Versions 1 (every loss, no accumulators) and 2 (no statistics counts; `sweep` parts
 /// with every loss) are refused with a clear error: re-run their shards.

@@ -146,6 +146,18 @@ public struct AccumulatedCovers: Sendable {
         offset = moments.means.count - q
         counts = summary.statisticCounts
     }
+
+    /// The accumulated figures of `covers` whose 3 quantities each start at `offset` of the
+    /// folded `moments`, with their 2 counts each (a bounded solve's curve, see `SolveStatistics`).
+    init(covers: [Cover], moments: Moments, offset: Int, counts: [Int]) {
+        self.covers = covers
+        var index: [Cover: Int] = [:]
+        for (i, c) in covers.enumerated() where index[c] == nil { index[c] = i }
+        self.index = index
+        self.moments = moments
+        self.offset = offset
+        self.counts = counts
+    }
 }
 
 extension RiskCoverAnalysis {

@@ -52,8 +52,43 @@ extension RiskCoverAnalysis {
                                 seconds: s * simulation.seconds + s * c * p / (Throughput.coverPathsPerSecond * workers))
     }
 
+    /// The resources of a solve with bounded memory (``SolveThreshold``) over `scenarios`
+    /// scenarios, in one process or as one of `shards` shards (or their merge): a
+    /// ``sweepResourceEstimate(portfolio:settings:terms:scenarios:covers:threads:shards:)`` of the
+    /// cover curve's covers below the threshold plus one (the threshold's own two quantities and
+    /// count), with the tail K = `tailSize` (every loss above the threshold, from the pilot)
+    /// instead of ``coverTailSize(settings:terms:)``: 3·8 bytes per extra tail loss while
+    /// simulating, 8 per scenario kept (the tables use every scenario's analysis) — plus the pilot
+    /// (the first ``pilotBatches`` batches, every loss and one evaluation's samples: 4·8 bytes a
+    /// path). Time: the simulations and the pilots, plus ``solveEvaluations`` passes over the K
+    /// retained losses per scenario.
+    /// - Parameters:
+    ///   - portfolio: the portfolio.
+    ///   - settings: the run's settings (``solveSettings(_:)``).
+    ///   - terms: the cover terms.
+    ///   - scenarios: 1, or 2 with a stressed scenario.
+    ///   - tailSize: K, the largest losses kept (``solvePilot(portfolio:settings:axis:base:terms:constraints:retainAbove:)``).
+    ///   - curveCovers: the cover curve's covers below the threshold (accumulated per batch).
+    ///   - threads: the worker threads.
+    ///   - shards: the shard count N (1: one process).
+    public static func solveResourceEstimate(portfolio: Portfolio, settings: SimulationSettings, terms: CoverTerms, scenarios: Int,
+                                             tailSize: Int, curveCovers: Int, threads: Int, shards: Int = 1) -> ResourceEstimate {
+        var e = sweepResourceEstimate(portfolio: portfolio, settings: settings, terms: terms, scenarios: scenarios, covers: curveCovers + 1,
+                                      threads: threads, shards: shards)
+        let valid = (try? settings.validate()) != nil && terms.confidence > 0 && terms.confidence < 1
+        let k = Double(valid ? coverTailSize(settings: settings, terms: terms) : settings.paths)
+        let kept = Double(min(max(tailSize, 0), settings.paths))
+        let extra = max(0, kept - k), s = Double(max(scenarios, 1))
+        let simulation = portfolio.resourceEstimate(structure: .wholePortfolio(), settings: settings, threads: threads, retaining: .tail)
+        let pilotPaths = Double(min(settings.paths, pilotBatches * settings.batchSize))
+        e.bytes += 3 * 8 * extra + (s - 1) * 8 * extra + 4 * 8 * pilotPaths
+        e.seconds += s * Double(solveEvaluations) * kept / Throughput.coverPathsPerSecond
+            + s * simulation.seconds * pilotPaths / Double(max(settings.paths, 1))
+        return e
+    }
+
     /// The resources of `scenarios` analyses (baseline, stressed) of `portfolio`, each
-    /// simulated once and then evaluated at `covers` covers (`solve`, which keeps every loss).
+    /// simulated once and then evaluated at `covers` covers (keeping every loss: `sensitivity`).
     ///
     /// Memory: every scenario's sorted losses are kept (8 bytes a path each) beside the peak of
     /// the simulation running, plus one evaluation's samples — public loss, private loss and

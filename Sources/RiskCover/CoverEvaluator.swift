@@ -94,6 +94,7 @@ extension RiskCoverAnalysis {
     /// the retained largest losses instead (`accumulatedEvaluation`).
     public func evaluate(_ cover: Cover) throws(RiskModelError) -> CoverEvaluation {
         if let acc = accumulated, let i = acc.index[cover] { return try accumulatedEvaluation(cover, i, acc) }
+        if let r = retained { return try boundedEvaluation(cover, r) }
         try requireAllLosses(cover)
         let (waterfall, allocator) = try allocator(cover)
         guard let a = allocator, let e = fastEvaluation(cover, waterfall, a) else { return try evaluatePathByPath(cover) }
@@ -105,6 +106,7 @@ extension RiskCoverAnalysis {
     /// nil when that constraint is not declared.
     public func check(_ kind: ConstraintCheck.Kind, at cover: Cover) throws(RiskModelError) -> ConstraintCheck? {
         guard activeConstraints.contains(kind) else { return nil }
+        if let r = retained { return try boundedCheck(kind, at: cover, r) }
         if let acc = accumulated, acc.index[cover] != nil { return try evaluate(cover).checks.first { $0.kind == kind } }
         try requireAllLosses(cover)
         let (waterfall, allocator) = try allocator(cover)
@@ -156,16 +158,17 @@ extension RiskCoverAnalysis {
 
     /// ``SampleStatistics/mean(count:_:)`` of the private losses, visiting only the paths
     /// above the zero prefix: the first pass adds nothing for them (s + 0 = s), and the second
-    /// adds (0 − m)² = m·m once per such path, in the same order — bit-identical.
-    static func privateMean(_ b: UnsafeBufferPointer<Double>, _ a: CoverAllocator) -> MeanEstimate {
-        let n = b.count, i0 = zeroPrefix(b, a)
+    /// adds (0 − m)² = m·m once per such path, in the same order — bit-identical. `prefix`
+    /// more paths before b count as zeros (a bounded solve's paths at or below its threshold).
+    static func privateMean(_ b: UnsafeBufferPointer<Double>, _ a: CoverAllocator, prefix: Int = 0) -> MeanEstimate {
+        let n = prefix + b.count, z = zeroPrefix(b, a), i0 = prefix + z
         var sum = 0.0
-        for i in i0..<n { sum += a.privateLoss(b[i]) }
+        for i in z..<b.count { sum += a.privateLoss(b[i]) }
         let mean = sum / Double(n)
         var ss = 0.0
         let d0 = 0 - mean, square = d0 * d0
         for _ in 0..<i0 { ss += square }
-        for i in i0..<n { let d = a.privateLoss(b[i]) - mean; ss += d * d }
+        for i in z..<b.count { let d = a.privateLoss(b[i]) - mean; ss += d * d }
         let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
         return MeanEstimate(mean: mean, standardError: se, count: n)
     }

@@ -96,10 +96,24 @@ extension RiskCoverAnalysis {
         for (k, kind) in activeConstraints.enumerated() {
             func holds(_ x: Double, _ shift: Double) throws(RiskModelError) -> Bool {
                 defer { step() }
-                let check = try check(kind, at: base.with(axis, x))!
+                var cover = base.with(axis, x)
+                // A bounded solve (`retained`) cannot check a first loss below its threshold t; the
+                // constraint is monotone in the first loss, so if it fails at t it fails at x < t,
+                // and the bisection goes on as on every loss. If it holds at t the answer lies
+                // below t: the caller must re-simulate with a lower threshold.
+                let below = retained.map { cover.firstLoss < $0.threshold } ?? false
+                if below, let r = retained { cover = cover.with(.firstLoss, r.threshold) }
+                let check = try check(kind, at: cover)!
                 // shift −1: the optimistic end (estimate − z·SE for a maximum), +1: the pessimistic end.
                 let adjusted = check.estimate + shift * terms.z * check.standardError * (kind == .netReturn ? -1 : 1)
-                return kind == .netReturn ? adjusted >= check.limit : adjusted <= check.limit
+                let ok = kind == .netReturn ? adjusted >= check.limit : adjusted <= check.limit
+                if below {
+                    if ok {
+                        throw .invalidInput(item: Self.retainedLossesItem, reason: "the \(kind) constraint holds at first loss \(cover.firstLoss), at and below which the run only counted the losses: the answer lies below it")
+                    }
+                    return false
+                }
+                return ok
             }
             func solve(_ shift: Double) throws(RiskModelError) -> Double? {
                 if try holds(0, shift) { return 0 }

@@ -68,6 +68,8 @@ extension RiskCoverAnalysis {
         if e.guaranteeLiability > 0, let acc = accumulated, let i = acc.index[cover] {
             // Counted during the simulation with the same provision r·M (`CoverAccumulators`).
             shortfall = ProbabilityEstimate(successes: acc.counts[2 * i + 1], trials: base.paths)
+        } else if e.guaranteeLiability > 0, let r = retained {
+            shortfall = try boundedShortfall(cover, provision: provision, r)
         } else if e.guaranteeLiability > 0 {
             try requireAllLosses(cover)
             let structure = cover.structure(publicHolder: terms.publicHolder, privateHolder: terms.privateHolder, capBasis: terms.capBasis)

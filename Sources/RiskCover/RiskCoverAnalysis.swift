@@ -53,6 +53,9 @@ public struct RiskCoverAnalysis: Sendable {
     /// The figures of a sweep's covers accumulated during the simulation (nil: every cover is
     /// evaluated on ``base``'s retained losses, which must then be all of them).
     public let accumulated: AccumulatedCovers?
+    /// A bounded solve's retained losses (nil: ``base`` keeps every loss, or a sweep's tail):
+    /// the losses above a threshold and the count of the rest (see ``SolveThreshold``).
+    public let retained: RetainedLosses?
 
     /// Simulates `portfolio` once.
     public init(portfolio: Portfolio, settings: SimulationSettings, terms: CoverTerms = CoverTerms(),
@@ -69,12 +72,14 @@ public struct RiskCoverAnalysis: Sendable {
     ///   - terms: the cover terms.
     ///   - constraints: the investors' constraints.
     ///   - accumulated: the accumulated figures of the covers to evaluate (a sweep's grid), or nil.
+    ///   - retained: a bounded solve's retained losses, or nil.
     public init(base: SimulationReport, terms: CoverTerms = CoverTerms(), constraints: InvestorConstraints = InvestorConstraints(),
-                accumulated: AccumulatedCovers? = nil) {
+                accumulated: AccumulatedCovers? = nil, retained: RetainedLosses? = nil) {
         self.base = base
         self.terms = terms
         self.constraints = constraints
         self.accumulated = accumulated
+        self.retained = retained
     }
 
     /// The simulation of the sweep of `covers` with bounded memory (see ``CoverAccumulators``):

@@ -96,6 +96,70 @@ struct ShardCLITests {
         try expectMergeEqualsSingle(["solve", "sme-guarantee", "--paths", "20000"])
     }
 
+    @Test("solve on InvestAI (first loss, baseline and stressed): the merge equals one run bit for bit")
+    func solveInvestAI() throws {
+        try expectMergeEqualsSingle(["solve", "investai-risk-sharing", "--paths", "60000"])
+    }
+
+    @Test("solve on the SME guarantee for the cap, with --stress: the merge equals one run bit for bit")
+    func solveSMEGuaranteeCapStressed() throws {
+        try expectMergeEqualsSingle(["solve", "sme-guarantee", "--solve-for", "guarantee-cap", "--guarantee-rate", "0.5",
+                                     "--stress", "pd=1.5", "--paths", "20000"])
+    }
+
+    @Test("a solve part keeps the losses above the pilot's threshold, under 10 % of the paths on InvestAI, not every loss")
+    func solvePartIsBounded() throws {
+        let folder = try scratch("solve-part")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try shard(["solve", "investai-risk-sharing", "--paths", "200000"], count: 1, into: folder)
+        let data = try Data(contentsOf: folder.appendingPathComponent(PartName.of(1, 1)))
+        let lines = data.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[1])) as? [String: Any])
+        let scenarios = try #require(header["scenarios"] as? [[String: Any]])
+        #expect(scenarios.map { $0["name"] as? String } == ["baseline", "stressed"])
+        for scenario in scenarios {
+            #expect(scenario["retainsAllLosses"] as? Bool == false)
+            let kept = try #require(scenario["retainedLosses"] as? Int)
+            #expect(kept > 2_000 && kept < 20_000, "kept \(kept) of 200000")
+            // The threshold and the below-threshold public loss beside the engine's 4 quantities;
+            // the count of the paths at or below the threshold and the curve's counts.
+            #expect((scenario["quantities"] as? Int).map { $0 >= 6 } == true)
+        }
+    }
+
+    @Test("solve: an answer below the kept threshold re-simulates in one process (same answer as keeping every positive loss); a merge refuses it")
+    func solveBelowThreshold() throws {
+        let below = try leverage(["solve", "investai-risk-sharing", "--paths", "20000", "--retain-above", "0.6", "--format", "json"])
+        #expect(below.status == 0, "\(below.stderr)")
+        #expect(below.stderr.contains("pass 2"), "\(below.stderr)")
+        let zero = try leverage(["solve", "investai-risk-sharing", "--paths", "20000", "--retain-above", "0", "--format", "json", "--quiet"])
+        #expect(zero.status == 0, "\(zero.stderr)")
+        func solution(_ json: String) throws -> String {
+            let object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let tables = try #require(object["tables"] as? [[String: Any]])
+            let kept = tables.filter { ["solution", "constraints"].contains($0["name"] as? String) }
+            #expect(kept.count == 2)
+            return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+        }
+        #expect(try solution(below.stdout) == solution(zero.stdout))
+        let root = try scratch("solve-below")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let parts = root.appendingPathComponent("parts")
+        try shard(["solve", "investai-risk-sharing", "--paths", "20000", "--retain-above", "0.6"], count: 2, into: parts)
+        try expectRefused([parts], in: root, PartName.of(1, 2), "lies below it", "re-run the shards with a lower --retain-above")
+    }
+
+    @Test("solve parts kept above different thresholds do not merge")
+    func solveDifferentThresholds() throws {
+        let root = try scratch("solve-threshold")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let parts = root.appendingPathComponent("parts")
+        let one = try leverage(["solve", "investai-risk-sharing", "--paths", "20000", "--shard", "1/2", "--output", parts.path, "--quiet"])
+        let two = try leverage(["solve", "investai-risk-sharing", "--paths", "20000", "--retain-above", "0.05", "--shard", "2/2", "--output", parts.path, "--quiet"])
+        #expect(one.status == 0 && two.status == 0)
+        try expectRefused([parts], in: root, PartName.of(2, 2), "--retain-above 0.05")
+    }
+
     @Test("merge --output writes the usual result folder (tables, manifest, report, workbook)")
     func mergeWritesResultFolder() throws {
         let folder = try scratch("folder")

@@ -132,7 +132,7 @@ struct ResourceLimitTests {
         #expect(perPath > 1 && perPath < 4)
         let solvePerPath = (RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: SimulationSettings(paths: 4_000_000, seed: 1), scenarios: 1, covers: 200, threads: 2).bytes
             - RiskCoverAnalysis.resourceEstimate(portfolio: p, settings: SimulationSettings(paths: 1_000_000, seed: 1), scenarios: 1, covers: 200, threads: 2).bytes) / 3_000_000
-        #expect(solvePerPath >= 16, "solve still keeps every loss")
+        #expect(solvePerPath >= 16, "the all-loss analysis (sensitivity) keeps every loss")
         // A shard (or the merge) of 8 holds one entry of 1 + 2·(4 + 3·31) words per batch of its own.
         let entry = (1.0 + 2 * (4 + 3 * 31)) * 8
         let batches = Double(SimulationSettings(paths: 4_000_000, seed: 1).batchCount)
@@ -149,5 +149,26 @@ struct ResourceLimitTests {
                                                                scenarios: 1, covers: 31, threads: 2).bytes
         let withoutGrid = RiskCoverAnalysis.sweepResourceEstimate(portfolio: p, settings: oneBucket, terms: terms, scenarios: 1, covers: 31, threads: 2).bytes
         #expect(abs(withGrid - withoutGrid - 2 * 8 * Double(SimulationSettings.histogramGridCells - 1)) < 1)
+    }
+
+    @Test("A bounded solve's memory grows with the retained share of losses (3·8 bytes a kept loss), not 16 bytes a path")
+    func boundedSolveEstimate() {
+        let p = portfolio(exposures: 100, factors: 1)
+        let terms = CoverTerms()
+        func bytes(_ paths: Int, share: Double, scenarios: Int = 1, shards: Int = 1) -> Double {
+            let settings = RiskCoverAnalysis.solveSettings(SimulationSettings(paths: paths, seed: 1))
+            return RiskCoverAnalysis.solveResourceEstimate(portfolio: p, settings: settings, terms: terms, scenarios: scenarios,
+                                                           tailSize: Int(Double(paths) * share), curveCovers: 10, threads: 2, shards: shards).bytes
+        }
+        // 7 % kept: 3 copies of 8 bytes while simulating, ≈ 1.7 bytes a path (a few more for the curve's tail).
+        let perPath = (bytes(4_000_000, share: 0.07) - bytes(1_000_000, share: 0.07)) / 3_000_000
+        #expect(perPath > 1.5 && perPath < 3, "\(perPath)")
+        // Every loss kept (threshold 0 on a portfolio whose every path loses): 3·8 bytes a path.
+        let all = (bytes(4_000_000, share: 1) - bytes(1_000_000, share: 1)) / 3_000_000
+        #expect(all > 24 && all < 26, "\(all)")
+        // A second scenario keeps its K: 8 bytes a kept loss more.
+        #expect(bytes(1_000_000, share: 0.07, scenarios: 2) - bytes(1_000_000, share: 0.07) >= 8 * 60_000)
+        // 10⁹ paths of InvestAI's solve (≈ 7 % kept) no longer need 8 GB for every loss and its sort.
+        #expect(bytes(1_000_000_000, share: 0.07) < 2 * 8 * 1e9 * 0.07 + 1e9)
     }
 }

@@ -37,8 +37,12 @@ do {
     // 2. The minimum first loss for investors who accept at most 20 bp expected loss (the files' unit).
     let terms = CoverTerms(publicHolder: "EU", privateHolder: "private investors", provisioningRate: 0.4)
     let constraints = InvestorConstraints(maxExpectedLossBasisPoints: 20)
-    let analysis = try RiskCoverAnalysis(portfolio: portfolio, settings: model.settings(), terms: terms, constraints: constraints)
-    let solution = try analysis.minimumFirstLoss()
+    //    As `leverage solve` runs it, with bounded memory: a pilot of the first batches sets a
+    //    threshold first loss, the run keeps only the losses above it (and the count of the rest),
+    //    and every constraint check equals the check on every loss bit for bit.
+    let solved = try RiskCoverAnalysis.solve(.firstLoss, from: Cover(), portfolio: portfolio, settings: model.settings(),
+                                             terms: terms, constraints: constraints)
+    let analysis = solved.analysis, solution = solved.solution
     print(String(format: "minimum first loss: %.6f (band %.6f to %.6f), leverage %.4f, ",
                  solution.level.value, solution.level.lower, solution.level.upper, solution.leverage.value)
           + "binding \(solution.binding?.rawValue ?? "none")")
@@ -53,7 +57,7 @@ do {
     let sweep = evaluations.map { (scenario: "baseline", evaluation: $0) }
     let coverTables = [RiskCoverTables.sweep(sweep, unit: .eurMillion, funding: funding, terms: swept.terms)]
         + (try RiskCoverTables.solveWithCurve([(scenario: "baseline", analysis: analysis, solution: solution, budget: 1000)],
-                                              axis: .firstLoss, base: Cover(), unit: .eurMillion))
+                                              axis: .firstLoss, base: Cover(), unit: .eurMillion, levels: solved.curveLevels))
 
     // 4. Without constraints there is nothing to solve: the library says so instead of answering 0.
     let unconstrained = RiskCoverAnalysis(base: analysis.base, terms: terms)
