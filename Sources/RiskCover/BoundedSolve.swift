@@ -256,24 +256,7 @@ extension RiskCoverAnalysis {
     /// prefix: bit-identical to the check on every loss.
     func boundedCheck(_ kind: ConstraintCheck.Kind, at cover: Cover, _ r: RetainedLosses) throws(RiskModelError) -> ConstraintCheck {
         let (_, a) = try boundedAllocator(cover, r)
-        let f = min(max(cover.firstLoss, 0), 1)
-        let privateNotional = (1 - f) * volume
-        let n = base.paths
-        let check: ConstraintCheck? = withAbove(r) { b in
-            guard Self.monotone(b, a.privateLoss, from: Self.zeroPrefix(b, a)) else { return nil }
-            switch kind {
-            case .lossProbability:
-                let p = ProbabilityEstimate(successes: n - (r.below + Self.firstPositive(b, a.privateLoss)), trials: n)
-                return ConstraintCheck(kind: kind, limit: constraints.maxLossProbability!, estimate: p.probability, standardError: p.standardError)
-            case .expectedLoss, .netReturn:
-                let m = Self.privateMean(b, a, prefix: r.below)
-                let rate = privateNotional > 0 ? m.scaled(by: 1 / privateNotional) : MeanEstimate(mean: 0, standardError: 0, count: m.count)
-                if kind == .expectedLoss {
-                    return ConstraintCheck(kind: kind, limit: constraints.maxExpectedLoss!, estimate: rate.mean, standardError: rate.standardError)
-                }
-                return ConstraintCheck(kind: kind, limit: constraints.hurdle!, estimate: constraints.coupon! - rate.mean, standardError: rate.standardError)
-            }
-        }
+        let check = withAbove(r) { b in constraintCheck(kind, at: cover, b, a, prefix: r.below) }
         guard let check else {
             throw .invalidInput(item: Self.retainedLossesItem, reason: "rounding broke the monotonicity of the private loss; the path-by-path evaluation needs every loss")
         }
@@ -301,13 +284,7 @@ extension RiskCoverAnalysis {
             let liability = waterfall.guarantees.isEmpty ? 0 : waterfall.maximumLiability(0)
             let hasCalls = !waterfall.guarantees.isEmpty
             // Public loss: column B (the above paths' public loss, 0 below) in two passes over all paths.
-            var sumB = 0.0
-            for i in 0..<b.count { sumB += a.publicLoss(b[i]) }
-            let meanB = sumB / Double(n)
-            var ssB = 0.0
-            let d0 = 0 - meanB
-            for _ in 0..<r.below { ssB += d0 * d0 }
-            for i in 0..<b.count { let d = a.publicLoss(b[i]) - meanB; ssB += d * d }
+            let (meanB, ssB) = Self.twoPassWithZeroPrefix(b, r.below, a.publicLoss)
             let mean = r.belowPublicMean + meanB
             let ss = max(0, r.belowPublicSquaredDeviations + ssB - 2 * Double(n) * r.belowPublicMean * meanB)
             let publicLoss = MeanEstimate(mean: mean, standardError: n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0, count: n)
@@ -331,21 +308,6 @@ extension RiskCoverAnalysis {
             throw .invalidInput(item: Self.retainedLossesItem, reason: "rounding broke the monotonicity of a holder's loss; the path-by-path evaluation needs every loss")
         }
         return evaluation
-    }
-
-    /// `SampleStatistics.mean(count:_:)` of x over `prefix` zeros followed by b: bit-identical
-    /// (s + 0 = s in the first pass; (0 − m)² once per zero, first, in the second).
-    static func meanWithZeroPrefix(_ b: UnsafeBufferPointer<Double>, _ prefix: Int, _ x: (Double) -> Double) -> MeanEstimate {
-        let n = prefix + b.count
-        var sum = 0.0
-        for i in 0..<b.count { sum += x(b[i]) }
-        let mean = sum / Double(n)
-        var ss = 0.0
-        let d0 = 0 - mean
-        for _ in 0..<prefix { ss += d0 * d0 }
-        for i in 0..<b.count { let d = x(b[i]) - mean; ss += d * d }
-        let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
-        return MeanEstimate(mean: mean, standardError: se, count: n)
     }
 
     /// The probability that the calls exceed `provision` on the retained losses (0 ≤ provision:

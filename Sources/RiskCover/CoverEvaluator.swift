@@ -110,30 +110,36 @@ extension RiskCoverAnalysis {
         if let acc = accumulated, acc.index[cover] != nil { return try evaluate(cover).checks.first { $0.kind == kind } }
         try requireAllLosses(cover)
         let (waterfall, allocator) = try allocator(cover)
-        let f = min(max(cover.firstLoss, 0), 1)
-        let privateNotional = (1 - f) * volume
         let losses = base.lossDistribution.sortedLosses
-        let n = losses.count
         let fast: ConstraintCheck? = allocator.flatMap { a in
-            losses.withUnsafeBufferPointer { b -> ConstraintCheck? in
-                guard Self.monotone(b, a.privateLoss, from: Self.zeroPrefix(b, a)) else { return nil }
-                switch kind {
-                case .lossProbability:
-                    let p = ProbabilityEstimate(successes: n - Self.firstPositive(b, a.privateLoss), trials: n)
-                    return ConstraintCheck(kind: kind, limit: constraints.maxLossProbability!, estimate: p.probability, standardError: p.standardError)
-                case .expectedLoss, .netReturn:
-                    let m = Self.privateMean(b, a)
-                    let rate = privateNotional > 0 ? m.scaled(by: 1 / privateNotional) : MeanEstimate(mean: 0, standardError: 0, count: m.count)
-                    if kind == .expectedLoss {
-                        return ConstraintCheck(kind: kind, limit: constraints.maxExpectedLoss!, estimate: rate.mean, standardError: rate.standardError)
-                    }
-                    return ConstraintCheck(kind: kind, limit: constraints.hurdle!, estimate: constraints.coupon! - rate.mean, standardError: rate.standardError)
-                }
-            }
+            losses.withUnsafeBufferPointer { b in constraintCheck(kind, at: cover, b, a) }
         }
         _ = waterfall
         if let fast { return fast }
         return try evaluatePathByPath(cover).checks.first { $0.kind == kind }
+    }
+
+    /// One investor constraint at `cover` on the sorted losses b, after `prefix` more paths whose
+    /// private loss is 0 (a bounded solve's paths at or below its threshold; none otherwise): the
+    /// private loss's probability of being positive, or its mean as a rate of the private
+    /// notional. nil when rounding broke the monotonicity of the private loss.
+    func constraintCheck(_ kind: ConstraintCheck.Kind, at cover: Cover, _ b: UnsafeBufferPointer<Double>, _ a: CoverAllocator,
+                         prefix: Int = 0) -> ConstraintCheck? {
+        guard Self.monotone(b, a.privateLoss, from: Self.zeroPrefix(b, a)) else { return nil }
+        let n = prefix + b.count
+        switch kind {
+        case .lossProbability:
+            let p = ProbabilityEstimate(successes: n - (prefix + Self.firstPositive(b, a.privateLoss)), trials: n)
+            return ConstraintCheck(kind: kind, limit: constraints.maxLossProbability!, estimate: p.probability, standardError: p.standardError)
+        case .expectedLoss, .netReturn:
+            let privateNotional = (1 - min(max(cover.firstLoss, 0), 1)) * volume
+            let m = Self.privateMean(b, a, prefix: prefix)
+            let rate = privateNotional > 0 ? m.scaled(by: 1 / privateNotional) : MeanEstimate(mean: 0, standardError: 0, count: m.count)
+            if kind == .expectedLoss {
+                return ConstraintCheck(kind: kind, limit: constraints.maxExpectedLoss!, estimate: rate.mean, standardError: rate.standardError)
+            }
+            return ConstraintCheck(kind: kind, limit: constraints.hurdle!, estimate: constraints.coupon! - rate.mean, standardError: rate.standardError)
+        }
     }
 
     func allocator(_ cover: Cover) throws(RiskModelError) -> (Waterfall, CoverAllocator?) {
@@ -161,16 +167,31 @@ extension RiskCoverAnalysis {
     /// adds (0 − m)² = m·m once per such path, in the same order — bit-identical. `prefix`
     /// more paths before b count as zeros (a bounded solve's paths at or below its threshold).
     static func privateMean(_ b: UnsafeBufferPointer<Double>, _ a: CoverAllocator, prefix: Int = 0) -> MeanEstimate {
-        let n = prefix + b.count, z = zeroPrefix(b, a), i0 = prefix + z
-        var sum = 0.0
-        for i in z..<b.count { sum += a.privateLoss(b[i]) }
-        let mean = sum / Double(n)
-        var ss = 0.0
-        let d0 = 0 - mean, square = d0 * d0
-        for _ in 0..<i0 { ss += square }
-        for i in z..<b.count { let d = a.privateLoss(b[i]) - mean; ss += d * d }
+        let z = zeroPrefix(b, a)
+        return meanWithZeroPrefix(UnsafeBufferPointer(rebasing: b[z...]), prefix + z, a.privateLoss)
+    }
+
+    /// `SampleStatistics.mean(count:_:)` of x over `prefix` zeros followed by b: bit-identical
+    /// (s + 0 = s in the first pass; (0 − m)² once per zero, first, in the second).
+    static func meanWithZeroPrefix(_ b: UnsafeBufferPointer<Double>, _ prefix: Int, _ x: (Double) -> Double) -> MeanEstimate {
+        let n = prefix + b.count
+        let (mean, ss) = twoPassWithZeroPrefix(b, prefix, x)
         let se = n > 1 ? (ss / Double(n - 1) / Double(n)).squareRoot() : 0
         return MeanEstimate(mean: mean, standardError: se, count: n)
+    }
+
+    /// The two passes of ``meanWithZeroPrefix(_:_:_:)``: the mean of x over `prefix` zeros
+    /// followed by b, and the sum of squared deviations from it.
+    static func twoPassWithZeroPrefix(_ b: UnsafeBufferPointer<Double>, _ prefix: Int, _ x: (Double) -> Double)
+        -> (mean: Double, squaredDeviations: Double) {
+        var sum = 0.0
+        for i in 0..<b.count { sum += x(b[i]) }
+        let mean = sum / Double(prefix + b.count)
+        var ss = 0.0
+        let d0 = 0 - mean, square = d0 * d0
+        for _ in 0..<prefix { ss += square }
+        for i in 0..<b.count { let d = x(b[i]) - mean; ss += d * d }
+        return (mean, ss)
     }
 
     /// f is nondecreasing on b[start…] (and, with f = 0 before `start`, on all of b when f ≥ 0).

@@ -212,31 +212,52 @@ struct SparseKernel {
         for j in 0..<classes { classStep(j, p, len: len, s: s, w: w, &clock, &state) }
     }
 
-    /// Class j on path p: its candidates and their thinning, advancing `clock`.
+    /// One class on one path: its bound p̄ from the table, the skipping's λ and 1/λ, and the
+    /// last member visited (first − 1 before the first candidate).
+    struct Skipping {
+        var member: Int
+        let end: Int
+        let pBar: Double, rate: Double, inverse: Double
+        let sValue: Double, w: Double
+    }
+
+    /// Class j on path p before its first candidate: p̄ = the table's upper bound at the class's
+    /// largest threshold, λ = −log(1 − p̄) ≥ 0 per member.
     @inline(__always)
-    func classStep(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double, _ clock: inout Double, _ state: inout PathState) {
-        let first = start[j], end = start[j + 1]
+    func skipping(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double) -> Skipping {
+        let first = start[j]
         let sValue = s[group[j] * len + p]
         let e = DefaultTable.entry(classA0[j] * w - memberB0[first] * sValue - Self.g0)
-        let pBar = highP[e]
-        if pBar > SparseDefaults.denseAbove {
-            for m in first..<end where decide(m, state.stream.nextUniform(), sValue, w, &state.evaluated) { add(m, &state) }
+        return Skipping(member: first - 1, end: start[j + 1], pBar: highP[e], rate: 0 - logP[e], inverse: inverseRate[e],
+                        sValue: sValue, w: w)
+    }
+
+    /// The class's next candidate, ⌊R/λ⌋ members on, thinned and added, and a new clock; or,
+    /// when the clock outlasts the class, the residual R − r·λ carried on and false.
+    @inline(__always)
+    func nextCandidate(_ k: inout Skipping, _ clock: inout Double, _ state: inout PathState) -> Bool {
+        let remaining = k.end - k.member - 1
+        let skip = clock * k.inverse
+        if !(skip < Double(remaining)) {
+            clock -= Double(remaining) * k.rate
+            return false
+        }
+        k.member += Int(skip) + 1
+        if thin(k.member, k.pBar, k.sValue, k.w, &state) { add(k.member, &state) }
+        clock = nextClock(&state)
+        return true
+    }
+
+    /// Class j on path p: its candidates and their thinning, advancing `clock`; member by member
+    /// (the clock left as it is) when p̄ > ``SparseDefaults/denseAbove``.
+    @inline(__always)
+    func classStep(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double, _ clock: inout Double, _ state: inout PathState) {
+        var k = skipping(j, p, len: len, s: s, w: w)
+        if k.pBar > SparseDefaults.denseAbove {
+            for m in start[j]..<k.end where decide(m, state.stream.nextUniform(), k.sValue, w, &state.evaluated) { add(m, &state) }
             return
         }
-        // λ = −log(1 − p̄) ≥ 0 per member; the next candidate is ⌊R/λ⌋ members on.
-        let rate = 0 - logP[e], inverse = inverseRate[e]
-        var m = first - 1
-        while true {
-            let remaining = end - m - 1
-            let skip = clock * inverse
-            if !(skip < Double(remaining)) {
-                clock -= Double(remaining) * rate
-                return
-            }
-            m += Int(skip) + 1
-            if thin(m, pBar, sValue, w, &state) { add(m, &state) }
-            clock = nextClock(&state)
-        }
+        while nextCandidate(&k, &clock, &state) {}
     }
 
     /// Paths p and q together, class by class, their candidate loops interleaved so that the
@@ -248,46 +269,17 @@ struct SparseKernel {
         var clockA = nextClock(&a)
         var clockB = nextClock(&b)
         for j in 0..<classes {
-            let first = start[j], end = start[j + 1]
-            let column = s + group[j] * len
-            let sA = column[p], sB = column[q]
-            let eA = DefaultTable.entry(classA0[j] * wP - memberB0[first] * sA - Self.g0)
-            let eB = DefaultTable.entry(classA0[j] * wQ - memberB0[first] * sB - Self.g0)
-            let pBarA = highP[eA], pBarB = highP[eB]
-            if pBarA > SparseDefaults.denseAbove || pBarB > SparseDefaults.denseAbove {
+            var kA = skipping(j, p, len: len, s: s, w: wP)
+            var kB = skipping(j, q, len: len, s: s, w: wQ)
+            if kA.pBar > SparseDefaults.denseAbove || kB.pBar > SparseDefaults.denseAbove {
                 classStep(j, p, len: len, s: s, w: wP, &clockA, &a)
                 classStep(j, q, len: len, s: s, w: wQ, &clockB, &b)
                 continue
             }
-            let rateA = 0 - logP[eA], inverseA = inverseRate[eA]
-            let rateB = 0 - logP[eB], inverseB = inverseRate[eB]
-            var mA = first - 1, mB = first - 1
             var activeA = true, activeB = true
             while activeA || activeB {
-                if activeA {
-                    let remaining = end - mA - 1
-                    let skip = clockA * inverseA
-                    if !(skip < Double(remaining)) {
-                        clockA -= Double(remaining) * rateA
-                        activeA = false
-                    } else {
-                        mA += Int(skip) + 1
-                        if thin(mA, pBarA, sA, wP, &a) { add(mA, &a) }
-                        clockA = nextClock(&a)
-                    }
-                }
-                if activeB {
-                    let remaining = end - mB - 1
-                    let skip = clockB * inverseB
-                    if !(skip < Double(remaining)) {
-                        clockB -= Double(remaining) * rateB
-                        activeB = false
-                    } else {
-                        mB += Int(skip) + 1
-                        if thin(mB, pBarB, sB, wQ, &b) { add(mB, &b) }
-                        clockB = nextClock(&b)
-                    }
-                }
+                if activeA { activeA = nextCandidate(&kA, &clockA, &a) }
+                if activeB { activeB = nextCandidate(&kB, &clockB, &b) }
             }
         }
     }
