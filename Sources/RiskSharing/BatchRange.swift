@@ -94,6 +94,7 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
                                      exact: settings.defaultTest == .exact, plan: plan)
             var accumulator = BatchAccumulator(waterfall: waterfall, volume: model.volume, settings: settings,
                                                exceedance: exceedance, statistics: statistics)
+            var sorter = RadixSorter()
             let own = UnsafeMutablePointer<Double>.allocate(capacity: retainAll ? 1 : batchSize)
             defer { own.deallocate() }
             while true {
@@ -103,8 +104,8 @@ public func simulateBatches(_ batches: Range<Int>, portfolio: Portfolio, structu
                 let count = min(batchSize, settings.paths - start)
                 let slice = retainAll ? all.value.baseAddress! + (start - paths.lowerBound) : own
                 accumulator.exactEvaluations += worker.run(batch: b, count: count, into: slice)
-                var sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
-                sliceBuffer.sort()
+                let sliceBuffer = UnsafeMutableBufferPointer(start: slice, count: count)
+                sorter.sort(sliceBuffer)
                 let moments = accumulator.add(batch: UnsafeBufferPointer(sliceBuffer))
                 if !retainAll { top.withLock { $0.add(ascending: UnsafeBufferPointer(sliceBuffer)) } }
                 collector.withLock { $0.add(batch: b, moments) }

@@ -38,15 +38,9 @@ public struct DefaultTable: Sendable {
     /// For entries k = −1…cellCount, at index k + 1: ⌊low·2¹⁶⌋ in the low 32 bits and
     /// ⌈high·2¹⁶⌉ in the high 32 bits (one load per decision).
     @usableFromInline let bounds: [UInt64]
-    /// For entries k = −1…cellCount, at index k + 1: the same bounds as doubles,
-    /// lower ≤ Φ(t) ≤ upper for every t of the cell (upper capped at 1), and
-    /// log(1 − upper) (−∞ when upper = 1) — for the skip scheme (``SparseDefaults``).
-    let lowerProbability: [Double]
-    let upperProbability: [Double]
-    let logComplementUpper: [Double]
-    /// 1/λ with λ = −log(1 − upper) (+∞ when upper = 0, 0 when upper = 1): the skip scheme's
-    /// mean gap, so a gap is R·(1/λ) for an Exp(1) clock R.
-    let inverseRate: [Double]
+    /// For entries k = −1…cellCount, at index k + 1: the skip scheme's figures of the cell
+    /// (``SparseDefaults``), together so that one cache line serves a class or a candidate.
+    let skipCells: [SkipCell]
     /// The skip scheme's exponential clocks.
     let ziggurat = ExponentialZiggurat()
 
@@ -62,16 +56,12 @@ public struct DefaultTable: Sendable {
             b[k + 1] = UInt64((low * scale).rounded(.down)) | (UInt64((high * scale).rounded(.up)) << 32)
         }
         bounds = b
-        var lower = [Double](repeating: 0, count: n + 2), upper = lower, logComplement = lower
-        for k in -1...n {
-            lower[k + 1] = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
-            upper[k + 1] = k == n ? 1 : min(1, (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin))
-            logComplement[k + 1] = upper[k + 1] >= 1 ? -.infinity : log1p(-upper[k + 1])
+        skipCells = (-1...n).map { k in
+            let lower = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
+            let upper = k == n ? 1 : min(1, (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin))
+            let logComplement = upper >= 1 ? -.infinity : log1p(-upper)
+            return SkipCell(lower: lower, upper: upper, rate: 0 - logComplement, inverseRate: 1 / (0 - logComplement))
         }
-        lowerProbability = lower
-        upperProbability = upper
-        logComplementUpper = logComplement
-        inverseRate = logComplement.map { 1 / (0 - $0) }
     }
 
     /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).
@@ -103,4 +93,15 @@ public struct DefaultTable: Sendable {
         evaluated &+= 1
         return u() < Normal.cdf(t())
     }
+}
+
+/// One cell of the ``DefaultTable`` as the skip scheme reads it: bounds
+/// lower ≤ Φ(t) ≤ upper for every t of the cell (upper capped at 1), the rate
+/// λ = −log(1 − upper) (+∞ when upper = 1) and the mean gap 1/λ (+∞ when upper = 0, 0 when
+/// upper = 1), so a gap is R·(1/λ) for an Exp(1) clock R.
+struct SkipCell: Sendable {
+    let lower: Double
+    let upper: Double
+    let rate: Double
+    let inverseRate: Double
 }

@@ -86,13 +86,12 @@ struct SparseDefaults: Sendable {
     let classA0: [Double]
     /// Exposure rows, grouped by class.
     let members: [Int]
-    /// cᵢ·256/σ per member (table units), cᵢ, 1/σ, loss amount and Beta LGD.
-    let memberA0: [Double]
-    /// 256/σ per member (table units per unit of S).
-    let memberB0: [Double]
+    /// Per member, what a candidate reads (together, one cache line at most): cᵢ·256/σ (table
+    /// units), 256/σ (table units per unit of S) and the loss amount.
+    let memberCells: [MemberCell]
+    /// Per member, cᵢ, 1/σ and Beta LGD.
     let memberThreshold: [Double]
     let memberInverseSigma: [Double]
-    let memberAmount: [Double]
     let memberBeta: [(a: Double, b: Double)?]
 
     /// Builds the classes for the exposures of `model` (all must have σ > 0), or nil when the
@@ -129,23 +128,36 @@ struct SparseDefaults: Sendable {
         self.classGroup = classGroup
         self.classA0 = classA0
         self.members = members
-        memberA0 = members.map { model.threshold[$0] * model.inverseSigma[$0] * scale }
-        memberB0 = members.map { model.inverseSigma[$0] * scale }
+        memberCells = members.map {
+            MemberCell(a0: model.threshold[$0] * model.inverseSigma[$0] * scale, b0: model.inverseSigma[$0] * scale,
+                       amount: model.lossAmount[$0])
+        }
         memberThreshold = members.map { model.threshold[$0] }
         memberInverseSigma = members.map { model.inverseSigma[$0] }
-        memberAmount = members.map { model.lossAmount[$0] }
         memberBeta = members.map { model.betaLGD[$0] }
     }
 }
 
+/// What a candidate of the skip scheme reads about its member (see ``SparseDefaults/memberCells``).
+struct MemberCell: Sendable {
+    let a0: Double
+    let b0: Double
+    let amount: Double
+}
+
 /// The skip scheme's inner loop over raw pointers (no closures capturing the path's mutable
 /// state, so no dynamic exclusivity checks in the loop): one path's exposures, class by class.
+///
+/// The steps of every class and candidate (the class's bound, the skip, the thinning's first
+/// 16 bits, the clock's ziggurat layer) are inlined into one loop per path (or pair of paths);
+/// the rare ones (an undecided thinning, a dense class, Beta LGDs, the ziggurat beyond its
+/// layer's edge, a new Philox block) are calls out of line, so that the loop stays small and its
+/// state stays in registers. Which code runs where does not change what is drawn.
 struct SparseKernel {
-    let lowP: UnsafePointer<Double>, highP: UnsafePointer<Double>
-    let logP: UnsafePointer<Double>, inverseRate: UnsafePointer<Double>
+    let cell: UnsafePointer<SkipCell>
     let start: UnsafePointer<Int>, group: UnsafePointer<Int>
-    let classA0: UnsafePointer<Double>, memberA0: UnsafePointer<Double>, memberB0: UnsafePointer<Double>
-    let threshold: UnsafePointer<Double>, inverseSigma: UnsafePointer<Double>, amount: UnsafePointer<Double>
+    let classA0: UnsafePointer<Double>, member: UnsafePointer<MemberCell>
+    let threshold: UnsafePointer<Double>, inverseSigma: UnsafePointer<Double>
     let zWidth: UnsafePointer<Double>, zEdge: UnsafePointer<Double>, zHeight: UnsafePointer<Double>
     let sparse: SparseDefaults
     let hasBeta: Bool
@@ -166,9 +178,9 @@ struct SparseKernel {
     /// pₘ = Φ((cₘ·w − S)/σₘ), decided by the table's bounds (exact Φ only in their band).
     @inline(__always)
     func decide(_ m: Int, _ v: Double, _ sValue: Double, _ w: Double, _ evaluated: inout Int) -> Bool {
-        let e = DefaultTable.entry(memberA0[m] * w - memberB0[m] * sValue - Self.g0)
-        if v < lowP[e] { return true }
-        if v >= highP[e] { return false }
+        let e = DefaultTable.entry(member[m].a0 * w - member[m].b0 * sValue - Self.g0)
+        if v < cell[e].lower { return true }
+        if v >= cell[e].upper { return false }
         evaluated &+= 1
         return v < Normal.cdf((threshold[m] * w - sValue) * inverseSigma[m])
     }
@@ -178,13 +190,21 @@ struct SparseKernel {
     /// bits) only when v alone cannot decide (U ∈ [v, v + 1)·2⁻¹⁶ and rounding is monotone).
     @inline(__always)
     func thin(_ m: Int, _ pBar: Double, _ sValue: Double, _ w: Double, _ state: inout PathState) -> Bool {
-        if state.chunksLeft == 0 { state.chunks = state.stream.next(); state.chunksLeft = 4 }
+        if state.chunksLeft == 0 { state.chunks = state.stream.nextWord(); state.chunksLeft = 4 }
         let v = state.chunks >> 48
         state.chunks <<= 16
-        state.chunksLeft -= 1
-        let e = DefaultTable.entry(memberA0[m] * w - memberB0[m] * sValue - Self.g0)
-        if Double(v + 1) * 0x1.0p-16 * pBar < lowP[e] { return true }
-        if Double(v) * 0x1.0p-16 * pBar >= highP[e] { return false }
+        state.chunksLeft &-= 1
+        let e = DefaultTable.entry(member[m].a0 * w - member[m].b0 * sValue - Self.g0)
+        if Double(v &+ 1) * 0x1.0p-16 * pBar < cell[e].lower { return true }
+        if Double(v) * 0x1.0p-16 * pBar >= cell[e].upper { return false }
+        return thinUndecided(m, v, pBar, sValue, w, &state)
+    }
+
+    /// The thinning when U's top 16 bits `v` cannot decide: U's other 37 bits, then the
+    /// per-draw decision on fl(U·p̄).
+    @inline(never)
+    func thinUndecided(_ m: Int, _ v: UInt64, _ pBar: Double, _ sValue: Double, _ w: Double,
+                       _ state: inout PathState) -> Bool {
         let u = uniformOpen((v << 48) | ((state.stream.next() >> 27) << 11))
         return decide(m, u * pBar, sValue, w, &state.evaluated)
     }
@@ -195,17 +215,24 @@ struct SparseKernel {
         state.stream.nextExponential(width: zWidth, edge: zEdge, height: zHeight)
     }
 
+    /// Member m defaults: its loss amount (times a Beta LGD draw when it has one) is added.
     @inline(__always)
     func add(_ m: Int, _ state: inout PathState) {
-        if hasBeta, let beta = sparse.memberBeta[m] {
-            state.total += amount[m] * state.stream.nextBeta(beta.a, beta.b)
+        if hasBeta { addWithBeta(m, &state) } else { state.total += member[m].amount }
+    }
+
+    /// ``add(_:_:)`` in a portfolio with Beta LGDs.
+    @inline(never)
+    func addWithBeta(_ m: Int, _ state: inout PathState) {
+        if let beta = sparse.memberBeta[m] {
+            state.total += member[m].amount * state.stream.nextBeta(beta.a, beta.b)
         } else {
-            state.total += amount[m]
+            state.total += member[m].amount
         }
     }
 
     /// Path p's loss from the exposures: classes in order, one exponential clock carried across them.
-    @inline(__always)
+    @inline(never)
     func path(_ p: Int, len: Int, s: UnsafePointer<Double>, w: Double, _ state: inout PathState) {
         // The exponential clock R ~ Exp(1) of the next candidate, carried across classes.
         var clock = nextClock(&state)
@@ -226,9 +253,9 @@ struct SparseKernel {
     @inline(__always)
     func skipping(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double) -> Skipping {
         let first = start[j]
-        let sValue = s[group[j] * len + p]
-        let e = DefaultTable.entry(classA0[j] * w - memberB0[first] * sValue - Self.g0)
-        return Skipping(member: first - 1, end: start[j + 1], pBar: highP[e], rate: 0 - logP[e], inverse: inverseRate[e],
+        let sValue = s[group[j] &* len &+ p]
+        let e = DefaultTable.entry(classA0[j] * w - member[first].b0 * sValue - Self.g0)
+        return Skipping(member: first &- 1, end: start[j &+ 1], pBar: cell[e].upper, rate: cell[e].rate, inverse: cell[e].inverseRate,
                         sValue: sValue, w: w)
     }
 
@@ -236,13 +263,13 @@ struct SparseKernel {
     /// when the clock outlasts the class, the residual R − r·λ carried on and false.
     @inline(__always)
     func nextCandidate(_ k: inout Skipping, _ clock: inout Double, _ state: inout PathState) -> Bool {
-        let remaining = k.end - k.member - 1
+        let remaining = k.end &- k.member &- 1
         let skip = clock * k.inverse
         if !(skip < Double(remaining)) {
             clock -= Double(remaining) * k.rate
             return false
         }
-        k.member += Int(skip) + 1
+        k.member &+= Int(skip) &+ 1
         if thin(k.member, k.pBar, k.sValue, k.w, &state) { add(k.member, &state) }
         clock = nextClock(&state)
         return true
@@ -254,16 +281,22 @@ struct SparseKernel {
     func classStep(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double, _ clock: inout Double, _ state: inout PathState) {
         var k = skipping(j, p, len: len, s: s, w: w)
         if k.pBar > SparseDefaults.denseAbove {
-            for m in start[j]..<k.end where decide(m, state.stream.nextUniform(), k.sValue, w, &state.evaluated) { add(m, &state) }
+            denseClass(k, start[j], &state)
             return
         }
         while nextCandidate(&k, &clock, &state) {}
     }
 
+    /// A class with p̄ > ``SparseDefaults/denseAbove``, tested member by member from `first`.
+    @inline(never)
+    func denseClass(_ k: Skipping, _ first: Int, _ state: inout PathState) {
+        for m in first..<k.end where decide(m, state.stream.nextUniform(), k.sValue, k.w, &state.evaluated) { add(m, &state) }
+    }
+
     /// Paths p and q together, class by class, their candidate loops interleaved so that the
     /// two paths' independent chains of work overlap in the processor. Each path draws exactly
     /// what ``path(_:len:s:w:_:)`` draws, in the same order: the losses are the same bits.
-    @inline(__always)
+    @inline(never)
     func pathPair(_ p: Int, _ q: Int, len: Int, s: UnsafePointer<Double>, wP: Double, wQ: Double,
                   _ a: inout PathState, _ b: inout PathState) {
         var clockA = nextClock(&a)
@@ -296,26 +329,20 @@ extension BatchWorker {
         let hasBeta = sparse.memberBeta.contains { $0 != nil }
         s.withUnsafeBufferPointer { sp in
         w.withUnsafeBufferPointer { wp in
-        table.lowerProbability.withUnsafeBufferPointer { lowP in
-        table.upperProbability.withUnsafeBufferPointer { highP in
-        table.logComplementUpper.withUnsafeBufferPointer { logP in
-        table.inverseRate.withUnsafeBufferPointer { inverseRate in
+        table.skipCells.withUnsafeBufferPointer { cell in
         sparse.classStart.withUnsafeBufferPointer { start in
         sparse.classGroup.withUnsafeBufferPointer { group in
         sparse.classA0.withUnsafeBufferPointer { classA0 in
-        sparse.memberA0.withUnsafeBufferPointer { memberA0 in
-        sparse.memberB0.withUnsafeBufferPointer { memberB0 in
+        sparse.memberCells.withUnsafeBufferPointer { member in
         sparse.memberThreshold.withUnsafeBufferPointer { threshold in
         sparse.memberInverseSigma.withUnsafeBufferPointer { inverseSigma in
-        sparse.memberAmount.withUnsafeBufferPointer { amount in
         table.ziggurat.width.withUnsafeBufferPointer { zWidth in
         table.ziggurat.edge.withUnsafeBufferPointer { zEdge in
         table.ziggurat.height.withUnsafeBufferPointer { zHeight in
             let kernel = SparseKernel(
-                lowP: lowP.baseAddress!, highP: highP.baseAddress!, logP: logP.baseAddress!, inverseRate: inverseRate.baseAddress!,
+                cell: cell.baseAddress!,
                 start: start.baseAddress!, group: group.baseAddress!, classA0: classA0.baseAddress!,
-                memberA0: memberA0.baseAddress!, memberB0: memberB0.baseAddress!, threshold: threshold.baseAddress!,
-                inverseSigma: inverseSigma.baseAddress!, amount: amount.baseAddress!,
+                member: member.baseAddress!, threshold: threshold.baseAddress!, inverseSigma: inverseSigma.baseAddress!,
                 zWidth: zWidth.baseAddress!, zEdge: zEdge.baseAddress!, zHeight: zHeight.baseAddress!, sparse: sparse, hasBeta: hasBeta,
                 classes: sparse.classGroup.count)
             let s = sp.baseAddress!
@@ -337,7 +364,7 @@ extension BatchWorker {
                 loss[p] += a.total
                 evaluated &+= a.evaluated
             }
-        }}}}}}}}}}}}}}}}}
+        }}}}}}}}}}}}
         return evaluated
     }
 }

@@ -65,14 +65,28 @@ extension RandomStream {
     @inlinable @inline(__always)
     public mutating func nextExponential(width: UnsafePointer<Double>, edge: UnsafePointer<Double>,
                                          height: UnsafePointer<Double>) -> Double {
+        let bits = nextWord()
+        let i = Int(truncatingIfNeeded: bits & 0xFF)
+        let x = Double(bits >> 11) * width[i]
+        if x < edge[i + 1] { return x }
+        return exponentialBeyondEdge(layer: i, x: x, width: width, edge: edge, height: height)
+    }
+
+    /// The rest of ``nextExponential(width:edge:height:)`` after its first word fell beyond its
+    /// layer's edge (≈ 1.1 % of draws), kept out of line so that callers' loops stay small:
+    /// the tail beyond x₁ for layer 0, else the wedge test y < e^(−x), else a fresh draw.
+    @usableFromInline @inline(never)
+    mutating func exponentialBeyondEdge(layer: Int, x: Double, width: UnsafePointer<Double>,
+                                        edge: UnsafePointer<Double>, height: UnsafePointer<Double>) -> Double {
+        var i = layer, x = x
         while true {
-            let bits = next()
-            let i = Int(truncatingIfNeeded: bits & 0xFF)
-            let x = Double(bits >> 11) * width[i]
-            if x < edge[i + 1] { return x }
             if i == 0 { return ExponentialZiggurat.tailStart - Foundation.log(nextUniform()) }
             let y = height[i] + nextUniform() * (height[i + 1] - height[i])
             if y < Foundation.exp(-x) { return x }
+            let bits = next()
+            i = Int(truncatingIfNeeded: bits & 0xFF)
+            x = Double(bits >> 11) * width[i]
+            if x < edge[i + 1] { return x }
         }
     }
 

@@ -120,6 +120,25 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return v
     }
 
+    /// The next 64 random bits, the same as ``next()``, with the block computation kept out of
+    /// line (one call per four words): for hot loops in which ten inlined Philox rounds would
+    /// crowd out the loop's own registers.
+    @inlinable @inline(__always)
+    public mutating func nextWord() -> UInt64 {
+        if position == 4 { refill() }
+        let v = buffer[position]
+        position &+= 1
+        return v
+    }
+
+    /// Computes the block at `counter` into the buffer and advances the counter.
+    @usableFromInline @inline(never)
+    mutating func refill() {
+        buffer = generator.block(counter)
+        counter.x &+= 1
+        position = 0
+    }
+
     /// The next uniform in (0, 1) with 53-bit resolution (see ``uniformOpen(_:)``).
     @inlinable @inline(__always)
     public mutating func nextUniform() -> Double {

@@ -45,6 +45,13 @@ struct DistributionTests {
         #expect(Normal.quantile(0) == -.infinity && Normal.quantile(1) == .infinity && Normal.quantile(1.5).isNaN)
     }
 
+    @Test("Streams give the same words by next() and nextWord()")
+    func nextWordIsNext() {
+        var a = RandomStream(seed: 42, stream: (3, 1, 4))
+        var b = a
+        #expect((0..<41).map { _ in a.next() } == (0..<41).map { _ in b.nextWord() })
+    }
+
     @Test("Student-t cdf matches SciPy", arguments: [
         (1.0, -30.0, 0.010606402405535426), (1.0, -3.0, 0.10241638234956672), (1.0, -1.0, 0.25000000000000006),
         (1.0, 0.2, 0.562832958189001), (1.0, 2.0, 0.8524163823495667),
