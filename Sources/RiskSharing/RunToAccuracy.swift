@@ -16,9 +16,13 @@ import Foundation
 //     n' = min(cap, roundUp_B(max(2n, ⌈1.1·n·(r/τ)²⌉)))
 // paths — the SE of a Monte Carlo mean falls as 1/√n, so n·(r/τ)² paths are projected to meet τ; the
 // 10 % margin absorbs the noise of r, and at least doubling bounds the number of steps (log₂(cap/n₀)).
-// An estimate that is still 0 (no hit yet) has r = ∞: the next run has 8n paths. Each step reruns the
-// simulation with the larger path count (its first n paths are the previous run's paths), so the
-// total work is at most about twice the final run's (n' ≥ 2n).
+// An estimate that is still 0 (no hit yet) has r = ∞: the next run has 8n paths.
+//
+// Plain runs add batches: a step simulates only the batches the previous steps have not, and appends
+// their summary to the previous one (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``),
+// so the total work is the final run's. Importance-sampled runs rerun each step with the larger path
+// count (their first n paths are the previous run's paths; the total work is at most about twice
+// the final run's, n' ≥ 2n).
 
 /// The estimate a run to accuracy drives to a relative standard error: one of the numbers the
 /// tables report.
@@ -281,7 +285,8 @@ func runToAccuracy<Report>(settings: SimulationSettings, target: AccuracyTarget,
 ///
 /// Starts with `settings.paths` (rounded up to whole batches) as a pilot and grows the path count
 /// by the projection n·(r/τ)²·1.1, at least doubling, rounded up to whole batches and capped (see
-/// `AccuracySchedule`). The schedule depends only on the reports' numbers, and every report is
+/// `AccuracySchedule`). Each step adds batches to the previous step's
+/// (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``): the work is the final run's. The schedule depends only on the reports' numbers, and every report is
 /// bit-identical for any thread count, so the stopping point and the returned report are too.
 ///
 /// `retaining` and `exceedance` are passed to every run (``LossRetention/tail`` keeps memory
@@ -297,9 +302,14 @@ public func simulateToAccuracy(portfolio: Portfolio, structure: RiskSharingStruc
     _ = try AccuracyQuantity(parsing: target.quantity.description, structure: structure)
     var thresholds = exceedance
     if let x = target.quantity.exceedanceThreshold, !thresholds.contains(x) { thresholds.append(x) }
+    // The batches simulated so far (the previous step's run), extended by each step.
+    var done: BatchRangeSummary? = nil
     return try runToAccuracy(settings: settings, target: target, progress: progress,
                              run: { (s, p) throws(RiskModelError) in
-                                 try simulate(portfolio: portfolio, structure: structure, settings: s, retaining: retaining, exceedance: thresholds, progress: p)
+                                 let summary = try extendBatches(done, portfolio: portfolio, structure: structure, settings: s,
+                                                                 retaining: retaining, exceedance: thresholds, progress: p)
+                                 done = summary
+                                 return try simulationReport(portfolio: portfolio, structure: structure, settings: s, summary: summary)
                              },
                              estimate: { target.quantity.estimate(in: $0) })
 }
@@ -320,4 +330,45 @@ public func simulateImportanceToAccuracy(portfolio: Portfolio, structure: RiskSh
                                  try simulateImportance(portfolio: portfolio, structure: structure, settings: s, target: loss, exceedance: thresholds, progress: p)
                              },
                              estimate: { target.quantity.estimate(in: $0) })
+}
+
+/// The summary of the whole run `settings` (batches 0..<`settings.batchCount`) from `previous`,
+/// the summary of its first batches made with the same model, seed, batch size, retention and
+/// `exceedance` but fewer paths: only the batches after `previous`'s are simulated, and their
+/// summary is appended (``BatchRangeSummary/append(_:tailSize:)``). The result equals
+/// `simulateBatches(0..<settings.batchCount, …)` (each batch draws from its own counter-based
+/// streams, so the first batches of a longer run are the shorter run's).
+///
+/// The one thing `previous` may lack is tail: it kept its own run's K₁ largest losses, and the
+/// longer run needs its K₂ ≥ K₁ (``SimulationSettings/tailSize``). The appended tail is exact when
+/// the merged K₂-th largest loss is at least the smallest loss `previous` kept (every loss it
+/// dropped is then at or below the merged tail's floor, and equal values are interchangeable);
+/// otherwise (rare: the earlier batches hold more of the longer run's tail than their share) the
+/// whole run is simulated again, so the result is always the whole run's.
+///
+/// `previous` nil, or not a prefix of whole batches of this run, gives the whole run simulated.
+///
+/// - Throws: ``RiskModelError`` as ``simulateBatches(_:portfolio:structure:settings:retaining:exceedance:tailSize:statistics:progress:)``.
+public func extendBatches(_ previous: BatchRangeSummary?, portfolio: Portfolio, structure: RiskSharingStructure,
+                          settings: SimulationSettings, retaining: LossRetention = .all, exceedance: [Double] = [],
+                          progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> BatchRangeSummary {
+    try settings.validate()
+    let all = 0..<settings.batchCount
+    func whole() throws(RiskModelError) -> BatchRangeSummary {
+        try simulateBatches(all, portfolio: portfolio, structure: structure, settings: settings, retaining: retaining,
+                            exceedance: exceedance, progress: progress)
+    }
+    guard let previous, previous.batches.lowerBound == 0, previous.batches.upperBound < settings.batchCount,
+          previous.paths == previous.batches.count * settings.batchSize,
+          previous.retainsAllLosses == (retaining == .all), previous.exceedanceThresholds == exceedance else { return try whole() }
+    let next = try simulateBatches(previous.batches.upperBound..<settings.batchCount, portfolio: portfolio, structure: structure,
+                                   settings: settings, retaining: retaining, exceedance: exceedance, progress: progress)
+    let keep = min(settings.tailSize, settings.paths)
+    var merged = previous
+    merged.append(next, tailSize: keep)
+    if !previous.retainsAllLosses && previous.largestLosses.count < previous.paths {
+        guard merged.largestLosses.count >= keep, let floor = previous.largestLosses.first,
+              let mergedFloor = merged.largestLosses.first, mergedFloor >= floor else { return try whole() }
+    }
+    return merged
 }

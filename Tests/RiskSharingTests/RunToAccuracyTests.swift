@@ -1,6 +1,7 @@
 import Foundation
 import RiskSharing
 import Stochastics
+import Synchronization
 import Testing
 
 /// Run to accuracy: `simulateToAccuracy` and `simulateImportanceToAccuracy`.
@@ -66,6 +67,54 @@ struct RunToAccuracyTests {
                 #expect(e.value == 0 || e.standardError / e.value > target, "\(text): stopped late")
             }
         }
+    }
+
+    @Test("A step adds batches: extending a run equals simulating the longer run (tail or every loss, a partial last batch), simulating only the new batches")
+    func extendingARun() throws {
+        for retaining in [LossRetention.tail, .all] {
+            for (n1, n2) in [(1_024, 3_000), (512, 4_096)] {
+                let s1 = SimulationSettings(paths: n1, seed: 5, batchSize: 256)
+                var s2 = s1
+                s2.paths = n2
+                let first = try simulateBatches(0..<s1.batchCount, portfolio: Self.portfolio, structure: Self.structure, settings: s1, retaining: retaining)
+                let totals = Mutex<Set<Int>>([])
+                let extended = try extendBatches(first, portfolio: Self.portfolio, structure: Self.structure, settings: s2, retaining: retaining,
+                                                 progress: { _, total in totals.withLock { _ = $0.insert(total) } })
+                let fresh = try simulateBatches(0..<s2.batchCount, portfolio: Self.portfolio, structure: Self.structure, settings: s2, retaining: retaining)
+                #expect(extended == fresh, "\(retaining) \(n1) → \(n2)")
+                #expect(totals.withLock { $0 } == [s2.batchCount - s1.batchCount], "only the new batches are simulated")
+                #expect(try simulationReport(portfolio: Self.portfolio, structure: Self.structure, settings: s2, summary: extended)
+                        == simulate(portfolio: Self.portfolio, structure: Self.structure, settings: s2, retaining: retaining))
+            }
+        }
+    }
+
+    @Test("A previous run whose tail is too short for the longer run's quantiles is simulated again, not appended")
+    func extensionShortTail() throws {
+        // The previous run kept the 1 % tail of 1,024 paths; the longer run's 50 % level needs half of 4,096.
+        let short = SimulationSettings(paths: 1_024, seed: 5, batchSize: 256, quantileLevels: [0.99])
+        var long = short
+        long.paths = 4_096
+        long.quantileLevels = [0.5]
+        let first = try simulateBatches(0..<short.batchCount, portfolio: Self.portfolio, structure: Self.structure, settings: short, retaining: .tail)
+        let fresh = try simulateBatches(0..<long.batchCount, portfolio: Self.portfolio, structure: Self.structure, settings: long, retaining: .tail)
+        var appendedOnly = first
+        appendedOnly.append(try simulateBatches(short.batchCount..<long.batchCount, portfolio: Self.portfolio, structure: Self.structure,
+                                                settings: long, retaining: .tail), tailSize: long.tailSize)
+        #expect(appendedOnly != fresh, "appending alone would lose the previous run's losses below its short tail")
+        #expect(try extendBatches(first, portfolio: Self.portfolio, structure: Self.structure, settings: long, retaining: .tail) == fresh)
+    }
+
+    @Test("Run to accuracy keeping only the tail: the report is simulate's with that many paths, tail only")
+    func tailRetention() throws {
+        let target = AccuracyTarget(relativeError: 0.05, quantity: .tranche("senior"))
+        let settings = SimulationSettings(paths: 500, seed: 3, batchSize: 256)
+        let (report, outcome) = try simulateToAccuracy(portfolio: Self.portfolio, structure: Self.structure, settings: settings,
+                                                       target: target, retaining: .tail)
+        #expect(outcome.steps.count >= 2 && outcome.met, "\(outcome)")
+        var again = settings
+        again.paths = outcome.paths
+        #expect(try simulate(portfolio: Self.portfolio, structure: Self.structure, settings: again, retaining: .tail) == report)
     }
 
     @Test("The cap stops the run and says so")
