@@ -15,7 +15,8 @@ What `check` asserts, for every chart (`<figure>` in report.html) of table T:
     wrong column;
   - every plotted value equals the cell of T.json in that row and column (1e-12 relative);
   - the screenshot is not blank: enough non-white pixels, and coloured ones (the marks are drawn in
-    colour, axes and text in grey and black).
+    colour, axes and text in grey and black): 0.2 % of the picture, or, for a chart of a few small
+    marks (one dot at zero), at least 10 coloured pixels per mark.
 """
 import json
 import os
@@ -92,7 +93,7 @@ def pixels(png):
     data = list(zip(data[0::3], data[1::3], data[2::3]))
     nonwhite = sum(1 for r, g, b in data if min(r, g, b) < 235)
     coloured = sum(1 for r, g, b in data if max(r, g, b) - min(r, g, b) > 60)
-    return nonwhite / len(data), coloured / len(data)
+    return nonwhite / len(data), coloured / len(data), coloured
 
 
 def check(folder, prefix):
@@ -135,9 +136,12 @@ def check(folder, prefix):
         if not os.path.exists(png) or os.path.getsize(png) == 0:
             problems.append(f"{where}: no screenshot {png}")
         else:
-            ink, colour = pixels(png)
-            if ink < 0.01 or colour < 0.002:
-                problems.append(f"{where}: the screenshot looks blank ({ink:.1%} non-white, {colour:.2%} coloured pixels)")
+            ink, colour, coloured = pixels(png)
+            # Blank: almost no ink, or too little colour for the marks it plots (0.2 % of the
+            # picture, or for a chart of a few small marks, such as one dot at zero, 10 coloured
+            # pixels per mark at the thumbnail's scale).
+            if ink < 0.01 or (colour < 0.002 and coloured < 10 * max(len(marks), 1)):
+                problems.append(f"{where}: the screenshot looks blank ({ink:.1%} non-white, {colour:.2%} coloured pixels, {len(marks)} marks)")
         summary.append(f"{table}[{','.join(sorted(columns))}]")
     print(f"   charts: {len(summary)} checked — " + "; ".join(summary))
     for p in problems:

@@ -112,7 +112,13 @@ enum ChartPlanner {
             : (kinds.count > 1 ? kinds.enumerated().map { ($1, Palette.colour($0)) } : [])
         let axis = series.count > 1 ? (unit.axisSuffix.map { "(\($0))" } ?? "") : axisTitle(table.columns[first.1])
         let chart = HorizontalBarChart(title: title, groups: groups, axisTitle: axis, unit: unit, legend: legend, references: spec.references)
-        return (chart.svg(), missing > 0 ? "\(missing) value\(missing == 1 ? "" : "s") without a finite number \(missing == 1 ? "is" : "are") not drawn." : nil)
+        var notes: [String] = []
+        let drawn = groups.flatMap(\.bars)
+        if drawn.allSatisfy({ $0.segments.allSatisfy { $0.value == 0 } && ($0.interval?.upper ?? 0) <= 0 }) {
+            notes.append("Every value is exactly 0 (dots at zero).")
+        }
+        if missing > 0 { notes.append("\(missing) value\(missing == 1 ? "" : "s") without a finite number \(missing == 1 ? "is" : "are") not drawn.") }
+        return (chart.svg(), notes.isEmpty ? nil : notes.joined(separator: " "))
     }
 
     // MARK: Stacked bars

@@ -86,9 +86,13 @@ struct HorizontalBarChart {
                         anchor: .end, size: Self.labelSize, middle: true)
             for bar in group.bars {
                 var positive = 0.0, negative = 0.0
-                // A bar of exactly zero (no cover needed) is a 2-px stub at zero, so that it shows and carries its data.
+                var dot = 0.0
+                // A bar of exactly zero (no cover needed) is a 2-px stub at zero with a dot on it, so
+                // that it shows (a zero is a result, not a missing value) and carries its data.
                 if bar.segments.count == 1, let segment = bar.segments.first, segment.value == 0 {
                     canvas.rect(x: x(0) - 1, y: y, width: 2, height: Self.barHeight, fill: segment.colour, tooltip: segment.tooltip, data: segment.data)
+                    dot = Self.barHeight * 0.3
+                    canvas.circle(x: x(0), y: y + Self.barHeight / 2, r: dot, fill: segment.colour)
                 }
                 for segment in bar.segments where segment.value != 0 && segment.value.isFinite {
                     let start: Double
@@ -101,7 +105,7 @@ struct HorizontalBarChart {
                                     fill: Palette.textColour(on: segment.colour), middle: true)
                     }
                 }
-                var end = x(positive)
+                var end = x(positive) + dot
                 if let interval = bar.interval, interval.lower.isFinite, interval.upper.isFinite {
                     canvas.errorBar(horizontal: true, at: y + Self.barHeight / 2, from: x(max(interval.lower, x.lower)), to: x(interval.upper))
                     end = max(end, x(interval.upper))

@@ -186,15 +186,20 @@ struct ChartEdgeCaseTests {
                         rows: [["a", .number(.nan), .empty], ["b", .number(-3), 0.5], ["c", .number(.infinity), .number(.nan)], ["d", 0, .empty]],
                         chart: Chart(.bars(.init([.init("amount_eur_m", standardError: "amount_se_eur_m")], label: ["item"])), title: "Odd?", caption: ""))
         let svg = try #require(HTMLReport.chart(for: odd))
-        // Background, b, and d's 2-px stub at zero (with its label); a and c have no finite value and no bar.
+        // Background, b, and d's 2-px stub at zero (with its dot and its label); a and c have no finite value and no bar.
         #expect(occurrences(of: "<rect ", in: svg) == 1 + 1 + 1)
+        #expect(occurrences(of: "<circle ", in: svg) == 1)
         #expect(svg.contains(">d</text>") && svg.contains(">0.00</text>") && !svg.contains(">a</text>") && !svg.contains(">c</text>"))
         #expect(svg.contains(">-3.00</text>") && svg.contains("<title>b: -3.00</title>"))
         for bad in ["nan", "inf", "NaN"] { #expect(!svg.contains("=\"\(bad)") && !svg.contains("\"-\(bad)")) }
 
         let zeros = Table(name: "tranches", title: "Z", columns: [Column("tranche", .text), Column("expected_loss_eur_m", .eurMillion)], rows: [["senior", 0.0]],
                           chart: Chart(.bars(.init([.init("expected_loss_eur_m")], label: ["tranche"])), title: "Z?", caption: ""))
-        #expect(try #require(HTMLReport.chart(for: zeros)).contains(">0.00</text>"))
+        let zeroChart = try #require(HTMLReport.chart(for: zeros))
+        #expect(zeroChart.contains(">0.00</text>") && occurrences(of: "<circle ", in: zeroChart) == 1)
+        // The caption says so when every bar is zero, and not otherwise.
+        #expect(HTMLReport.render([zeros], manifest: fixedManifest).contains("Every value is exactly 0"))
+        #expect(!HTMLReport.render([odd], manifest: fixedManifest).contains("Every value is exactly 0"))
         #expect(HTMLReport.chart(for: Table(name: "multipliers", title: "Empty", columns: [Column("scope", .text), Column("value", .multiple)],
                                             chart: Chart(.bars(.init([.init("value")], label: ["scope"])), title: "", caption: ""))) == nil)
         let html = HTMLReport.render([odd, zeros], manifest: fixedManifest)
