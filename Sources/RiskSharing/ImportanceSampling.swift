@@ -222,7 +222,39 @@ struct TwistModel: Sendable {
 public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
                                target: Double? = nil, exceedance: [Double] = [],
                                progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)? = nil) throws(RiskModelError) -> ImportanceReport {
+    try importanceRun(portfolio: portfolio, structure: structure, settings: settings, target: target, exceedance: exceedance,
+                      previous: nil, progress: progress).report
+}
+
+/// What an importance-sampled run has drawn, so that a longer run of the same model, seed, batch
+/// size, target and thresholds adds batches instead of drawing them again: the per-level optima of
+/// the mean-shift search (a function of the model, the target and the thresholds only) and the
+/// (loss, weight) of the paths of its whole batches. Every batch draws from its own counter-based
+/// streams, so the longer run's first batches are these.
+struct ImportanceRunState: Sendable {
+    let seed: UInt64
+    let batchSize: Int
+    let target: Double?
+    let exceedance: [Double]
+    let optima: [(shift: [Double], lambda: Double)]
+    /// Whole batches drawn.
+    let batches: Int
+    let losses: [Double]
+    let weights: [Double]
+}
+
+/// ``simulateImportance(portfolio:structure:settings:target:exceedance:progress:)`` continuing
+/// `previous` (its optima and the paths of its whole batches are reused when it is a run of the same
+/// model's seed, batch size, target and thresholds; the model itself is the caller's to keep), and
+/// the state a longer run can continue.
+func importanceRun(portfolio: Portfolio, structure: RiskSharingStructure, settings: SimulationSettings,
+                   target: Double?, exceedance: [Double], previous: ImportanceRunState?,
+                   progress: (@Sendable (_ completed: Int, _ total: Int) -> Void)?) throws(RiskModelError) -> (report: ImportanceReport, state: ImportanceRunState) {
     try settings.validate()
+    let previous = previous.flatMap { p in
+        p.seed == settings.seed && p.batchSize == settings.batchSize && p.target == target && p.exceedance == exceedance
+            && p.batches * settings.batchSize <= settings.paths ? p : nil
+    }
     guard case .factors = portfolio.dependence else {
         throw .invalidInput(item: "simulation.method", reason: "importance sampling needs a factor model (factor loadings), not an exposure correlation matrix")
     }
@@ -274,7 +306,7 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
     let levels = Array(Set([x] + exceedance.filter { $0 > model.expectedLoss / v && $0 < twist.maximum }).sorted().suffix(8))
     var scratch = [Double](repeating: 0, count: rows)
     // Per level: the factor shift μ and (t copula) the mixing twist λ.
-    let optima: [(shift: [Double], lambda: Double)] = levels.map { level in
+    let optima: [(shift: [Double], lambda: Double)] = previous?.optima ?? levels.map { level in
         if let nu {
             // Maximise over (z, u = log W): F(z, W) − ½|z|² + (ν/2)·u − e^u/2 (log density of log W, up to a constant).
             func objective(_ y: [Double]) -> Double {
@@ -310,7 +342,13 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
     let threads = settings.threads ?? ProcessInfo.processInfo.activeProcessorCount
     var losses = [Double](repeating: 0, count: paths)
     var weights = [Double](repeating: 0, count: paths)
-    let next = Mutex(0), done = Mutex(0)
+    // The previous run's whole batches are kept; only the batches after them are drawn.
+    let first = previous?.batches ?? 0
+    if let previous {
+        losses.replaceSubrange(0..<previous.losses.count, with: previous.losses)
+        weights.replaceSubrange(0..<previous.weights.count, with: previous.weights)
+    }
+    let next = Mutex(first), done = Mutex(0)
     losses.withUnsafeMutableBufferPointer { lb in
         weights.withUnsafeMutableBufferPointer { wb in
             let out = UncheckedSendable((lb, wb))
@@ -385,7 +423,7 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
                         }
                         out.value.1[start + i] = 1 / (defensiveFraction + (1 - defensiveFraction) * mixture / Double(components))
                     }
-                    if let progress { done.withLock { d in d += 1; progress(d, batches) } }
+                    if let progress { done.withLock { d in d += 1; progress(d, batches - first) } }
                 }
             }
         }
@@ -393,7 +431,11 @@ public func simulateImportance(portfolio: Portfolio, structure: RiskSharingStruc
     var report = ImportanceSummariser(losses: losses, weights: weights, settings: settings, waterfall: waterfall, volume: v)
         .report(target: x, source: source, mu: mu, exceedance: exceedance, exactExpectedLoss: model.expectedLoss)
     if nu != nil { report.mixingTwist = lambdas[levels.firstIndex(of: x)!] }
-    return report
+    let whole = paths / batchSize
+    let state = ImportanceRunState(seed: settings.seed, batchSize: batchSize, target: target, exceedance: exceedance, optima: optima,
+                                   batches: whole, losses: Array(losses[0..<(whole * batchSize)]),
+                                   weights: Array(weights[0..<(whole * batchSize)]))
+    return (report, state)
 }
 
 /// A start for the mean-shift search: −2 along the loss-weighted mean loading direction (defaults

@@ -18,11 +18,11 @@ import Foundation
 // 10 % margin absorbs the noise of r, and at least doubling bounds the number of steps (log₂(cap/n₀)).
 // An estimate that is still 0 (no hit yet) has r = ∞: the next run has 8n paths.
 //
-// Plain runs add batches: a step simulates only the batches the previous steps have not, and appends
-// their summary to the previous one (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``),
-// so the total work is the final run's. Importance-sampled runs rerun each step with the larger path
-// count (their first n paths are the previous run's paths; the total work is at most about twice
-// the final run's, n' ≥ 2n).
+// A step adds batches: it simulates only the batches the previous steps have not. Plain runs append
+// their summary to the previous one (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``);
+// importance-sampled runs keep the previous paths' (loss, weight) and the mean-shift optima (which
+// depend on the model, target and thresholds only), so the search runs once. The total work is the
+// final run's, and the final report is bit for bit the one-run report of its path count.
 
 /// The estimate a run to accuracy drives to a relative standard error: one of the numbers the
 /// tables report.
@@ -325,9 +325,14 @@ public func simulateImportanceToAccuracy(portfolio: Portfolio, structure: RiskSh
     _ = try AccuracyQuantity(parsing: target.quantity.description, structure: structure)
     var thresholds = exceedance
     if let x = target.quantity.exceedanceThreshold, !thresholds.contains(x) { thresholds.append(x) }
+    // What the previous step drew (the mean-shift optima and its paths), continued by each step.
+    var done: ImportanceRunState? = nil
     return try runToAccuracy(settings: settings, target: target, progress: progress,
                              run: { (s, p) throws(RiskModelError) in
-                                 try simulateImportance(portfolio: portfolio, structure: structure, settings: s, target: loss, exceedance: thresholds, progress: p)
+                                 let (report, state) = try importanceRun(portfolio: portfolio, structure: structure, settings: s, target: loss,
+                                                                         exceedance: thresholds, previous: done, progress: p)
+                                 done = state
+                                 return report
                              },
                              estimate: { target.quantity.estimate(in: $0) })
 }

@@ -174,5 +174,10 @@ struct RunToAccuracyTests {
         let e = report.exceedance.first { $0.threshold == x }!.probability
         #expect(e.value == outcome.value && e.standardError / e.value <= 0.1)
         expectClose("P(L > 2007.5)", e.value, ImportanceSamplingTests.tail03[2007], se: e.standardError)
+        // The steps added batches to the earlier ones (the search ran once): the report is still
+        // exactly the one-run report of its path count.
+        let again = SimulationSettings(paths: outcome.paths, seed: 7, batchSize: 256)
+        #expect(try simulateImportance(portfolio: glassermanLi(loading: 0.3), structure: .wholePortfolio(), settings: again,
+                                       exceedance: [x]) == report)
     }
 }
