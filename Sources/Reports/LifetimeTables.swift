@@ -87,7 +87,23 @@ public enum LifetimeTables {
         }
         cost.notes.append("PV = Σ_t (1 + r)^−t × flow_t, flows at the end of each year, r = \(pct(spec.discountRate)). EL = E[PV(net calls)]; UL_α = q_α(PV(net calls)) − EL (Basel convention: credit VaR less EL); CoC = κ × UL_α × Σ_t DF_t × Ō(t)/Ō(1) (cost-of-capital method of the Solvency II risk margin, Delegated Reg. (EU) 2015/35 Arts. 37–39, capital run off with the expected performing balance Ō — the tool's simplification).")
         cost.notes.append("Lifetime provision = q_α of the undiscounted lifetime net calls; its fraction of the maximum liability is the provisioning rate that covers the lifetime calls at α — beside the statutory provisioning rate set on the same liability (Financial Regulation (EU, Euratom) 2018/1046 Arts. 211–213; InvestEU Reg. (EU) 2021/523 Art. 4: 40 %). Intervals: distribution-free order-statistic intervals of the quantiles.")
-        return [portfolio, flows, cost]
+        var tranches = Table(
+            name: "lifetime_tranches", title: "Tranche losses and guarantee calls on the lifetime loss (\(first)–\(first + spec.horizon - 1))",
+            columns: [Column("kind", .text), Column("name", .text, role: .key), Column("expected_loss_\(u)", unit),
+                      Column("expected_loss_se_\(u)", unit, role: .detail)]
+                + spec.levels.map { Column("loss_\(levelName($0))_\(u)", unit) }
+                + [Column("expected_net_loss_\(u)", unit), Column("expected_net_loss_se_\(u)", unit, role: .detail)])
+        for t in report.tranches {
+            tranches.append([.text("tranche"), .text(t.tranche), .number(t.grossLoss.expectedLoss.mean), .number(t.grossLoss.expectedLoss.standardError)]
+                            + spec.levels.map { .number(t.grossLoss.quantile($0)?.value) }
+                            + [.number(t.netLoss.expectedLoss.mean), .number(t.netLoss.expectedLoss.standardError)])
+        }
+        for g in report.guarantees {
+            tranches.append([.text("guarantee calls"), .text(g.guarantee), .number(g.calls.expectedLoss.mean), .number(g.calls.expectedLoss.standardError)]
+                            + spec.levels.map { .number(g.calls.quantile($0)?.value) } + [.empty, .empty])
+        }
+        tranches.notes.append("The one-year waterfall applied to each path's lifetime loss L_T (cumulative, undiscounted, defaults at their full loss): a tranche's loss min(max(L_T − aV, 0), (d − a)V), net of the guarantee payouts on it; a guarantee's calls on L_T. Tranche points and caps are fractions of the initial volume; percentiles per column.")
+        return tranches.rows.isEmpty ? [portfolio, flows, cost] : [portfolio, flows, tranches, cost]
     }
 
     /// The lifetime first-loss solution beside the one-year figure.

@@ -17,7 +17,21 @@ struct LifetimeCLITests {
         let cost = try #require(try jsonTable(runs[0].stdout, "lifetime_budgetary_cost"))
         let npbc = try #require(cost.rows.first { ($0[0] as? String) == "EU" && ($0[1] as? String)?.hasPrefix("net present budgetary cost") == true })
         #expect((npbc[2] as? Double).map { $0.isFinite } == true)
-        #expect(try jsonTable(runs[0].stdout, "lifetime_portfolio") != nil)
+        let portfolio = try #require(try jsonTable(runs[0].stdout, "lifetime_portfolio"))
+        // The tranche covers [0, 1] of the volume, so its gross lifetime loss is L_T path by path:
+        // its mean is the portfolio's cumulative loss at the horizon; net + the guarantee's calls = gross.
+        let tranches = try #require(try jsonTable(runs[0].stdout, "lifetime_tranches"))
+        let column = { (name: String) in try #require(tranches.columns.firstIndex(of: name)) }
+        let expected = try column("expected_loss_eur_m"), net = try column("expected_net_loss_eur_m")
+        let tranche = try #require(tranches.rows.first { ($0[0] as? String) == "tranche" && ($0[1] as? String) == "portfolio" })
+        let calls = try #require(tranches.rows.first { ($0[0] as? String) == "guarantee calls" && ($0[1] as? String) == "eu_guarantee" })
+        let cumulative = try #require(portfolio.columns.firstIndex(of: "cumulative_loss_eur_m"))
+        let atHorizon = try #require(portfolio.rows.last?[cumulative] as? Double)
+        let gross = try #require(tranche[expected] as? Double), netLoss = try #require(tranche[net] as? Double)
+        let guaranteeCalls = try #require(calls[expected] as? Double)
+        #expect(gross > 0 && guaranteeCalls > 0 && netLoss < gross)
+        #expect(abs(gross - atHorizon) <= 1e-9 * gross, "tranche \(gross) vs cumulative loss \(atHorizon)")
+        #expect(abs(netLoss + guaranteeCalls - gross) <= 1e-9 * gross, "net \(netLoss) + calls \(guaranteeCalls) vs gross \(gross)")
         #expect(try jsonTable(runs[1].stdout, "lifetime_flows")!.rows.description == flows.rows.description, "thread count changed the lifetime table")
     }
 
