@@ -44,24 +44,29 @@ public struct DefaultTable: Sendable {
     /// The skip scheme's exponential clocks.
     let ziggurat = ExponentialZiggurat()
 
-    /// Builds the table (≈ 4,400 evaluations of Φ).
+    /// Builds the table (≈ 4,400 evaluations of Φ: once per grid point, shared by the bounds of
+    /// the cells on either side and by the per-draw and skip-scheme forms).
     public init() {
         let n = Self.cellCount
-        func phi(_ j: Int) -> Double { Normal.cdf(Self.gridStart + Double(j) / Self.cellsPerUnit) }
+        // Φ at grid points j = −1…n, stored at j + 1.
+        let grid = (-1...n).map { j in Normal.cdf(Self.gridStart + Double(j) / Self.cellsPerUnit) }
+        func phi(_ j: Int) -> Double { grid[j + 1] }
         let scale = 0x1.0p16
         var b = [UInt64](repeating: 0, count: n + 2)
+        var cells: [SkipCell] = []
+        cells.reserveCapacity(n + 2)
         for k in -1...n {
             let low = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
+            // The last cell has no upper neighbour: the per-draw form's bound is 2 (above every
+            // uniform, compared as an integer), the skip scheme's p̄ is 1 (a probability).
             let high = k == n ? 2 : (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin)
             b[k + 1] = UInt64((low * scale).rounded(.down)) | (UInt64((high * scale).rounded(.up)) << 32)
+            let upper = min(1, high)
+            let logComplement = upper >= 1 ? -.infinity : log1p(-upper)
+            cells.append(SkipCell(lower: low, upper: upper, rate: 0 - logComplement, inverseRate: 1 / (0 - logComplement)))
         }
         bounds = b
-        skipCells = (-1...n).map { k in
-            let lower = k == -1 ? 0 : phi(k - 1) * (1 - Self.margin)
-            let upper = k == n ? 1 : min(1, (k == -1 ? phi(0) : phi(k + 1)) * (1 + Self.margin))
-            let logComplement = upper >= 1 ? -.infinity : log1p(-upper)
-            return SkipCell(lower: lower, upper: upper, rate: 0 - logComplement, inverseRate: 1 / (0 - logComplement))
-        }
+        skipCells = cells
     }
 
     /// The grid coordinate x = (t − g₀)·256 (the engine computes it as a₀ − b₀·S in one FMA).

@@ -237,7 +237,8 @@ struct ImportanceRunState: Sendable {
     let target: Double?
     let exceedance: [Double]
     let optima: [(shift: [Double], lambda: Double)]
-    /// Whole batches drawn.
+    /// Whole batches drawn: the first batches·batchSize entries of `losses` and `weights` (the
+    /// run's own arrays, shared, not copied).
     let batches: Int
     let losses: [Double]
     let weights: [Double]
@@ -345,8 +346,9 @@ func importanceRun(portfolio: Portfolio, structure: RiskSharingStructure, settin
     // The previous run's whole batches are kept; only the batches after them are drawn.
     let first = previous?.batches ?? 0
     if let previous {
-        losses.replaceSubrange(0..<previous.losses.count, with: previous.losses)
-        weights.replaceSubrange(0..<previous.weights.count, with: previous.weights)
+        let kept = 0..<(first * batchSize)
+        losses.replaceSubrange(kept, with: previous.losses[kept])
+        weights.replaceSubrange(kept, with: previous.weights[kept])
     }
     let next = Mutex(first), done = Mutex(0)
     losses.withUnsafeMutableBufferPointer { lb in
@@ -431,10 +433,8 @@ func importanceRun(portfolio: Portfolio, structure: RiskSharingStructure, settin
     var report = ImportanceSummariser(losses: losses, weights: weights, settings: settings, waterfall: waterfall, volume: v)
         .report(target: x, source: source, mu: mu, exceedance: exceedance, exactExpectedLoss: model.expectedLoss)
     if nu != nil { report.mixingTwist = lambdas[levels.firstIndex(of: x)!] }
-    let whole = paths / batchSize
     let state = ImportanceRunState(seed: settings.seed, batchSize: batchSize, target: target, exceedance: exceedance, optima: optima,
-                                   batches: whole, losses: Array(losses[0..<(whole * batchSize)]),
-                                   weights: Array(weights[0..<(whole * batchSize)]))
+                                   batches: paths / batchSize, losses: losses, weights: weights)
     return (report, state)
 }
 

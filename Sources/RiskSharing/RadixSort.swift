@@ -16,10 +16,10 @@ public struct RadixSorter: Sendable {
     static let smallest = 256
 
     private var scratch: [UInt64] = []
+    private var counts = [Int](repeating: 0, count: RadixSorter.passes * RadixSorter.buckets)
 
     /// A sorter with no scratch yet (it grows to the largest buffer sorted).
     public init() {}
-    private var counts = [Int](repeating: 0, count: RadixSorter.passes * RadixSorter.buckets)
 
     /// Sorts `values` ascending in place.
     public mutating func sort(_ values: UnsafeMutableBufferPointer<Double>) {

@@ -286,7 +286,8 @@ func runToAccuracy<Report>(settings: SimulationSettings, target: AccuracyTarget,
 /// Starts with `settings.paths` (rounded up to whole batches) as a pilot and grows the path count
 /// by the projection n·(r/τ)²·1.1, at least doubling, rounded up to whole batches and capped (see
 /// `AccuracySchedule`). Each step adds batches to the previous step's
-/// (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``): the work is the final run's. The schedule depends only on the reports' numbers, and every report is
+/// (``extendBatches(_:portfolio:structure:settings:retaining:exceedance:progress:)``): the work is
+/// the final run's. The schedule depends only on the reports' numbers, and every report is
 /// bit-identical for any thread count, so the stopping point and the returned report are too.
 ///
 /// `retaining` and `exceedance` are passed to every run (``LossRetention/tail`` keeps memory

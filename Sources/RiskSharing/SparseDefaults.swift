@@ -93,6 +93,8 @@ struct SparseDefaults: Sendable {
     let memberThreshold: [Double]
     let memberInverseSigma: [Double]
     let memberBeta: [(a: Double, b: Double)?]
+    /// Whether any member has a Beta LGD.
+    let hasBeta: Bool
 
     /// Builds the classes for the exposures of `model` (all must have σ > 0), or nil when the
     /// per-draw test is expected to be faster: cost per path ≈ 1 per exposure for the table test
@@ -135,6 +137,7 @@ struct SparseDefaults: Sendable {
         memberThreshold = members.map { model.threshold[$0] }
         memberInverseSigma = members.map { model.inverseSigma[$0] }
         memberBeta = members.map { model.betaLGD[$0] }
+        hasBeta = memberBeta.contains { $0 != nil }
     }
 }
 
@@ -160,7 +163,6 @@ struct SparseKernel {
     let threshold: UnsafePointer<Double>, inverseSigma: UnsafePointer<Double>
     let zWidth: UnsafePointer<Double>, zEdge: UnsafePointer<Double>, zHeight: UnsafePointer<Double>
     let sparse: SparseDefaults
-    let hasBeta: Bool
     let classes: Int
     static let g0 = DefaultTable.gridStart * DefaultTable.cellsPerUnit
 
@@ -174,11 +176,17 @@ struct SparseKernel {
         var evaluated = 0
     }
 
+    /// The table cell of t = (c·w − S)/σ for a₀ = c·256/σ and b₀ = 256/σ.
+    @inline(__always)
+    func cellIndex(a0: Double, b0: Double, _ sValue: Double, _ w: Double) -> Int {
+        DefaultTable.entry(a0 * w - b0 * sValue - Self.g0)
+    }
+
     /// Member m against bound v (a uniform, or the thinning's U·p̄): default iff v < pₘ,
     /// pₘ = Φ((cₘ·w − S)/σₘ), decided by the table's bounds (exact Φ only in their band).
     @inline(__always)
     func decide(_ m: Int, _ v: Double, _ sValue: Double, _ w: Double, _ evaluated: inout Int) -> Bool {
-        let e = DefaultTable.entry(member[m].a0 * w - member[m].b0 * sValue - Self.g0)
+        let e = cellIndex(a0: member[m].a0, b0: member[m].b0, sValue, w)
         if v < cell[e].lower { return true }
         if v >= cell[e].upper { return false }
         evaluated &+= 1
@@ -194,7 +202,7 @@ struct SparseKernel {
         let v = state.chunks >> 48
         state.chunks <<= 16
         state.chunksLeft &-= 1
-        let e = DefaultTable.entry(member[m].a0 * w - member[m].b0 * sValue - Self.g0)
+        let e = cellIndex(a0: member[m].a0, b0: member[m].b0, sValue, w)
         if Double(v &+ 1) * 0x1.0p-16 * pBar < cell[e].lower { return true }
         if Double(v) * 0x1.0p-16 * pBar >= cell[e].upper { return false }
         return thinUndecided(m, v, pBar, sValue, w, &state)
@@ -218,7 +226,7 @@ struct SparseKernel {
     /// Member m defaults: its loss amount (times a Beta LGD draw when it has one) is added.
     @inline(__always)
     func add(_ m: Int, _ state: inout PathState) {
-        if hasBeta { addWithBeta(m, &state) } else { state.total += member[m].amount }
+        if sparse.hasBeta { addWithBeta(m, &state) } else { state.total += member[m].amount }
     }
 
     /// ``add(_:_:)`` in a portfolio with Beta LGDs.
@@ -254,7 +262,7 @@ struct SparseKernel {
     func skipping(_ j: Int, _ p: Int, len: Int, s: UnsafePointer<Double>, w: Double) -> Skipping {
         let first = start[j]
         let sValue = s[group[j] &* len &+ p]
-        let e = DefaultTable.entry(classA0[j] * w - member[first].b0 * sValue - Self.g0)
+        let e = cellIndex(a0: classA0[j], b0: member[first].b0, sValue, w)
         return Skipping(member: first &- 1, end: start[j &+ 1], pBar: cell[e].upper, rate: cell[e].rate, inverse: cell[e].inverseRate,
                         sValue: sValue, w: w)
     }
@@ -326,7 +334,6 @@ extension BatchWorker {
         var evaluated = 0
         let generator = self.generator
         let table = self.table
-        let hasBeta = sparse.memberBeta.contains { $0 != nil }
         s.withUnsafeBufferPointer { sp in
         w.withUnsafeBufferPointer { wp in
         table.skipCells.withUnsafeBufferPointer { cell in
@@ -343,7 +350,7 @@ extension BatchWorker {
                 cell: cell.baseAddress!,
                 start: start.baseAddress!, group: group.baseAddress!, classA0: classA0.baseAddress!,
                 member: member.baseAddress!, threshold: threshold.baseAddress!, inverseSigma: inverseSigma.baseAddress!,
-                zWidth: zWidth.baseAddress!, zEdge: zEdge.baseAddress!, zHeight: zHeight.baseAddress!, sparse: sparse, hasBeta: hasBeta,
+                zWidth: zWidth.baseAddress!, zEdge: zEdge.baseAddress!, zHeight: zHeight.baseAddress!, sparse: sparse,
                 classes: sparse.classGroup.count)
             let s = sp.baseAddress!
             func state(_ p: Int) -> SparseKernel.PathState {

@@ -110,11 +110,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     /// The next 64 random bits.
     @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
-        if position == 4 {
-            buffer = generator.block(counter)
-            counter.x &+= 1
-            position = 0
-        }
+        if position == 4 { fill() }
         let v = buffer[position]
         position += 1
         return v
@@ -131,9 +127,13 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return v
     }
 
-    /// Computes the block at `counter` into the buffer and advances the counter.
+    /// ``fill()`` out of line.
     @usableFromInline @inline(never)
-    mutating func refill() {
+    mutating func refill() { fill() }
+
+    /// Computes the block at `counter` into the buffer and advances the counter.
+    @inlinable @inline(__always)
+    mutating func fill() {
         buffer = generator.block(counter)
         counter.x &+= 1
         position = 0
